@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Runs the mocha suites over the tsc output in build/ and ends with one plain line
+// "N passed, N failed" (CI reads that line, not mocha's own summary).
+// Usage: node scripts/test.js [--no-build] [substring ...]   (substrings filter test file paths)
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const { execFileSync } = require('child_process');
+const Mocha = require('mocha');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const noBuild = args.includes('--no-build');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+if (!noBuild) {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
+
+function walk(dir, out) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, out);
+    else if (entry.name.endsWith('.test.js')) out.push(full);
+  }
+  return out;
+}
+
+const files = walk(path.join(root, 'build', 'test'), [])
+  .sort()
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+
+const mocha = new Mocha({ reporter: 'spec', timeout: 60000, slow: 5000 });
+for (const f of files) mocha.addFile(f);
+
+let passed = 0;
+let failed = 0;
+const runner = mocha.run((failures) => {
+  // mocha counts a failing hook as a failure without a test; keep whichever is larger.
+  failed = Math.max(failed, failures);
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+});
+runner.on('pass', () => passed++);
+runner.on('fail', () => failed++);
