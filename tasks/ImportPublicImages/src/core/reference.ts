@@ -1,0 +1,214 @@
+// Image references, after the docker/distribution `reference` grammar:
+//   reference := name [":" tag] ["@" digest]
+//   name      := [domain "/"] path-component ["/" path-component]*
+// Pure: no task-lib, no I/O.
+//
+// Normalisation (as docker does, plus one choice of ours):
+// - no registry host means Docker Hub, written `docker.io`;
+// - `index.docker.io` (docker's legacy name) and `registry-1.docker.io` (Docker Hub's API host)
+//   both become `docker.io`, so that the same image is one image however it is written;
+// - a one-component Docker Hub path gets `library/` (`nginx` -> `docker.io/library/nginx`);
+// - the registry host is lower-cased (DNS names are case-insensitive).
+// The tag is left undefined when none is written; callers decide what that means (`latest`).
+
+export interface ImageReference {
+  registry: string;
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+export type ReferenceResult =
+  { ok: true; ref: ImageReference } | { ok: false; message: string; example: string };
+
+export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** What a well-formed reference looks like, shown when no better correction is known. */
+export const EXAMPLE_REFERENCE = 'registry.k8s.io/ingress-nginx/controller:v1.11.1';
+
+/** distribution's NameTotalLengthMax; we apply it to the repository path. */
+export const MAX_REPOSITORY_LENGTH = 255;
+export const MAX_TAG_LENGTH = 128;
+
+// One path component: lowercase alphanumerics joined by `.`, `_`, `__` or one or more `-`.
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+// Host: DNS-ish components joined by dots, or an IPv6 address in brackets; optional port.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const HOST = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
+);
+// Digest: algorithm ":" hex, per the grammar; registered algorithms get their exact lengths.
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+/** True when every `/`-separated component is a valid lowercase path component. */
+export function isValidRepositoryPath(path: string): boolean {
+  return path.split('/').every((c) => PATH_COMPONENT.test(c));
+}
+
+/**
+ * docker's rule for "is the first component a registry host": it contains `.` or `:`, is
+ * `localhost`, or has an uppercase letter. Only asked when more components follow.
+ */
+export function looksLikeHost(component: string): boolean {
+  return (
+    component.includes('.') ||
+    component.includes(':') ||
+    component === 'localhost' ||
+    component !== component.toLowerCase()
+  );
+}
+
+/** Explains why a repository path is invalid, or returns undefined when it is valid. */
+export function repositoryPathProblem(path: string): string | undefined {
+  if (path.length > MAX_REPOSITORY_LENGTH) {
+    return `the repository path is ${path.length} characters long; at most ${MAX_REPOSITORY_LENGTH} are allowed`;
+  }
+  if (isValidRepositoryPath(path)) return undefined;
+  if (isValidRepositoryPath(path.toLowerCase())) return 'repository names must be lowercase';
+  return (
+    `"${path}" is not a valid repository path: each part between slashes must be lowercase ` +
+    'letters and digits, joined by single ".", "_", "__" or dashes'
+  );
+}
+
+export function tagProblem(tag: string): string | undefined {
+  if (tag === '') return 'the tag after ":" is empty';
+  if (tag.length > MAX_TAG_LENGTH) {
+    return `the tag is ${tag.length} characters long; at most ${MAX_TAG_LENGTH} are allowed`;
+  }
+  if (!TAG.test(tag)) {
+    return (
+      `"${tag}" is not a valid tag: use letters, digits, "_", "." and "-", ` +
+      'not starting with "." or "-"'
+    );
+  }
+  return undefined;
+}
+
+function digestProblem(digest: string): string | undefined {
+  if (digest === '') return 'the digest after "@" is empty';
+  const colon = digest.indexOf(':');
+  const algorithm = colon < 0 ? '' : digest.slice(0, colon);
+  const encoded = colon < 0 ? '' : digest.slice(colon + 1);
+  const hexLength = DIGEST_HEX_LENGTH[algorithm];
+  if (hexLength !== undefined) {
+    if (new RegExp(`^[a-f0-9]{${hexLength}}$`).test(encoded)) return undefined;
+    if (new RegExp(`^[a-fA-F0-9]{${hexLength}}$`).test(encoded)) {
+      return 'the digest must be written in lowercase hex';
+    }
+    return `a ${algorithm} digest is "${algorithm}:" followed by ${hexLength} lowercase hex characters`;
+  }
+  if (DIGEST.test(digest)) return undefined;
+  return `"${digest}" is not a valid digest: write it like sha256:<64 lowercase hex characters>`;
+}
+
+function fail(message: string, example: string = EXAMPLE_REFERENCE): ReferenceResult {
+  return { ok: false, message, example };
+}
+
+/** Splits `name[:tag][@digest]` without validating the parts. */
+export function splitReference(text: string): {
+  name: string;
+  tag?: string;
+  digest?: string;
+  extraAt: boolean;
+} {
+  const at = text.indexOf('@');
+  const rest = at < 0 ? text : text.slice(0, at);
+  const digest = at < 0 ? undefined : text.slice(at + 1);
+  // A ':' separates a tag only when it comes after the last '/'.
+  const colon = rest.lastIndexOf(':');
+  const hasTag = colon > rest.lastIndexOf('/');
+  return {
+    name: hasTag ? rest.slice(0, colon) : rest,
+    ...(hasTag ? { tag: rest.slice(colon + 1) } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+    extraAt: digest !== undefined && digest.includes('@'),
+  };
+}
+
+function joinReference(name: string, tag?: string, digest?: string): string {
+  return name + (tag !== undefined ? `:${tag}` : '') + (digest !== undefined ? `@${digest}` : '');
+}
+
+export function parseReference(text: string): ReferenceResult {
+  const input = text.trim();
+  if (input === '') return fail('the image reference is empty');
+  if (/\s/.test(input)) return fail('an image reference cannot contain spaces');
+  const { name, tag, digest, extraAt } = splitReference(input);
+  if (extraAt) return fail('a reference can carry only one "@digest"');
+  if (name === '') return fail('the image name is missing');
+
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  let registry = DOCKER_HUB;
+  let path = name;
+  if (slash >= 0 && looksLikeHost(first)) {
+    if (first.includes('.') || first.includes(':') || first === 'localhost') {
+      if (!HOST.test(first)) {
+        return fail(`"${first}" is not a valid registry host (a name like quay.io or host:5000)`);
+      }
+      registry = first.toLowerCase();
+      path = name.slice(slash + 1);
+    } else {
+      // Uppercase without a dot or port: docker would take it as a host, users mean a
+      // Docker Hub name written in capitals.
+      const fixed = joinReference(name.toLowerCase(), tag, digest);
+      return fail(`repository names must be lowercase ("${first}" is not a registry host)`, fixed);
+    }
+  }
+  if (DOCKER_HUB_ALIASES.has(registry)) {
+    registry = DOCKER_HUB;
+    if (!path.includes('/') && path !== '') path = `library/${path}`;
+  }
+
+  const pathProblem = repositoryPathProblem(path);
+  if (pathProblem !== undefined) {
+    const lower = name.toLowerCase();
+    const fixable = lower !== name && repositoryPathProblem(path.toLowerCase()) === undefined;
+    return fail(
+      pathProblem,
+      fixable ? joinReference(lower, tag, digest?.toLowerCase()) : undefined,
+    );
+  }
+  if (tag !== undefined) {
+    const problem = tagProblem(tag);
+    if (problem !== undefined) return fail(problem, joinReference(name, 'v1.0.0', digest));
+  }
+  if (digest !== undefined) {
+    const problem = digestProblem(digest);
+    if (problem !== undefined) {
+      const lowerHex = digest.toLowerCase();
+      const fixed = digestProblem(lowerHex) === undefined ? lowerHex : undefined;
+      return fail(problem, fixed !== undefined ? joinReference(name, tag, fixed) : undefined);
+    }
+  }
+  const ref: ImageReference = { registry, repository: path };
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  return { ok: true, ref };
+}
+
+export function formatReference(ref: ImageReference): string {
+  return joinReference(`${ref.registry}/${ref.repository}`, ref.tag, ref.digest);
+}
+
+/**
+ * What ARM importImage wants as `source`: the registry host as `registryUri` (`docker.io` for
+ * Docker Hub, a port kept) and `sourceImage` as `repo@digest` when a digest is present (the
+ * digest is what gets pulled; ARM refuses `repo:tag@digest`), else `repo:tag` (default `latest`).
+ */
+export function armSource(ref: ImageReference): { registryUri: string; sourceImage: string } {
+  const sourceImage =
+    ref.digest !== undefined
+      ? `${ref.repository}@${ref.digest}`
+      : `${ref.repository}:${ref.tag ?? 'latest'}`;
+  return { registryUri: ref.registry, sourceImage };
+}
