@@ -6,7 +6,7 @@
 const path = require('path');
 const fs = require('fs');
 const { execFileSync } = require('child_process');
-const Mocha = require('mocha');
+const { Mocha } = require('mocha');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -14,10 +14,16 @@ const noBuild = args.includes('--no-build');
 const filters = args.filter((a) => !a.startsWith('--'));
 
 if (!noBuild) {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  } catch {
+    console.error('\nThe TypeScript build failed (errors above): no test could run.');
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
 }
 
 function walk(dir, out) {
