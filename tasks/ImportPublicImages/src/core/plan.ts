@@ -1,0 +1,160 @@
+// Planning: which credentials each line's source gets, and (once digests are known) what to do
+// with each target: skip, import, overwrite. Pure.
+import { formatReference, type ImageReference } from './reference';
+
+export type ImportMode = 'sync' | 'missing' | 'force';
+export const IMPORT_MODES: readonly ImportMode[] = ['sync', 'missing', 'force'];
+
+export interface Credential {
+  username: string;
+  password: string;
+}
+
+export interface SourceCredentials {
+  /** Docker Hub account: sent for docker.io sources only. */
+  dockerHub?: Credential;
+  /** Docker Registry connections, by registry host: each sent for its own host only. */
+  registries: Record<string, Credential>;
+}
+
+/** The parts of an image list entry the plan needs (structurally an ImageEntry). */
+export interface PlanEntry {
+  line: number;
+  text: string;
+  source: ImageReference;
+  targetRepository: string;
+  /** [] = import untagged (by digest) into targetRepository. */
+  targetTags: string[];
+}
+
+export interface PlanItem {
+  line: number;
+  text: string;
+  source: ImageReference;
+  /** The normalised source, `registry/repository[:tag][@digest]`. */
+  sourceText: string;
+  targetRepository: string;
+  targetTags: string[];
+  /** Key into SourceCredentials: 'docker.io', a registry host, or undefined (anonymous). */
+  credentialKey?: string;
+}
+
+export function credentialFor(
+  key: string | undefined,
+  creds: SourceCredentials,
+): Credential | undefined {
+  if (key === undefined) return undefined;
+  return key === 'docker.io' ? creds.dockerHub : creds.registries[key];
+}
+
+/** Which credentials a source registry gets: only those that belong to exactly that host. */
+export function credentialKeyFor(registry: string, creds: SourceCredentials): string | undefined {
+  const host = registry.toLowerCase();
+  if (host === 'docker.io') return creds.dockerHub ? 'docker.io' : undefined;
+  return Object.prototype.hasOwnProperty.call(creds.registries, host) ? host : undefined;
+}
+
+export function planImports(entries: readonly PlanEntry[], creds: SourceCredentials): PlanItem[] {
+  return entries.map((e) => ({
+    line: e.line,
+    text: e.text,
+    source: e.source,
+    sourceText: formatReference(e.source),
+    targetRepository: e.targetRepository,
+    targetTags: [...e.targetTags],
+    credentialKey: credentialKeyFor(e.source.registry, creds),
+  }));
+}
+
+/** `repo:tag` for each target tag, or `repo` alone for an untagged import. */
+export function targetNames(item: Pick<PlanItem, 'targetRepository' | 'targetTags'>): string[] {
+  return item.targetTags.length === 0
+    ? [item.targetRepository]
+    : item.targetTags.map((t) => `${item.targetRepository}:${t}`);
+}
+
+/**
+ * What the digest check found. `targets` maps each target tag (or '' for an untagged target,
+ * meaning "the repository holds the source digest") to its digest, or null when absent.
+ * An error field means that side could not be read (network, private endpoint, auth).
+ */
+export interface CheckResult {
+  sourceDigest?: string;
+  sourceError?: string;
+  targets?: Record<string, string | null>;
+  targetError?: string;
+}
+
+/**
+ * import: the target is absent; update: a target holds another digest; skip: nothing to do;
+ * force: importMode force; unverified: a side could not be read, so import anyway (sync: Force,
+ * missing: NoForce, which cannot overwrite).
+ */
+export type Action = 'import' | 'update' | 'skip' | 'force' | 'unverified';
+
+export interface Decision {
+  action: Action;
+  /** ARM import mode; undefined when skipping. */
+  armMode?: 'Force' | 'NoForce';
+  /** Target tags to import (all of them, or only the stale ones); [] with untagged = true. */
+  tags: string[];
+  untagged: boolean;
+  /** Why this decision, when it is not obvious (shown per line and in the summary). */
+  note?: string;
+}
+
+/** Whether the mode needs a source digest and target digests at all. */
+export function needsCheck(mode: ImportMode): { source: boolean; target: boolean } {
+  return { source: mode === 'sync', target: mode !== 'force' };
+}
+
+export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}): Decision {
+  const untagged = item.targetTags.length === 0;
+  const all = { tags: [...item.targetTags], untagged };
+  if (mode === 'force') return { action: 'force', armMode: 'Force', ...all };
+
+  const armMode = mode === 'sync' ? 'Force' : 'NoForce';
+  const sourceDigest = item.source.digest ?? check.sourceDigest;
+  const problems: string[] = [];
+  if (check.targetError !== undefined || check.targets === undefined) {
+    problems.push(`could not read the registry (${check.targetError ?? 'not checked'})`);
+  }
+  if (mode === 'sync' && sourceDigest === undefined) {
+    problems.push(`could not read the source digest (${check.sourceError ?? 'not checked'})`);
+  }
+  if (untagged && sourceDigest === undefined && problems.length === 0) {
+    problems.push('the source digest is unknown');
+  }
+  if (problems.length > 0) {
+    const how =
+      mode === 'sync' ? 'importing with Force' : 'importing with NoForce (never overwrites)';
+    return { action: 'unverified', armMode, ...all, note: `${problems.join('; ')}: ${how}` };
+  }
+  const targets = check.targets ?? {};
+
+  if (untagged) {
+    const present = targets[''] !== null && targets[''] !== undefined;
+    return present
+      ? { action: 'skip', tags: [], untagged, note: 'digest already present' }
+      : { action: 'import', armMode, tags: [], untagged };
+  }
+
+  const absent = item.targetTags.filter((t) => targets[t] === null || targets[t] === undefined);
+  const stale =
+    mode === 'sync'
+      ? item.targetTags.filter((t) => {
+          const d = targets[t];
+          return d !== null && d !== undefined && d !== sourceDigest;
+        })
+      : [];
+  const todo = item.targetTags.filter((t) => absent.includes(t) || stale.includes(t));
+  if (todo.length === 0) {
+    return {
+      action: 'skip',
+      tags: [],
+      untagged,
+      note: mode === 'sync' ? 'up to date' : 'already present',
+    };
+  }
+  return { action: stale.length > 0 ? 'update' : 'import', armMode, tags: todo, untagged };
+}

@@ -1,0 +1,144 @@
+// Retry policy: which failures are worth another attempt, how long to wait, and what to tell
+// the user when it is not. Pure: the edges turn SDK and network errors into a Failure first.
+
+/** A failed attempt, as the edges describe it (no SDK types cross into the core). */
+export interface Failure {
+  message: string;
+  /** HTTP status of the ARM answer, when there was one. */
+  statusCode?: number;
+  /** ARM error code (`TooManyRequests`, `InvalidParameters`, `AuthorizationFailed`...) or a Node code (`ECONNRESET`). */
+  code?: string;
+  /** Retry-After, in milliseconds, when the answer carried one. */
+  retryAfterMs?: number;
+  /** The import operation itself ended Failed (as opposed to the HTTP request failing). */
+  operationFailed?: boolean;
+}
+
+export interface Classification {
+  transient: boolean;
+  /** An ARM 429: every worker should pause, not only this one. */
+  throttle: boolean;
+  retryAfterMs?: number;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'REQUEST_SEND_ERROR',
+]);
+
+/** Failures that stay failures however often they are tried; checked before the transient ones. */
+function isPermanent(f: Failure): boolean {
+  const text = `${f.code ?? ''} ${f.message}`;
+  if (/Error copying blobs/i.test(text)) return false; // opaque, but usually a transient source hiccup
+  if (/toomanyrequests/i.test(text)) return false;
+  if (
+    /UNAUTHORIZED|AuthorizationFailed|AuthenticationFailed|InvalidParameters|NoForce|already exists/i.test(
+      text,
+    )
+  ) {
+    return true;
+  }
+  if (/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) return true;
+  return (
+    f.statusCode !== undefined &&
+    f.statusCode >= 400 &&
+    f.statusCode < 500 &&
+    f.statusCode !== 408 &&
+    f.statusCode !== 429
+  );
+}
+
+export function classify(f: Failure): Classification {
+  if (f.statusCode === 429) {
+    return { transient: true, throttle: true, retryAfterMs: f.retryAfterMs };
+  }
+  if (isPermanent(f)) return { transient: false, throttle: false };
+  const text = `${f.code ?? ''} ${f.message}`;
+  const transient =
+    (f.statusCode !== undefined && (f.statusCode >= 500 || f.statusCode === 408)) ||
+    (f.code !== undefined && NETWORK_CODES.has(f.code)) ||
+    /socket hang up|ECONNRESET|network|timed? ?out/i.test(f.message) ||
+    /toomanyrequests|Error copying blobs|TooManyRequests/i.test(text);
+  return { transient, throttle: false, retryAfterMs: transient ? f.retryAfterMs : undefined };
+}
+
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 60000 };
+
+/**
+ * Wait before retry number `retry` (1 = the first retry): "full jitter" exponential backoff,
+ * base * 2^(retry-1) capped at maxMs, scaled by random() in [0.5, 1); never less than Retry-After.
+ */
+export function backoffMs(
+  retry: number,
+  random: () => number,
+  retryAfterMs?: number,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+): number {
+  const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, retry - 1));
+  const jittered = Math.round(exp * (0.5 + random() / 2));
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(
+  value: string | undefined | null,
+  nowMs: number,
+): number | undefined {
+  if (value === undefined || value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+export interface HintContext {
+  sourceRegistry: string;
+  sourceRepository: string;
+  /** How the line wrote the source, to see whether `library/` was left implicit. */
+  sourceText?: string;
+  hasCredentials: boolean;
+  acrName: string;
+  resourceGroup?: string;
+}
+
+/** What the user can do about a permanent failure; undefined when there is nothing useful to say. */
+export function hintFor(f: Failure, ctx: HintContext): string | undefined {
+  const text = `${f.code ?? ''} ${f.message}`;
+  if (/toomanyrequests/i.test(text) && ctx.sourceRegistry === 'docker.io' && !ctx.hasCredentials) {
+    return 'Docker Hub limits anonymous pulls: set dockerHubUsername/dockerHubPassword (DOCKER_NAME/DOCKER_TOKEN).';
+  }
+  if (/UNAUTHORIZED|unauthorized: authentication required/i.test(text)) {
+    if (ctx.sourceRegistry === 'docker.io') {
+      const official = ctx.sourceRepository.startsWith('library/');
+      return official
+        ? `Docker Hub refused the pull of ${ctx.sourceRepository}: check the tag exists and set dockerHubUsername/dockerHubPassword (an official image is docker.io/${ctx.sourceRepository}, with library/).`
+        : `Docker Hub refused the pull of ${ctx.sourceRepository}: check the name (official images need library/, e.g. docker.io/library/nginx) and set dockerHubUsername/dockerHubPassword for private images.`;
+    }
+    return ctx.hasCredentials
+      ? `${ctx.sourceRegistry} refused the credentials of its registry connection: check the user name and token.`
+      : `${ctx.sourceRegistry} needs credentials for ${ctx.sourceRepository}: add a Docker Registry connection for ${ctx.sourceRegistry} to registryConnections.`;
+  }
+  if (f.statusCode === 403 || /AuthorizationFailed/i.test(text)) {
+    const scope = ctx.resourceGroup ? ` (resource group ${ctx.resourceGroup})` : '';
+    return `The service connection's principal may not import into registry ${ctx.acrName}${scope}: grant it Contributor, or a role with Microsoft.ContainerRegistry/registries/importImage/action, on that registry.`;
+  }
+  if (/NoForce|already exists/i.test(text)) {
+    return 'The target tag already exists; use importMode sync or force to overwrite it.';
+  }
+  if (/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) {
+    return `Check that ${ctx.sourceRegistry}/${ctx.sourceRepository} and its tag or digest exist upstream.`;
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import {
+  backoffMs,
+  classify,
+  hintFor,
+  parseRetryAfter,
+  type Failure,
+} from '../../tasks/ImportPublicImages/src/core/retry';
+
+describe('retry: classify', () => {
+  const table: [string, Failure, boolean, boolean][] = [
+    ['ARM 429', { message: 'Too many requests', statusCode: 429, retryAfterMs: 3000 }, true, true],
+    ['ARM 500', { message: 'Internal error', statusCode: 500 }, true, false],
+    ['ARM 503', { message: 'Service unavailable', statusCode: 503 }, true, false],
+    ['dropped connection', { message: 'read ECONNRESET', code: 'ECONNRESET' }, true, false],
+    ['socket hang up', { message: 'socket hang up' }, true, false],
+    [
+      'op toomanyrequests',
+      { message: 'toomanyrequests: You have reached your pull rate limit', operationFailed: true },
+      true,
+      false,
+    ],
+    [
+      'op blob copy',
+      {
+        code: 'InvalidParameters',
+        message: 'Operation registries-import failed: Error copying blobs',
+        operationFailed: true,
+      },
+      true,
+      false,
+    ],
+    [
+      'op UNAUTHORIZED',
+      { message: 'UNAUTHORIZED: authentication required', operationFailed: true },
+      false,
+      false,
+    ],
+    [
+      'InvalidParameters',
+      { code: 'InvalidParameters', message: 'Invalid source image', statusCode: 400 },
+      false,
+      false,
+    ],
+    [
+      'NoForce',
+      {
+        code: 'Conflict',
+        message: 'Tag nginx:1.27 already exists in target registry and NoForce was requested',
+        statusCode: 409,
+      },
+      false,
+      false,
+    ],
+    [
+      'MANIFEST_UNKNOWN',
+      { message: 'MANIFEST_UNKNOWN: manifest unknown', operationFailed: true },
+      false,
+      false,
+    ],
+    [
+      '403',
+      { code: 'AuthorizationFailed', message: 'does not have authorization', statusCode: 403 },
+      false,
+      false,
+    ],
+    [
+      '404 registry',
+      { code: 'ResourceNotFound', message: 'registry not found', statusCode: 404 },
+      false,
+      false,
+    ],
+  ];
+  for (const [name, failure, transient, throttle] of table) {
+    it(`${name}: ${transient ? 'transient' : 'permanent'}${throttle ? ', throttles all' : ''}`, () => {
+      const c = classify(failure);
+      assert.equal(c.transient, transient);
+      assert.equal(c.throttle, throttle);
+    });
+  }
+  it('keeps the Retry-After of a 429', () => {
+    assert.equal(
+      classify({ message: 'x', statusCode: 429, retryAfterMs: 7000 }).retryAfterMs,
+      7000,
+    );
+  });
+});
+
+describe('retry: backoffMs', () => {
+  it('doubles per retry, jitters between half and all, and caps', () => {
+    const opts = { baseMs: 1000, maxMs: 8000 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((r) => backoffMs(r, () => 0, undefined, opts)),
+      [500, 1000, 2000, 4000, 4000],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((r) => backoffMs(r, () => 0.999999, undefined, opts)),
+      [1000, 2000, 4000, 8000, 8000],
+    );
+  });
+  it('never waits less than Retry-After', () => {
+    assert.equal(
+      backoffMs(1, () => 0, 20000),
+      20000,
+    );
+  });
+});
+
+describe('retry: parseRetryAfter', () => {
+  const now = Date.parse('2024-01-01T00:00:00Z');
+  const table: [string | undefined, number | undefined][] = [
+    ['5', 5000],
+    ['0', 0],
+    ['1.5', 1500],
+    ['Mon, 01 Jan 2024 00:00:10 GMT', 10000],
+    ['', undefined],
+    [undefined, undefined],
+    ['soon', undefined],
+  ];
+  for (const [value, ms] of table) {
+    it(`${JSON.stringify(value)} -> ${ms}`, () => assert.equal(parseRetryAfter(value, now), ms));
+  }
+});
+
+describe('retry: hintFor', () => {
+  const ctx = {
+    sourceRegistry: 'docker.io',
+    sourceRepository: 'nginx',
+    hasCredentials: false,
+    acrName: 'contosoacr',
+    resourceGroup: 'rg-aks',
+  };
+  it('UNAUTHORIZED on a Docker Hub name mentions library/ and credentials', () => {
+    const h = hintFor({ message: 'UNAUTHORIZED: authentication required' }, ctx) ?? '';
+    assert.match(h, /library\//);
+    assert.match(h, /dockerHubUsername/);
+  });
+  it('UNAUTHORIZED on another registry asks for a registry connection for that host', () => {
+    const h =
+      hintFor(
+        { message: 'UNAUTHORIZED' },
+        { ...ctx, sourceRegistry: 'ghcr.io', sourceRepository: 'org/app' },
+      ) ?? '';
+    assert.match(h, /registryConnections/);
+    assert.match(h, /ghcr\.io/);
+  });
+  it('403 names the role and the registry', () => {
+    const h = hintFor({ message: 'AuthorizationFailed', statusCode: 403 }, ctx) ?? '';
+    assert.match(h, /importImage\/action/);
+    assert.match(h, /contosoacr/);
+    assert.match(h, /rg-aks/);
+  });
+  it('toomanyrequests without Docker Hub credentials suggests them', () => {
+    assert.match(hintFor({ message: 'toomanyrequests' }, ctx) ?? '', /DOCKER_NAME/);
+  });
+  it('says nothing it does not know', () => {
+    assert.equal(hintFor({ message: 'boom', statusCode: 500 }, ctx), undefined);
+  });
+});

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import {
+  runScheduled,
+  ThrottleGate,
+  type ScheduleOptions,
+} from '../../tasks/ImportPublicImages/src/core/schedule';
+import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
+import { FakeClock, fixedRandom } from './fakeClock';
+
+class Fail extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+const toFailure = (err: unknown): Failure =>
+  err instanceof Fail ? err.failure : { message: err instanceof Error ? err.message : String(err) };
+
+function options(clock: FakeClock, over: Partial<ScheduleOptions> = {}): ScheduleOptions {
+  return {
+    concurrency: 2,
+    retries: 3,
+    timeoutMs: 600000,
+    clock,
+    random: fixedRandom(0.5),
+    backoff: { baseMs: 1000, maxMs: 30000 },
+    ...over,
+  };
+}
+
+describe('schedule: runScheduled', () => {
+  it('never runs more than `concurrency` items at once and ends every item once', async () => {
+    const clock = new FakeClock();
+    let inFlight = 0;
+    let peak = 0;
+    const ends: number[] = [];
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const outcomes = await clock.run(
+      runScheduled(
+        items,
+        async (i) => {
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await clock.sleep(1000);
+          inFlight--;
+          return i * 2;
+        },
+        toFailure,
+        options(clock, {
+          concurrency: 3,
+          onEvent: (e) => e.type === 'end' && ends.push(e.index),
+        }),
+      ),
+    );
+    assert.equal(peak, 3);
+    assert.equal(clock.now(), 4000);
+    assert.deepEqual(
+      outcomes.map((o) => o.value),
+      items.map((i) => i * 2),
+    );
+    assert.ok(
+      outcomes.every((o) => o.status === 'done' && o.attempts === 1 && o.durationMs === 1000),
+    );
+    assert.deepEqual(
+      [...ends].sort((a, b) => a - b),
+      items,
+    );
+  });
+
+  it("pauses every worker on a 429's Retry-After, not only the one that got it", async () => {
+    const clock = new FakeClock();
+    const starts: Record<string, number[]> = {};
+    const outcomes = await clock.run(
+      runScheduled(
+        ['a', 'b', 'c', 'd'],
+        async (name, ctx) => {
+          (starts[name] ??= []).push(clock.now());
+          if (name === 'a' && ctx.attempt === 1) {
+            await clock.sleep(100);
+            throw new Fail({ message: 'Too many requests', statusCode: 429, retryAfterMs: 5000 });
+          }
+          await clock.sleep(1000, ctx.signal);
+          return name;
+        },
+        toFailure,
+        options(clock),
+      ),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['done', 'done', 'done', 'done'],
+    );
+    assert.equal(outcomes[0]?.attempts, 2);
+    // b was already running; c is the next to start and must wait for the gate (100 + 5000).
+    assert.deepEqual(starts.b, [0]);
+    assert.ok((starts.c?.[0] ?? 0) >= 5100, `c started at ${starts.c?.[0]}`);
+    assert.ok((starts.a?.[1] ?? 0) >= 5100);
+  });
+
+  it('does not retry a permanent failure', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const [o] = await clock.run(
+      runScheduled(
+        [1],
+        async () => {
+          calls++;
+          throw new Fail({
+            message: 'UNAUTHORIZED: authentication required',
+            operationFailed: true,
+          });
+        },
+        toFailure,
+        options(clock),
+      ),
+    );
+    assert.equal(calls, 1);
+    assert.equal(o?.status, 'failed');
+    assert.equal(o?.attempts, 1);
+    assert.match(o?.failure?.message ?? '', /UNAUTHORIZED/);
+  });
+
+  it('retries a transient failure `retries` times with growing backoff, then fails', async () => {
+    const clock = new FakeClock();
+    const delays: number[] = [];
+    const [o] = await clock.run(
+      runScheduled(
+        [1],
+        async () => {
+          throw new Fail({ message: 'toomanyrequests: rate limit', operationFailed: true });
+        },
+        toFailure,
+        options(clock, {
+          retries: 3,
+          onEvent: (e) => e.type === 'retry' && delays.push(e.delayMs),
+        }),
+      ),
+    );
+    assert.equal(o?.status, 'failed');
+    assert.equal(o?.attempts, 4);
+    assert.deepEqual(delays, [750, 1500, 3000]);
+  });
+
+  it('succeeds when a transient failure clears within the budget', async () => {
+    const clock = new FakeClock();
+    const [o] = await clock.run(
+      runScheduled(
+        [1],
+        async (_i, ctx) => {
+          if (ctx.attempt < 3) throw new Fail({ message: 'socket hang up', code: 'ECONNRESET' });
+          return 'ok';
+        },
+        toFailure,
+        options(clock),
+      ),
+    );
+    assert.equal(o?.status, 'done');
+    assert.equal(o?.attempts, 3);
+  });
+
+  it('abandons an item past its timeout while the others finish', async () => {
+    const clock = new FakeClock();
+    let aborted = false;
+    const outcomes = await clock.run(
+      runScheduled(
+        ['stuck', 'x', 'y', 'z'],
+        async (name, ctx) => {
+          if (name === 'stuck') {
+            ctx.signal.addEventListener('abort', () => (aborted = true));
+            await clock.sleep(1e12, ctx.signal);
+          }
+          await clock.sleep(1000, ctx.signal);
+          return name;
+        },
+        toFailure,
+        options(clock, { timeoutMs: 60000 }),
+      ),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['timed-out', 'done', 'done', 'done'],
+    );
+    assert.equal(outcomes[0]?.durationMs, 60000);
+    assert.match(outcomes[0]?.failure?.message ?? '', /abandoned after 1 min/);
+    assert.ok(aborted, 'the stuck work is told to stop');
+    assert.equal(clock.now(), 60000);
+  });
+
+  it('on cancellation starts nothing new and reports the rest as canceled', async () => {
+    const clock = new FakeClock();
+    const cancel = new AbortController();
+    void clock.sleep(1500).then(() => cancel.abort());
+    let started = 0;
+    const outcomes = await clock.run(
+      runScheduled(
+        [0, 1, 2, 3, 4, 5],
+        async (i, ctx) => {
+          started++;
+          await clock.sleep(1000, ctx.signal);
+          return i;
+        },
+        toFailure,
+        options(clock, { signal: cancel.signal }),
+      ),
+    );
+    assert.equal(started, 4);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['done', 'done', 'canceled', 'canceled', 'canceled', 'canceled'],
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.attempts),
+      [1, 1, 1, 1, 0, 0],
+    );
+    assert.match(outcomes[2]?.failure?.message ?? '', /may still complete/);
+    assert.match(outcomes[5]?.failure?.message ?? '', /before this import started/);
+    assert.equal(clock.now(), 1500);
+  });
+
+  it('a gate paused before the run delays the first start', async () => {
+    const clock = new FakeClock();
+    const gate = new ThrottleGate(clock);
+    gate.pause(2000);
+    let first = -1;
+    await clock.run(
+      runScheduled(
+        [1],
+        async () => void (first = clock.now()),
+        toFailure,
+        options(clock, { gate }),
+      ),
+    );
+    assert.equal(first, 2000);
+  });
+});
