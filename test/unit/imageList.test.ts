@@ -331,6 +331,16 @@ describe('parseImageList: whole-list checks', () => {
   }
 });
 
+describe('parseImageList: problem order', () => {
+  it('reports line errors and whole-list errors in file order', () => {
+    const parsed = parseImageList('a:1 => web\nb:1 => web\nBAD\n');
+    assert.deepEqual(
+      parsed.errors.map((e) => e.line),
+      [2, 3],
+    );
+  });
+});
+
 describe('formatProblem', () => {
   it('with an example', () => {
     const parsed = parseImageList('\n\n\nQuay.io/Jetstack/cert-manager:v1\n');

@@ -220,6 +220,8 @@ export function parseImageList(content: string): ParsedList {
     else result.errors.push(parsed);
   });
   checkList(candidates, result);
+  // Line problems and whole-list problems, in file order (sort is stable).
+  result.errors.sort((a, b) => a.line - b.line);
   return result;
 }
 
