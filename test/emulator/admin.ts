@@ -1,0 +1,54 @@
+// Admin API (under {adminUrl}): request log, ACR contents, faults, moving an upstream tag, reset.
+import { validateFaults } from './faults';
+import { type Ctx, jsonBody, sendJson } from './server';
+import type { Emulator } from './state';
+
+export function handleAdmin(em: Emulator, ctx: Ctx): void {
+  const method = ctx.req.method ?? 'GET';
+  const path = ctx.url.pathname.replace(/^\/admin/, '').replace(/\/+$/, '') || '/';
+  try {
+    if (method === 'GET' && path === '/requests') {
+      const since = Number(ctx.url.searchParams.get('since') ?? '0') || 0;
+      return sendJson(ctx, 200, em.log.slice(since));
+    }
+    if (method === 'DELETE' && path === '/requests') {
+      em.log.length = 0;
+      return sendJson(ctx, 200, {});
+    }
+    const acrTags = /^\/acrs\/([^/]+)\/tags$/.exec(path);
+    if (method === 'GET' && acrTags) {
+      const acr = em.findAcr(decodeURIComponent(acrTags[1]!));
+      if (!acr) return sendJson(ctx, 404, { error: `no ACR named ${acrTags[1]}` });
+      return sendJson(ctx, 200, acr.store.tagList());
+    }
+    const regTags = /^\/registries\/([^/]+)\/tags$/.exec(path);
+    if (method === 'GET' && regTags) {
+      const store = em.stores.get(decodeURIComponent(regTags[1]!));
+      if (!store) return sendJson(ctx, 404, { error: `no registry ${regTags[1]}` });
+      return sendJson(ctx, 200, store.tagList());
+    }
+    if (path === '/faults' && method === 'GET')
+      return sendJson(ctx, 200, { rules: em.faults.list() });
+    if (path === '/faults' && (method === 'POST' || method === 'PUT')) {
+      em.faults.set(validateFaults(jsonBody(ctx)));
+      return sendJson(ctx, 200, { rules: em.faults.list() });
+    }
+    if (path === '/move-tag' && method === 'POST') {
+      const b = jsonBody(ctx) as { registry?: string; repository?: string; tag?: string };
+      if (!b?.registry || !b.repository || !b.tag)
+        return sendJson(ctx, 400, { error: 'expected { registry, repository, tag }' });
+      return sendJson(ctx, 200, { digest: em.moveTag(b.registry, b.repository, b.tag) });
+    }
+    if (path === '/tokens/invalidate' && method === 'POST') {
+      em.tokens.invalidateAll();
+      return sendJson(ctx, 200, {});
+    }
+    if (path === '/reset' && method === 'POST') {
+      em.reset();
+      return sendJson(ctx, 200, {});
+    }
+    sendJson(ctx, 404, { error: `unknown admin route ${method} ${path}` });
+  } catch (err) {
+    sendJson(ctx, 400, { error: err instanceof Error ? err.message : String(err) });
+  }
+}

@@ -1,0 +1,90 @@
+// The emulator's public contract: the ready file it writes and the shapes its admin API answers.
+// Other tests, benchmarks and `npm start` import these types; keep the names stable.
+
+export interface AcrInfo {
+  name: string;
+  resourceGroup: string;
+  loginServer: string;
+}
+
+export interface ReadyFile {
+  /** ARM base URL, e.g. https://127.0.0.1:PORT/ (trailing slash). */
+  armUrl: string;
+  /** Entra v1 authority root: `${authorityUrl}${tenantId}/oauth2/token` is the v1 token endpoint. Ends with '/'. */
+  authorityUrl: string;
+  tenantId: string;
+  subscriptionId: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM of the emulator's CA; trust it with NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE. */
+  caCertPath: string;
+  acrs: AcrInfo[];
+  /** Registry host (public registries and ACR login servers) -> https URL serving its /v2/ API. */
+  registries: Record<string, string>;
+  dockerHub: { username: string; password: string };
+  /** Arguments following `az cloud register --name <name>`. */
+  azCloudRegisterArgs: string[];
+  /** Admin API root, e.g. https://127.0.0.1:PORT/admin */
+  adminUrl: string;
+  /** Environment that points the bundled task at the emulator (connection id `emulator`). */
+  taskEnv: Record<string, string>;
+  /** Process id of the emulator. */
+  pid: number;
+}
+
+export interface TagEntry {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+export interface RequestLogEntry {
+  time: string;
+  method: string;
+  /** 'arm' | 'entra' | 'admin' | a registry host such as 'docker.io' or 'contosoacr.azurecr.io'. */
+  host: string;
+  path: string;
+  status: number;
+  userAgent: string;
+  /** Username of Basic credentials presented to a registry token endpoint (never the password). */
+  authUser?: string;
+  /** importImage only: body.source.registryUri / resourceId and credentials.username. */
+  sourceRegistry?: string;
+  sourceImage?: string;
+  sourceUsername?: string;
+  durationMs: number;
+}
+
+export type FaultKind =
+  | 'arm429'
+  | 'arm500'
+  | 'arm503'
+  | 'opTooManyRequests'
+  | 'opUnauthorized'
+  | 'opBlobCopyError'
+  | 'opStuck'
+  | 'slowToken'
+  | 'dropConnection'
+  | 'tokenLifetime';
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** All given fields must match. `target` is a substring of the ACR target repo:tag or of the source image
+   * (`registry/repo:tag`); `path` is a substring of the request path; `method` exact; `listener` 'arm'|'entra'|registry host. */
+  match?: { target?: string; path?: string; method?: string; listener?: string };
+  /** Apply to the first `count` matching requests only. */
+  count?: number;
+  /** Probability 0..1 (seeded RNG); default 1. */
+  rate?: number;
+  /** arm429: Retry-After seconds (default 1). */
+  retryAfterSeconds?: number;
+  /** slowToken: delay in ms. */
+  delayMs?: number;
+  /** tokenLifetime: lifetime of newly issued tokens, seconds. */
+  lifetimeSeconds?: number;
+}
+
+export interface FaultConfig {
+  seed?: number;
+  rules: FaultRule[];
+}

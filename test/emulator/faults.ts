@@ -1,0 +1,96 @@
+// Fault rules: which request or import gets which failure, per target, at a seeded rate, or for the first N matches.
+import fs from 'node:fs';
+import type { FaultConfig, FaultKind, FaultRule } from './contract';
+
+export interface FaultContext {
+  listener: string;
+  method: string;
+  path: string;
+  /** Import targets and source, e.g. ['contosoacr:jetstack/x:v1', 'quay.io/jetstack/x:v1']. */
+  targets?: string[];
+}
+
+const KINDS: FaultKind[] = [
+  'arm429',
+  'arm500',
+  'arm503',
+  'opTooManyRequests',
+  'opUnauthorized',
+  'opBlobCopyError',
+  'opStuck',
+  'slowToken',
+  'dropConnection',
+  'tokenLifetime',
+];
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function validateFaults(input: unknown): FaultConfig {
+  const cfg = (Array.isArray(input) ? { rules: input } : input) as Partial<FaultConfig> | undefined;
+  if (!cfg || !Array.isArray(cfg.rules)) throw new Error('faults: expected { "rules": [ ... ] }');
+  for (const r of cfg.rules) {
+    if (!KINDS.includes(r.kind))
+      throw new Error(`faults: unknown kind '${String(r.kind)}'; known: ${KINDS.join(', ')}`);
+    if (r.rate !== undefined && (r.rate < 0 || r.rate > 1))
+      throw new Error('faults: rate must be within 0..1');
+  }
+  return { seed: cfg.seed ?? 1, rules: cfg.rules };
+}
+
+export class FaultEngine {
+  private rules: { rule: FaultRule; hits: number }[] = [];
+  private rng = mulberry32(1);
+
+  set(cfg: FaultConfig): void {
+    this.rules = cfg.rules.map((rule) => ({ rule, hits: 0 }));
+    this.rng = mulberry32(cfg.seed ?? 1);
+  }
+
+  loadFile(file: string): void {
+    this.set(validateFaults(JSON.parse(fs.readFileSync(file, 'utf8'))));
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => r.rule);
+  }
+
+  /** First rule among `kinds` that matches the context and fires (count and rate considered). */
+  pick(kinds: FaultKind[], ctx: FaultContext): FaultRule | undefined {
+    for (const entry of this.rules) {
+      const { rule } = entry;
+      if (!kinds.includes(rule.kind) || !matches(rule, ctx)) continue;
+      if (rule.count !== undefined && entry.hits >= rule.count) continue;
+      if (rule.rate !== undefined && this.rng() >= rule.rate) continue;
+      entry.hits++;
+      return rule;
+    }
+    return undefined;
+  }
+
+  /** A rule that is present and matches, without consuming it (for settings like tokenLifetime). */
+  peek(kind: FaultKind): FaultRule | undefined {
+    return this.rules.find((r) => r.rule.kind === kind)?.rule;
+  }
+}
+
+function matches(rule: FaultRule, ctx: FaultContext): boolean {
+  const m = rule.match;
+  if (!m) return true;
+  if (m.listener !== undefined && m.listener !== ctx.listener) return false;
+  if (m.method !== undefined && m.method.toUpperCase() !== ctx.method.toUpperCase()) return false;
+  if (m.path !== undefined && !ctx.path.includes(m.path)) return false;
+  if (m.target !== undefined) {
+    const target = m.target;
+    if (!(ctx.targets ?? []).some((t) => t.includes(target))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,273 @@
+// Entry point: `node build/test/emulator/main.js [options]` (or `npm run emulator -- [options]`).
+// Starts the HTTPS listeners, seeds the registries, writes the ready file, stops on SIGTERM/SIGINT.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { handleAdmin } from './admin';
+import { handleArm } from './arm';
+import type { ReadyFile, RequestLogEntry } from './contract';
+import { handleEntra } from './entra';
+import { Importer } from './importer';
+import { handleRegistry } from './registry';
+import { type Ctx, dropMidResponse, listen, type Listener } from './server';
+import { Emulator, type Options } from './state';
+import { createTls } from './tls';
+
+const USAGE = `Usage: npm run emulator -- [options]
+  --import-latency-ms N        time an import takes (default 2000)
+  --faults FILE                fault rules JSON (see README, section "Emulator")
+  --upstream HOST=URL          forward source registry HOST to a real registry URL (repeatable)
+  --ready-file FILE            where to write the ready file (default: <state dir>/ready.json)
+  --port N                     port of the ARM/Entra/admin listener (default: ephemeral)
+  --extra-images N             add quay.io/bench/img-000..N-1:v1
+  --extra-acrs N               add N more ACRs (extraacr000...) in rg-extra-*
+  --registries-page-size N     page size of ARM list answers (default 100)
+  --dockerhub-require-auth     docker.io refuses anonymous pulls
+  --images-file FILE           image list for taskEnv (default: the repository's images.txt)
+  --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)`;
+
+export function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    importLatencyMs: 2000,
+    upstreams: {},
+    port: 0,
+    extraImages: 0,
+    extraAcrs: 0,
+    pageSize: 100,
+    dockerHubRequireAuth: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const [flag, inline] =
+      a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const val = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    const num = () => {
+      const n = Number(val());
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
+      return n;
+    };
+    switch (flag) {
+      case '--import-latency-ms':
+        o.importLatencyMs = num();
+        break;
+      case '--faults':
+        o.faultsFile = val();
+        break;
+      case '--upstream': {
+        const v = val();
+        const k = v.indexOf('=');
+        if (k <= 0)
+          throw new Error('--upstream expects HOST=URL, e.g. quay.io=http://127.0.0.1:5000');
+        o.upstreams[v.slice(0, k)] = v.slice(k + 1);
+        break;
+      }
+      case '--ready-file':
+        o.readyFile = path.resolve(val());
+        break;
+      case '--port':
+        o.port = num();
+        break;
+      case '--extra-images':
+        o.extraImages = num();
+        break;
+      case '--extra-acrs':
+        o.extraAcrs = num();
+        break;
+      case '--registries-page-size':
+        o.pageSize = Math.max(1, num());
+        break;
+      case '--dockerhub-require-auth':
+        o.dockerHubRequireAuth = true;
+        break;
+      case '--images-file':
+        o.imagesFile = path.resolve(val());
+        break;
+      case '--state-dir':
+        o.stateDir = path.resolve(val());
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${a}\n${USAGE}`);
+    }
+  }
+  return o;
+}
+
+export async function start(
+  opts: Options,
+): Promise<{ ready: ReadyFile; stop: () => Promise<void> }> {
+  const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-'));
+  const em = new Emulator(opts);
+  if (opts.faultsFile) em.faults.loadFile(opts.faultsFile);
+  const hosts = [...em.stores.keys()];
+  const tls = createTls(path.join(stateDir, 'tls'), hosts);
+  const importer = new Importer(em);
+  const logEntry = (e: RequestLogEntry) => void em.log.push(e);
+  const dropped = (ctx: Ctx) => {
+    const rule = em.faults.pick(['dropConnection'], {
+      listener: ctx.listener,
+      method: ctx.req.method ?? '',
+      path: ctx.url.pathname,
+    });
+    if (rule) dropMidResponse(ctx);
+    return !!rule;
+  };
+  let base = '';
+  const main = await listen(
+    tls,
+    'entra',
+    async (ctx) => {
+      const p = ctx.url.pathname;
+      ctx.listener = p.startsWith('/admin')
+        ? 'admin'
+        : /^\/(subscriptions|tenants|providers)(\/|$)/i.test(p)
+          ? 'arm'
+          : 'entra';
+      if (ctx.listener === 'admin') return handleAdmin(em, ctx);
+      if (dropped(ctx)) return;
+      if (ctx.listener === 'arm') return handleArm(em, importer, ctx);
+      if (!(await handleEntra(em, ctx, base))) ctx.res.writeHead(404).end();
+    },
+    logEntry,
+    opts.port,
+  );
+  base = main.url;
+  em.armUrl = `${base}/`;
+  const listeners: Listener[] = [main];
+  for (const host of hosts) {
+    const l = await listen(
+      tls,
+      host,
+      (ctx) => (dropped(ctx) ? undefined : handleRegistry(em, host, ctx)),
+      logEntry,
+    );
+    em.registryUrls[host] = l.url;
+    listeners.push(l);
+  }
+  const agentTemp = path.join(stateDir, 'agent-temp');
+  fs.mkdirSync(agentTemp, { recursive: true });
+  const imagesFile = opts.imagesFile ?? path.resolve(__dirname, '../../../images.txt');
+  const fx = em.fx;
+  const armAudience = 'https://management.core.windows.net/';
+  const id = 'emulator';
+  const first = em.acrs[0]!;
+  const taskEnv: Record<string, string> = {
+    [`ENDPOINT_URL_${id}`]: em.armUrl,
+    [`ENDPOINT_AUTH_SCHEME_${id}`]: 'ServicePrincipal',
+    [`ENDPOINT_AUTH_${id}`]: JSON.stringify({
+      parameters: {
+        serviceprincipalid: fx.clientId,
+        serviceprincipalkey: fx.clientSecret,
+        tenantid: fx.tenantId,
+        authenticationType: 'spnKey',
+      },
+      scheme: 'ServicePrincipal',
+    }),
+    [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALID`]: fx.clientId,
+    [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALKEY`]: fx.clientSecret,
+    [`ENDPOINT_AUTH_PARAMETER_${id}_TENANTID`]: fx.tenantId,
+    [`ENDPOINT_AUTH_PARAMETER_${id}_AUTHENTICATIONTYPE`]: 'spnKey',
+    [`ENDPOINT_DATA_${id}_SUBSCRIPTIONID`]: fx.subscriptionId,
+    [`ENDPOINT_DATA_${id}_SUBSCRIPTIONNAME`]: fx.subscriptionName,
+    [`ENDPOINT_DATA_${id}_ENVIRONMENT`]: 'AzureCloud',
+    [`ENDPOINT_DATA_${id}_SCOPELEVEL`]: 'Subscription',
+    [`ENDPOINT_DATA_${id}_ENVIRONMENTAUTHORITYURL`]: `${base}/`,
+    [`ENDPOINT_DATA_${id}_ACTIVEDIRECTORYAUTHORITY`]: `${base}/`,
+    [`ENDPOINT_DATA_${id}_ACTIVEDIRECTORYSERVICEENDPOINTRESOURCEID`]: armAudience,
+    [`ENDPOINT_DATA_${id}_RESOURCEMANAGERURL`]: em.armUrl,
+    INPUT_AZURESUBSCRIPTION: id,
+    INPUT_ACRNAME: first.name,
+    INPUT_IMAGELISTPATH: imagesFile,
+    INPUT_DOCKERHUBUSERNAME: fx.dockerHub.username,
+    INPUT_DOCKERHUBPASSWORD: fx.dockerHub.password,
+    AGENT_TEMPDIRECTORY: agentTemp,
+    NODE_EXTRA_CA_CERTS: tls.caCertPath,
+    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(em.registryUrls),
+  };
+  const ready: ReadyFile = {
+    armUrl: em.armUrl,
+    authorityUrl: `${base}/`,
+    tenantId: fx.tenantId,
+    subscriptionId: fx.subscriptionId,
+    clientId: fx.clientId,
+    clientSecret: fx.clientSecret,
+    caCertPath: tls.caCertPath,
+    acrs: em.acrs.map((a) => ({
+      name: a.name,
+      resourceGroup: a.resourceGroup,
+      loginServer: a.loginServer,
+    })),
+    registries: { ...em.registryUrls },
+    dockerHub: { ...fx.dockerHub },
+    azCloudRegisterArgs: [
+      '--endpoint-resource-manager',
+      em.armUrl,
+      '--endpoint-active-directory',
+      `${base}/adfs`,
+      '--endpoint-active-directory-resource-id',
+      armAudience,
+      '--endpoint-active-directory-graph-resource-id',
+      `${base}/graph/`,
+      '--endpoint-management',
+      armAudience,
+      '--suffix-acr-login-server-endpoint',
+      '.azurecr.io',
+    ],
+    adminUrl: `${base}/admin`,
+    taskEnv,
+    pid: process.pid,
+  };
+  const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');
+  fs.mkdirSync(path.dirname(readyFile), { recursive: true });
+  fs.writeFileSync(`${readyFile}.tmp`, JSON.stringify(ready, null, 2));
+  fs.renameSync(`${readyFile}.tmp`, readyFile);
+  const stop = async () => {
+    importer.stop();
+    await Promise.all(
+      listeners.map(
+        (l) =>
+          new Promise<void>((resolve) => {
+            l.server.close(() => resolve());
+            l.server.closeAllConnections();
+          }),
+      ),
+    );
+  };
+  console.log(
+    `emulator ready: ARM ${em.armUrl}  admin ${ready.adminUrl}\nready file: ${readyFile}\nCA: ${tls.caCertPath}`,
+  );
+  return { ready, stop };
+}
+
+if (require.main === module) {
+  let opts: Options;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  }
+  start(opts).then(
+    ({ stop }) => {
+      const shutdown = (sig: string) => {
+        console.log(`emulator: ${sig}, stopping`);
+        void stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    },
+    (err: unknown) => {
+      console.error('emulator failed to start:', err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,157 @@
+// The emulator's whole state: configuration, stores per registry, ACRs, tokens, faults, request log.
+import fixtures from './fixtures.json';
+import type { RequestLogEntry } from './contract';
+import { FaultEngine } from './faults';
+import { addImage, type ImageSpec } from './imagegen';
+import { RegistryStore } from './store';
+import { TokenService } from './tokens';
+
+export interface Options {
+  importLatencyMs: number;
+  faultsFile?: string;
+  upstreams: Record<string, string>;
+  readyFile?: string;
+  port: number;
+  extraImages: number;
+  extraAcrs: number;
+  pageSize: number;
+  dockerHubRequireAuth: boolean;
+  stateDir?: string;
+  imagesFile?: string;
+}
+
+export interface RegistryConfig {
+  host: string;
+  service: string;
+  users: Record<string, string>;
+  privateRepositories: string[];
+  requireAuth: boolean;
+  rateLimit?: { anonymous: number; authenticated: number; window: number };
+  images: ImageSpec[];
+}
+
+export interface Acr {
+  name: string;
+  resourceGroup: string;
+  loginServer: string;
+  id: string;
+  store: RegistryStore;
+}
+
+export type Fixtures = typeof fixtures;
+
+export class Emulator {
+  readonly fx: Fixtures = fixtures;
+  readonly tokens = new TokenService();
+  readonly faults = new FaultEngine();
+  readonly log: RequestLogEntry[] = [];
+  readonly registries = new Map<string, RegistryConfig>();
+  /** Store by host: public registries and ACR login servers. */
+  readonly stores = new Map<string, RegistryStore>();
+  readonly acrs: Acr[] = [];
+  /** Registry host -> https URL of its listener. */
+  readonly registryUrls: Record<string, string> = {};
+  /** docker.io rate limit: identity ('' anonymous) -> remaining pulls. */
+  readonly pullsUsed = new Map<string, number>();
+  /** Generation counter for moveTag: each move makes new content. */
+  private generation = 0;
+  writesRemaining = 1199;
+  armUrl = '';
+
+  constructor(readonly opts: Options) {
+    const acrDefs = [...fixtures.acrs];
+    for (let i = 0; i < opts.extraAcrs; i++) {
+      acrDefs.push({
+        name: `extraacr${String(i).padStart(3, '0')}`,
+        resourceGroup: `rg-extra-${i % 3}`,
+      });
+    }
+    for (const a of acrDefs) {
+      const loginServer = `${a.name}.azurecr.io`;
+      const acr: Acr = {
+        ...a,
+        loginServer,
+        id: `/subscriptions/${fixtures.subscriptionId}/resourceGroups/${a.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${a.name}`,
+        store: new RegistryStore(),
+      };
+      this.acrs.push(acr);
+      this.stores.set(loginServer, acr.store);
+    }
+    for (const r of fixtures.registries) {
+      const raw = r as Partial<RegistryConfig> & { host: string; images: ImageSpec[] };
+      const isHub = r.host === 'docker.io';
+      const users: Record<string, string> = { ...(raw.users ?? {}) };
+      if (isHub) users[fixtures.dockerHub.username] = fixtures.dockerHub.password;
+      const cfg: RegistryConfig = {
+        host: r.host,
+        service: raw.service ?? r.host,
+        users,
+        privateRepositories: raw.privateRepositories ?? [],
+        requireAuth: isHub ? opts.dockerHubRequireAuth : (raw.requireAuth ?? false),
+        ...(raw.rateLimit ? { rateLimit: raw.rateLimit } : {}),
+        images: raw.images,
+      };
+      if (r.host === 'quay.io' && opts.extraImages > 0) {
+        for (let i = 0; i < opts.extraImages; i++) {
+          cfg.images.push({ repository: `bench/img-${String(i).padStart(3, '0')}`, tags: ['v1'] });
+        }
+      }
+      this.registries.set(r.host, cfg);
+      this.stores.set(r.host, new RegistryStore());
+    }
+    this.seed();
+  }
+
+  seed(): void {
+    for (const [host, cfg] of this.registries) {
+      const store = this.stores.get(host)!;
+      store.clear();
+      for (const img of cfg.images) addImage(store, host, img);
+    }
+    for (const acr of this.acrs) acr.store.clear();
+    this.pullsUsed.clear();
+    this.generation = 0;
+  }
+
+  reset(): void {
+    this.seed();
+    this.log.length = 0;
+    this.faults.set({ rules: [] });
+    this.writesRemaining = 1199;
+  }
+
+  /** Pushes new content under an existing tag of a public registry (a mutable tag moving upstream). */
+  moveTag(host: string, repository: string, tag: string): string {
+    const cfg = this.registries.get(host);
+    const store = this.stores.get(host);
+    if (!cfg || !store) throw new Error(`unknown registry ${host}`);
+    const spec = cfg.images.find((i) => i.repository === repository) ?? { repository, tags: [tag] };
+    this.generation++;
+    return addImage(store, host, { ...spec, tags: [tag] }, this.generation);
+  }
+
+  findAcr(name: string): Acr | undefined {
+    return this.acrs.find((a) => a.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** Docker Hub style pull accounting; returns remaining after consuming, or -1 when exhausted. */
+  consumePull(
+    host: string,
+    user: string,
+  ): { limit: number; remaining: number; ok: boolean } | undefined {
+    const rl = this.registries.get(host)?.rateLimit;
+    if (!rl) return undefined;
+    const limit = user ? rl.authenticated : rl.anonymous;
+    const used = this.pullsUsed.get(user) ?? 0;
+    if (used >= limit) return { limit, remaining: 0, ok: false };
+    this.pullsUsed.set(user, used + 1);
+    return { limit, remaining: limit - used - 1, ok: true };
+  }
+
+  peekPulls(host: string, user: string): { limit: number; remaining: number } | undefined {
+    const rl = this.registries.get(host)?.rateLimit;
+    if (!rl) return undefined;
+    const limit = user ? rl.authenticated : rl.anonymous;
+    return { limit, remaining: Math.max(0, limit - (this.pullsUsed.get(user) ?? 0)) };
+  }
+}

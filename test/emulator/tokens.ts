@@ -1,0 +1,87 @@
+// Signed (HS256) JWT-shaped tokens the emulator issues and later verifies: Entra access tokens,
+// ACR refresh/access tokens and public-registry bearer tokens.
+import crypto from 'node:crypto';
+
+export interface Claims {
+  kind: 'entra' | 'acr-refresh' | 'registry';
+  aud: string;
+  iat: number;
+  exp: number;
+  /** issued-at in ms, for "invalidate all current tokens". */
+  iatMs: number;
+  tid?: string;
+  appid?: string;
+  /** registry tokens: the user (Basic username) or '' for anonymous. */
+  user?: string;
+  access?: { type: string; name: string; actions: string[] }[];
+}
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+export type Verify =
+  { ok: true; claims: Claims } | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
+
+export class TokenService {
+  private readonly key = crypto.randomBytes(32);
+  private invalidBefore = 0;
+
+  issue(
+    claims: Omit<Claims, 'iat' | 'exp' | 'iatMs'>,
+    lifetimeSeconds: number,
+  ): { token: string; claims: Claims } {
+    const now = Date.now();
+    const full: Claims = {
+      ...claims,
+      iat: Math.floor(now / 1000),
+      exp: Math.floor(now / 1000) + lifetimeSeconds,
+      iatMs: now,
+    };
+    const head = b64({ alg: 'HS256', typ: 'JWT' });
+    const body = b64({
+      ...full,
+      iss: 'https://emulator/',
+      nbf: full.iat,
+      jti: crypto.randomUUID(),
+    });
+    const sig = crypto.createHmac('sha256', this.key).update(`${head}.${body}`).digest('base64url');
+    return { token: `${head}.${body}.${sig}`, claims: full };
+  }
+
+  verify(token: string | undefined, kind?: Claims['kind']): Verify {
+    if (!token) return { ok: false, reason: 'missing' };
+    const parts = token.split('.');
+    if (parts.length !== 3) return { ok: false, reason: 'invalid' };
+    const sig = crypto.createHmac('sha256', this.key).update(`${parts[0]}.${parts[1]}`).digest();
+    const given = Buffer.from(parts[2] ?? '', 'base64url');
+    if (given.length !== sig.length || !crypto.timingSafeEqual(given, sig))
+      return { ok: false, reason: 'invalid' };
+    const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Claims;
+    if (kind && claims.kind !== kind) return { ok: false, reason: 'invalid' };
+    if (claims.exp * 1000 <= Date.now() || claims.iatMs < this.invalidBefore)
+      return { ok: false, reason: 'expired' };
+    return { ok: true, claims };
+  }
+
+  /** Every token issued before now stops working (as after a credential rotation). */
+  invalidateAll(): void {
+    this.invalidBefore = Date.now() + 1;
+  }
+}
+
+export function bearer(header: string | string[] | undefined): string | undefined {
+  const h = Array.isArray(header) ? header[0] : header;
+  const m = /^Bearer\s+(.+)$/i.exec(h ?? '');
+  return m?.[1]?.trim();
+}
+
+export function basic(
+  header: string | string[] | undefined,
+): { user: string; password: string } | undefined {
+  const h = Array.isArray(header) ? header[0] : header;
+  const m = /^Basic\s+(.+)$/i.exec(h ?? '');
+  if (!m?.[1]) return undefined;
+  const text = Buffer.from(m[1], 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  if (i < 0) return undefined;
+  return { user: text.slice(0, i), password: text.slice(i + 1) };
+}
