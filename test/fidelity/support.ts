@@ -1,0 +1,108 @@
+// Shared pieces of the fidelity tests: a TokenCredential against the emulator's Entra v2 endpoint
+// and an ARM client from the real @azure/arm-containerregistry SDK.
+import fs from 'node:fs';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
+import type { ReadyFile } from '../helpers/emulator';
+
+export class EmulatorCredential implements TokenCredential {
+  calls = 0;
+  constructor(
+    private readonly ready: ReadyFile,
+    private readonly secret = ready.clientSecret,
+  ) {}
+
+  async getToken(scopes: string | string[]): Promise<AccessToken> {
+    this.calls++;
+    const ca = fs.readFileSync(this.ready.caCertPath, 'utf8');
+    const scope = Array.isArray(scopes) ? scopes.join(' ') : scopes;
+    const res = await postForm(
+      ca,
+      `${this.ready.authorityUrl}${this.ready.tenantId}/oauth2/v2.0/token`,
+      {
+        grant_type: 'client_credentials',
+        client_id: this.ready.clientId,
+        client_secret: this.secret,
+        scope,
+      },
+    );
+    if (res.status !== 200)
+      throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const body = res.body as { access_token: string; expires_in: number };
+    return { token: body.access_token, expiresOnTimestamp: Date.now() + body.expires_in * 1000 };
+  }
+}
+
+export async function postForm(
+  ca: string,
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const data = new URLSearchParams(form).toString();
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        ca,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            /* keep text */
+          }
+          resolve({ status: res.statusCode ?? 0, body, headers: h });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+export function armClient(
+  ready: ReadyFile,
+  credential: TokenCredential = new EmulatorCredential(ready),
+) {
+  return new ContainerRegistryManagementClient(credential, ready.subscriptionId, {
+    endpoint: ready.armUrl.replace(/\/$/, ''),
+    tlsOptions: { ca: fs.readFileSync(ready.caCertPath, 'utf8') },
+    retryOptions: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
+  });
+}
+
+/** GET with a bearer token against ARM; returns status and JSON. */
+export async function armGet(ready: ReadyFile, p: string, token: string) {
+  const https = await import('node:https');
+  const ca = fs.readFileSync(ready.caCertPath, 'utf8');
+  return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    https
+      .get(
+        `${ready.armUrl}${p.replace(/^\//, '')}`,
+        { ca, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              status: res.statusCode ?? 0,
+              body: text ? (JSON.parse(text) as unknown) : undefined,
+            });
+          });
+        },
+      )
+      .on('error', reject);
+  });
+}

@@ -1,0 +1,149 @@
+// Starts the emulator as its own child process (task-lib's MockTestRunner uses spawnSync, so a server
+// living in the test process would deadlock) and gives typed access to its admin API.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import type {
+  FaultConfig,
+  FaultRule,
+  ReadyFile,
+  RequestLogEntry,
+  TagEntry,
+} from '../emulator/contract';
+
+export type { ReadyFile, RequestLogEntry, TagEntry, FaultConfig, FaultRule };
+
+export interface StartOptions {
+  importLatencyMs?: number;
+  faults?: FaultConfig | FaultRule[];
+  upstreams?: Record<string, string>;
+  extraArgs?: string[];
+  /** ms to wait for the ready file (default 30000). */
+  timeoutMs?: number;
+}
+
+export interface AdminClient {
+  requests(): Promise<RequestLogEntry[]>;
+  clearRequests(): Promise<void>;
+  tags(acr: string): Promise<TagEntry[]>;
+  registryTags(host: string): Promise<TagEntry[]>;
+  setFaults(faults: FaultConfig | FaultRule[]): Promise<void>;
+  moveTag(registry: string, repository: string, tag: string): Promise<string>;
+  invalidateTokens(): Promise<void>;
+  reset(): Promise<void>;
+}
+
+export interface RunningEmulator {
+  ready: ReadyFile;
+  admin: AdminClient;
+  stop(): Promise<void>;
+}
+
+const emulatorMain = path.resolve(__dirname, '..', 'emulator', 'main.js');
+
+/** A JSON request over HTTPS that trusts the emulator's CA (independent of NODE_EXTRA_CA_CERTS). */
+export function request<T>(
+  ca: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: T }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = https.request(
+      url,
+      {
+        method,
+        ca,
+        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed as T });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function adminClient(ready: ReadyFile, ca: string): AdminClient {
+  const call = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+    const res = await request<T>(ca, method, `${ready.adminUrl}${p}`, body);
+    if (res.status >= 300)
+      throw new Error(`admin ${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  return {
+    requests: () => call<RequestLogEntry[]>('GET', '/requests'),
+    clearRequests: async () => void (await call('DELETE', '/requests')),
+    tags: (acr) => call<TagEntry[]>('GET', `/acrs/${encodeURIComponent(acr)}/tags`),
+    registryTags: (host) => call<TagEntry[]>('GET', `/registries/${encodeURIComponent(host)}/tags`),
+    setFaults: async (f) =>
+      void (await call('POST', '/faults', Array.isArray(f) ? { rules: f } : f)),
+    moveTag: async (registry, repository, tag) =>
+      (await call<{ digest: string }>('POST', '/move-tag', { registry, repository, tag })).digest,
+    invalidateTokens: async () => void (await call('POST', '/tokens/invalidate')),
+    reset: async () => void (await call('POST', '/reset')),
+  };
+}
+
+export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmulator> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-test-'));
+  const readyFile = path.join(dir, 'ready.json');
+  const args = [emulatorMain, '--ready-file', readyFile, '--state-dir', dir];
+  if (opts.importLatencyMs !== undefined)
+    args.push('--import-latency-ms', String(opts.importLatencyMs));
+  if (opts.faults) {
+    const f = path.join(dir, 'faults.json');
+    fs.writeFileSync(
+      f,
+      JSON.stringify(Array.isArray(opts.faults) ? { rules: opts.faults } : opts.faults),
+    );
+    args.push('--faults', f);
+  }
+  for (const [host, url] of Object.entries(opts.upstreams ?? {}))
+    args.push('--upstream', `${host}=${url}`);
+  args.push(...(opts.extraArgs ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + (opts.timeoutMs ?? 30000);
+  while (!fs.existsSync(readyFile)) {
+    if (child.exitCode !== null) throw new Error(`emulator exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`emulator did not become ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as ReadyFile;
+  const ca = fs.readFileSync(ready.caCertPath, 'utf8');
+  return {
+    ready,
+    admin: adminClient(ready, ca),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
