@@ -1,12 +1,123 @@
 // Wiring only: inputs -> parse -> plan -> check -> import -> report.
+import * as fs from 'node:fs';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { readInputs } from './ado/inputs';
+import { TaskOutput } from './ado/output';
+import { createAcrClient, resolveRegistry } from './azure/acr';
+import { connectAzure } from './azure/credentials';
+import { parseImageList } from './core/imageList';
+import { decide, planImports } from './core/plan';
+import { closingLines, countImages, type RunResult } from './core/report';
+import { AcrDataPlane } from './registry/acrData';
+import { readOverrides } from './registry/http';
+import { SourceRegistries } from './registry/manifest';
+import { checkItems } from './steps/check';
+import { runImports } from './steps/imports';
+import { imageResult, type ItemRecord } from './steps/results';
+
+const TASK_VERSION = '0.1.0';
 
 export async function run(): Promise<void> {
-  const connection = tl.getInput('azureSubscription', true) as string;
-  tl.getInput('acrName', true);
-  // Loaded lazily: azure-arm-endpoint needs Agent.TempDirectory at require time.
-  const { AzureRMEndpoint } =
-    await import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint');
-  await new AzureRMEndpoint(connection).getEndpoint();
-  tl.setResult(tl.TaskResult.Failed, 'not implemented yet');
+  const out = new TaskOutput();
+  const startedAt = new Date();
+  const inputs = readInputs();
+  const cancel = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      out.log(`${sig}: the run was canceled; no new imports start, the report is still written`);
+      cancel.abort();
+    });
+  }
+
+  if (!fs.existsSync(inputs.imageListPath)) {
+    return out.fail(
+      `The image list ${inputs.imageListInput} was not found (resolved to ${inputs.imageListPath}).`,
+    );
+  }
+  const list = parseImageList(fs.readFileSync(inputs.imageListPath, 'utf8'));
+  out.listProblems(inputs.imageListInput, list.errors, list.warnings);
+  const firstError = list.errors[0];
+  if (firstError) {
+    return out.fail(
+      `${list.errors.length} invalid line(s) in ${inputs.imageListInput}, nothing was imported; line ${firstError.line}: ${firstError.message}`,
+    );
+  }
+  const hasDockerHub = list.entries.some((e) => e.source.registry === 'docker.io');
+  if (hasDockerHub && inputs.dockerHubUnexpanded.length > 0) {
+    out.warn(
+      `Docker Hub credentials are not set (${inputs.dockerHubUnexpanded.join(', ')}): docker.io images are pulled anonymously, with a lower rate limit.`,
+    );
+  }
+  out.log(
+    `${list.entries.length} image(s) in ${inputs.imageListInput}; mode ${inputs.mode}${inputs.dryRun ? ', dry run' : ''}`,
+  );
+
+  const secret = (s: string): void => tl.setSecret(s);
+  const azure = await connectAzure(inputs.connectionId, secret);
+  const client = createAcrClient(azure.credential, azure.subscriptionId, azure.armUrl);
+  const acr = await resolveRegistry(client, inputs.acrName, inputs.resourceGroup);
+  out.log(`registry ${acr.name} (${acr.loginServer}, resource group ${acr.resourceGroup})`);
+
+  const items = planImports(list.entries, inputs.credentials);
+  const overrides = readOverrides();
+  const checked = await checkItems(items, inputs.mode, {
+    sources: new SourceRegistries(overrides, secret),
+    acr: new AcrDataPlane(acr.loginServer, azure.tenantId, azure.armToken, overrides, secret),
+    credentials: inputs.credentials,
+    concurrency: inputs.concurrency,
+    signal: cancel.signal,
+  });
+  if (checked.acrUnreachable) {
+    out.warn(
+      `Could not read ${acr.loginServer} (${checked.acrUnreachable}); every line is imported without comparing digests.`,
+    );
+  }
+  const records: ItemRecord[] = items.map((item, i) => {
+    const check = checked.checks[i] ?? {};
+    return { item, check, decision: decide(item, inputs.mode, check) };
+  });
+  for (const r of records) {
+    out.log(
+      `line ${r.item.line}: ${r.item.sourceText} ${r.decision.action}${r.decision.note ? ` (${r.decision.note})` : ''}`,
+    );
+  }
+  const jobs = records.filter((r) => r.decision.action !== 'skip');
+  const hubPulls = jobs.filter((r) => r.item.source.registry === 'docker.io').length;
+  if (checked.dockerHub && hubPulls > checked.dockerHub.remaining) {
+    out.warn(
+      `Docker Hub allows ${checked.dockerHub.remaining} more pull(s) (limit ${checked.dockerHub.limit}) but this run needs at least ${hubPulls}: some docker.io imports may fail with toomanyrequests.`,
+    );
+  }
+
+  if (!inputs.dryRun && jobs.length > 0 && !cancel.signal.aborted) {
+    const outcomes = await runImports(jobs, {
+      client,
+      acr,
+      credentials: inputs.credentials,
+      concurrency: inputs.concurrency,
+      retries: inputs.retries,
+      timeoutMs: inputs.importTimeoutMs,
+      signal: cancel.signal,
+      out,
+    });
+    jobs.forEach((r, i) => (r.outcome = outcomes[i]));
+  }
+
+  const ctx = { acr, credentials: inputs.credentials, dryRun: inputs.dryRun };
+  const images = records.map((r) => imageResult(r, ctx));
+  const result: RunResult = {
+    version: 1,
+    taskVersion: TASK_VERSION,
+    acr: { name: acr.name, loginServer: acr.loginServer, resourceGroup: acr.resourceGroup },
+    mode: inputs.mode,
+    dryRun: inputs.dryRun,
+    canceled: cancel.signal.aborted,
+    startedAt: startedAt.toISOString(),
+    durationMs: out.elapsed(),
+    counts: countImages(images),
+    images,
+  };
+  for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);
+  out.publish(result, inputs.resultPath);
+  out.finish(result, inputs.failurePolicy);
 }

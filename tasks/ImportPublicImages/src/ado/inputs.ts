@@ -1,0 +1,146 @@
+// Task inputs, read and validated through task-lib. Every password and token is masked with
+// setSecret the moment it is read. The agent applies task.json defaults; the same defaults
+// are applied here so the task also runs with only the required inputs set.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+import {
+  IMPORT_MODES,
+  type Credential,
+  type ImportMode,
+  type SourceCredentials,
+} from '../core/plan';
+
+export interface TaskInputs {
+  connectionId: string;
+  acrName: string;
+  resourceGroup?: string;
+  /** As written in the input (used for annotations). */
+  imageListInput: string;
+  imageListPath: string;
+  mode: ImportMode;
+  dryRun: boolean;
+  credentials: SourceCredentials;
+  /** Docker Hub credentials were given as macros the pipeline did not expand. */
+  dockerHubUnexpanded: string[];
+  concurrency: number;
+  retries: number;
+  importTimeoutMs: number;
+  failurePolicy: 'fail' | 'warn';
+  resultPath: string;
+}
+
+/** `$(DOCKER_TOKEN)` left as is: the variable does not exist in this pipeline. */
+export function isUnexpandedMacro(value: string): boolean {
+  return /^\$\([^)]*\)$/.test(value.trim());
+}
+
+function optional(name: string): string | undefined {
+  const v = tl.getInput(name, false)?.trim();
+  return v ? v : undefined;
+}
+
+export function intInput(name: string, def: number, min: number, max: number): number {
+  const raw = optional(name);
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`Input ${name} must be a whole number from ${min} to ${max}, not "${raw}".`);
+  }
+  return n;
+}
+
+function choice<T extends string>(name: string, allowed: readonly T[], def: T): T {
+  const raw = optional(name)?.toLowerCase();
+  if (raw === undefined) return def;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new Error(`Input ${name} must be one of ${allowed.join(', ')}, not "${raw}".`);
+  }
+  return raw as T;
+}
+
+/** `https://index.docker.io/v1/` -> `docker.io`; `ghcr.io` -> `ghcr.io`. */
+export function registryHostOf(url: string): string {
+  const host = url
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
+  return ['index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'].includes(host)
+    ? 'docker.io'
+    : host;
+}
+
+function secretInput(name: string, unexpanded: string[]): string | undefined {
+  const v = optional(name);
+  if (v === undefined) return undefined;
+  if (isUnexpandedMacro(v)) {
+    unexpanded.push(`${name} = ${v}`);
+    return undefined;
+  }
+  return v;
+}
+
+function registryConnections(): Record<string, Credential> {
+  const out: Record<string, Credential> = {};
+  for (const id of tl
+    .getDelimitedInput('registryConnections', ',', false)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const url =
+      tl.getEndpointUrl(id, false) ??
+      tl.getEndpointAuthorizationParameter(id, 'registry', true) ??
+      '';
+    const password = tl.getEndpointAuthorizationParameter(id, 'password', true) ?? '';
+    if (password) tl.setSecret(password);
+    const username = tl.getEndpointAuthorizationParameter(id, 'username', true) ?? '';
+    if (!url || !username || !password) {
+      throw new Error(
+        `Registry connection ${id} must have a registry URL, a user name and a password or token.`,
+      );
+    }
+    out[registryHostOf(url)] = { username, password };
+  }
+  return out;
+}
+
+export function readInputs(): TaskInputs {
+  const unexpanded: string[] = [];
+  const password = secretInput('dockerHubPassword', unexpanded);
+  if (password) tl.setSecret(password);
+  const username = secretInput('dockerHubUsername', unexpanded);
+  const registries = registryConnections();
+  let dockerHub: Credential | undefined;
+  if (username && password) dockerHub = { username, password };
+  else if (registries['docker.io']) dockerHub = registries['docker.io'];
+  else if (username || password) {
+    tl.warning(
+      'Only one of dockerHubUsername and dockerHubPassword is set: Docker Hub is used anonymously.',
+    );
+  }
+  delete registries['docker.io'];
+
+  const tempDir = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
+  const resultRaw = optional('resultPath');
+  const imageList = optional('imageListPath') ?? 'images.txt';
+  return {
+    connectionId: tl.getInput('azureSubscription', true) as string,
+    acrName: (tl.getInput('acrName', true) as string).trim(),
+    resourceGroup: optional('resourceGroup'),
+    imageListInput: imageList,
+    imageListPath: path.resolve(imageList),
+    mode: choice('importMode', IMPORT_MODES, 'sync'),
+    dryRun: tl.getBoolInput('dryRun', false),
+    credentials: { dockerHub, registries },
+    dockerHubUnexpanded: unexpanded,
+    concurrency: intInput('concurrency', 8, 1, 32),
+    retries: intInput('retries', 5, 0, 20),
+    importTimeoutMs: intInput('importTimeoutMinutes', 15, 1, 360) * 60 * 1000,
+    failurePolicy: choice('failurePolicy', ['fail', 'warn'] as const, 'fail'),
+    resultPath: path.resolve(
+      resultRaw && !isUnexpandedMacro(resultRaw)
+        ? resultRaw
+        : path.join(tempDir, 'import-public-images.json'),
+    ),
+  };
+}

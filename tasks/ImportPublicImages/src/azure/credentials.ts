@@ -1,0 +1,76 @@
+// The Azure Resource Manager service connection, through azure-arm-rest's AzureRMEndpoint
+// (service principal with secret or certificate, managed identity, workload identity
+// federation), adapted to the TokenCredential the Azure SDK takes.
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+
+export interface AzureConnection {
+  credential: TokenCredential;
+  /** A bare ARM token (for the ACR data-plane exchange). */
+  armToken: () => Promise<string>;
+  /** ARM base URL without a trailing slash, from the connection (sovereign clouds work). */
+  armUrl: string;
+  subscriptionId: string;
+  tenantId: string;
+  scheme: string;
+}
+
+/** The `exp` claim of a JWT, in ms; undefined when the token is not a readable JWT. */
+export function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wraps a "give me a token" function; refreshes it a few minutes before it expires. */
+export function tokenCredential(
+  getToken: (force: boolean) => Promise<string>,
+  onSecret: (s: string) => void,
+  now: () => number = Date.now,
+): TokenCredential {
+  let cached: AccessToken | undefined;
+  return {
+    async getToken(): Promise<AccessToken> {
+      const margin = 5 * 60 * 1000;
+      if (cached && cached.expiresOnTimestamp - margin > now()) return cached;
+      const force = cached !== undefined;
+      const token = await getToken(force);
+      onSecret(token);
+      // A token we cannot read is given a short life, so it is asked for again soon.
+      cached = { token, expiresOnTimestamp: jwtExpiry(token) ?? now() + margin + 60 * 1000 };
+      return cached;
+    },
+  };
+}
+
+export async function connectAzure(
+  connectionId: string,
+  onSecret: (s: string) => void,
+): Promise<AzureConnection> {
+  // Loaded lazily: azure-arm-endpoint needs Agent.TempDirectory at require time.
+  const { AzureRMEndpoint } =
+    await import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint');
+  const endpoint = await new AzureRMEndpoint(connectionId).getEndpoint();
+  if (endpoint.servicePrincipalKey) onSecret(endpoint.servicePrincipalKey);
+  if (!endpoint.subscriptionID) {
+    throw new Error(
+      `The service connection ${connectionId} is not scoped to a subscription; use a subscription-level Azure Resource Manager connection.`,
+    );
+  }
+  const creds = endpoint.applicationTokenCredentials;
+  const credential = tokenCredential((force) => creds.getToken(force), onSecret);
+  return {
+    credential,
+    armToken: async () => (await credential.getToken([]))?.token ?? '',
+    armUrl: endpoint.url.replace(/\/+$/, ''),
+    subscriptionId: endpoint.subscriptionID,
+    tenantId: endpoint.tenantID,
+    scheme: endpoint.scheme ?? 'ServicePrincipal',
+  };
+}

@@ -1,0 +1,109 @@
+// A small https client for registry calls (manifest HEADs and token endpoints), with the
+// per-host endpoint override the local emulator uses: IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS
+// is a JSON object `{ "<registry host>": "https://127.0.0.1:PORT" }`.
+import * as https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export const ENDPOINTS_VARIABLE = 'IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS';
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export type Overrides = Record<string, string>;
+
+export function readOverrides(env: NodeJS.ProcessEnv = process.env): Overrides {
+  const raw = env[ENDPOINTS_VARIABLE];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object') {
+      const out: Overrides = {};
+      for (const [k, v] of Object.entries(parsed)) {
+        if (typeof v === 'string') out[k.toLowerCase()] = v.replace(/\/+$/, '');
+      }
+      return out;
+    }
+  } catch {
+    // fall through
+  }
+  throw new Error(`${ENDPOINTS_VARIABLE} must be a JSON object of registry host to https URL`);
+}
+
+/** The API host for a registry name: Docker Hub's registry lives at registry-1.docker.io. */
+export function apiHost(registry: string): string {
+  return registry === 'docker.io' ? 'registry-1.docker.io' : registry;
+}
+
+/** `https://<host><path>`, or the override's URL when the host (or its registry name) has one. */
+export function registryUrl(registry: string, path: string, overrides: Overrides): string {
+  const override = overrides[registry.toLowerCase()] ?? overrides[apiHost(registry).toLowerCase()];
+  return `${override ?? `https://${apiHost(registry)}`}${path}`;
+}
+
+/** Rewrites an absolute URL (e.g. a token realm) whose host has an override. */
+export function rewriteUrl(url: string, overrides: Overrides): string {
+  const u = new URL(url);
+  const override = overrides[u.host.toLowerCase()];
+  return override ? `${override}${u.pathname}${u.search}` : url;
+}
+
+export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const r = https.request(
+      url,
+      {
+        method: req.method,
+        headers: req.headers,
+        signal: req.signal,
+        timeout: req.timeoutMs ?? 30000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    r.on('timeout', () =>
+      r.destroy(
+        Object.assign(new Error(`request to ${new URL(url).host} timed out`), {
+          code: 'ETIMEDOUT',
+        }),
+      ),
+    );
+    r.on('error', reject);
+    if (req.body !== undefined) r.write(req.body);
+    r.end();
+  });
+}
+
+export function header(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A short reason for an unreachable or refusing registry, without any secret. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,58 @@
+// Turns plan, checks, decisions and outcomes into the per-image results of the report.
+import type { CheckResult, Decision, PlanItem, SourceCredentials } from '../core/plan';
+import { targetNames } from '../core/plan';
+import type { ImageResult, ImageStatus } from '../core/report';
+import type { Outcome } from '../core/schedule';
+import type { AcrTarget } from '../azure/acr';
+import { errorText } from './imports';
+
+export interface ItemRecord {
+  item: PlanItem;
+  check: CheckResult;
+  decision: Decision;
+  /** Undefined when no import ran (skipped, or dry run). */
+  outcome?: Outcome<void>;
+}
+
+const NOFORCE_EXISTS = /NoForce|already exists/i;
+
+export function imageResult(
+  r: ItemRecord,
+  ctx: { acr: AcrTarget; credentials: SourceCredentials; dryRun: boolean },
+): ImageResult {
+  const { item, decision, outcome } = r;
+  let status: ImageStatus;
+  let error: string | null = null;
+  let note = decision.note;
+  if (decision.action === 'skip') status = 'skipped';
+  else if (ctx.dryRun) status = 'planned';
+  else if (!outcome) status = 'canceled';
+  else if (outcome.status === 'done') status = 'imported';
+  else if (
+    outcome.status === 'failed' &&
+    decision.armMode === 'NoForce' &&
+    NOFORCE_EXISTS.test(outcome.failure?.message ?? '')
+  ) {
+    // missing mode imported without a check (or raced): the tag exists, which is what we wanted.
+    status = 'skipped';
+    note = 'already present (NoForce import refused to overwrite)';
+  } else {
+    status = outcome.status;
+    error = errorText({ item, decision }, outcome, ctx);
+  }
+  return {
+    line: item.line,
+    source: item.sourceText,
+    registry: item.source.registry,
+    repository: item.source.repository,
+    tag: item.source.tag ?? (item.source.digest ? null : 'latest'),
+    digest: item.source.digest ?? r.check.sourceDigest ?? null,
+    targets: targetNames(item).map((t) => `${ctx.acr.loginServer}/${t}`),
+    action: decision.action,
+    status,
+    attempts: outcome?.attempts ?? 0,
+    durationMs: outcome?.durationMs ?? 0,
+    error,
+    ...(note ? { note } : {}),
+  };
+}
