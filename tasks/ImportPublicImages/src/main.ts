@@ -1,4 +1,5 @@
 // Wiring only: inputs -> parse -> plan -> check -> import -> report.
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { readInputs } from './ado/inputs';
@@ -22,6 +23,7 @@ export async function run(): Promise<void> {
   const startedAt = new Date();
   const inputs = readInputs();
   const cancel = new AbortController();
+  setMaxListeners(0, cancel.signal); // one listener per in-flight request or import
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       out.log(`${sig}: the run was canceled; no new imports start, the report is still written`);

@@ -116,7 +116,7 @@ export class SourceRegistries {
       reference,
       async (res, scope, s) => {
         const t = await fetchToken(res, scope, credential, this.overrides, s);
-        if (t) this.onSecret(t.token);
+        if (t && credential) this.onSecret(t.token); // anonymous tokens grant nothing private
         return t;
       },
       cache,
