@@ -1,0 +1,214 @@
+// The registries' OCI distribution API as a client sees it: the Bearer challenge and token flow,
+// HEAD with Docker-Content-Digest, Docker Hub rate-limit headers (GETs count, HEADs do not), ranges,
+// and the ACR /oauth2/exchange + /oauth2/token flow with an Entra token.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { EmulatorCredential, postForm } from './support';
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+interface Res {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function get(
+  ca: string,
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    https
+      .request(url, { method, ca, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      })
+      .on('error', reject)
+      .end();
+  });
+}
+
+function challenge(h: string | string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of String(h).matchAll(/(\w+)="([^"]*)"/g)) out[m[1]!] = m[2]!;
+  return out;
+}
+
+describe('fidelity: registry data plane (OCI distribution API)', function () {
+  let em: RunningEmulator;
+  let ca: string;
+  before(async () => {
+    em = await startEmulator({ importLatencyMs: 100 });
+    ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
+  });
+  after(async () => em?.stop());
+  beforeEach(async () => em.admin.reset());
+
+  async function hubToken(
+    repo: string,
+    creds?: { username: string; password: string },
+  ): Promise<string> {
+    const base = em.ready.registries['docker.io']!;
+    const first = await get(ca, `${base}/v2/${repo}/manifests/latest`, { accept: ACCEPT }, 'HEAD');
+    assert.equal(first.status, 401);
+    const ch = challenge(first.headers['www-authenticate']);
+    assert.equal(ch.service, 'registry.docker.io');
+    assert.equal(ch.scope, `repository:${repo}:pull`);
+    const auth: Record<string, string> = creds
+      ? {
+          authorization:
+            'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64'),
+        }
+      : {};
+    const t = await get(
+      ca,
+      `${ch.realm}?service=${ch.service}&scope=${encodeURIComponent(ch.scope!)}`,
+      auth,
+    );
+    assert.equal(t.status, 200);
+    return (JSON.parse(t.body.toString()) as { token: string }).token;
+  }
+
+  it('docker.io: challenge, token, HEAD digest; rate limit counts GETs but not HEADs', async () => {
+    const base = em.ready.registries['docker.io']!;
+    const token = await hubToken('library/nginx');
+    const h = { accept: ACCEPT, authorization: `Bearer ${token}` };
+    const head = await get(ca, `${base}/v2/library/nginx/manifests/latest`, h, 'HEAD');
+    assert.equal(head.status, 200);
+    assert.match(String(head.headers['docker-content-digest']), /^sha256:[a-f0-9]{64}$/);
+    assert.equal(
+      head.headers['content-type'],
+      'application/vnd.docker.distribution.manifest.list.v2+json',
+    );
+    assert.equal(head.headers['ratelimit-limit'], '100;w=21600');
+    assert.equal(head.headers['ratelimit-remaining'], '100;w=21600');
+    const g = await get(ca, `${base}/v2/library/nginx/manifests/latest`, h);
+    assert.equal(g.headers['ratelimit-remaining'], '99;w=21600');
+    const again = await get(ca, `${base}/v2/library/nginx/manifests/latest`, h, 'HEAD');
+    assert.equal(again.headers['ratelimit-remaining'], '99;w=21600');
+    for (let i = 0; i < 99; i++) await get(ca, `${base}/v2/library/nginx/manifests/latest`, h);
+    const limited = await get(ca, `${base}/v2/library/nginx/manifests/latest`, h);
+    assert.equal(limited.status, 429);
+    assert.equal(
+      (JSON.parse(limited.body.toString()) as { errors: { code: string }[] }).errors[0]?.code,
+      'TOOMANYREQUESTS',
+    );
+    assert.equal(
+      (await get(ca, `${base}/v2/library/nginx/manifests/latest`, h, 'HEAD')).status,
+      200,
+      'HEAD still works',
+    );
+    const authed = await hubToken('library/nginx', em.ready.dockerHub);
+    const ga = await get(ca, `${base}/v2/library/nginx/manifests/latest`, {
+      accept: ACCEPT,
+      authorization: `Bearer ${authed}`,
+    });
+    assert.equal(ga.status, 200);
+    assert.equal(ga.headers['ratelimit-limit'], '200;w=21600');
+    const log = await em.admin.requests();
+    assert.ok(
+      log.some((e) => e.host === 'docker.io' && e.authUser === em.ready.dockerHub.username),
+    );
+    assert.ok(!JSON.stringify(log).includes(em.ready.dockerHub.password));
+  });
+
+  it('docker.io token endpoint refuses wrong Basic credentials with 401', async () => {
+    const base = em.ready.registries['docker.io']!;
+    const t = await get(
+      ca,
+      `${base}/token?service=registry.docker.io&scope=repository:library/nginx:pull`,
+      {
+        authorization: 'Basic ' + Buffer.from('someone:wrong').toString('base64'),
+      },
+    );
+    assert.equal(t.status, 401);
+  });
+
+  it('serves manifests by digest and blobs with range requests', async () => {
+    const base = em.ready.registries['quay.io']!;
+    const t = await get(
+      ca,
+      `${base}/token?service=quay.io&scope=repository:jetstack/cert-manager-webhook:pull`,
+    );
+    const token = (JSON.parse(t.body.toString()) as { token: string }).token;
+    const h = { accept: ACCEPT, authorization: `Bearer ${token}` };
+    const index = await get(ca, `${base}/v2/jetstack/cert-manager-webhook/manifests/v1.15.2`, h);
+    const child = (JSON.parse(index.body.toString()) as { manifests: { digest: string }[] })
+      .manifests[0]!.digest;
+    const man = await get(ca, `${base}/v2/jetstack/cert-manager-webhook/manifests/${child}`, h);
+    assert.equal(man.status, 200);
+    const layer = (
+      JSON.parse(man.body.toString()) as { layers: { digest: string; size: number }[] }
+    ).layers[0]!;
+    const part = await get(ca, `${base}/v2/jetstack/cert-manager-webhook/blobs/${layer.digest}`, {
+      ...h,
+      range: 'bytes=0-99',
+    });
+    assert.equal(part.status, 206);
+    assert.equal(part.body.length, 100);
+    assert.equal(part.headers['content-range'], `bytes 0-99/${layer.size}`);
+    const missing = await get(ca, `${base}/v2/jetstack/cert-manager-webhook/manifests/v0`, h);
+    assert.equal(missing.status, 404);
+    assert.equal(
+      (JSON.parse(missing.body.toString()) as { errors: { code: string }[] }).errors[0]?.code,
+      'MANIFEST_UNKNOWN',
+    );
+  });
+
+  it('ACR: an Entra token is exchanged for a refresh token, then an access token that reads manifests', async () => {
+    const acr = em.ready.acrs[0]!;
+    const base = em.ready.registries[acr.loginServer]!;
+    const unauth = await get(ca, `${base}/v2/`);
+    assert.equal(unauth.status, 401);
+    const ch = challenge(unauth.headers['www-authenticate']);
+    assert.equal(ch.service, acr.loginServer);
+    const aad = await new EmulatorCredential(em.ready).getToken(
+      'https://management.azure.com/.default',
+    );
+    const ex = await postForm(ca, `${base}/oauth2/exchange`, {
+      grant_type: 'access_token',
+      service: acr.loginServer,
+      tenant: em.ready.tenantId,
+      access_token: aad.token,
+    });
+    assert.equal(ex.status, 200);
+    const refresh = (ex.body as { refresh_token: string }).refresh_token;
+    const tok = await postForm(ca, ch.realm!, {
+      grant_type: 'refresh_token',
+      service: acr.loginServer,
+      scope: 'repository:pause:pull',
+      refresh_token: refresh,
+    });
+    assert.equal(tok.status, 200);
+    const access = (tok.body as { access_token: string }).access_token;
+    const none = await get(
+      ca,
+      `${base}/v2/pause/manifests/3.10`,
+      { accept: ACCEPT, authorization: `Bearer ${access}` },
+      'HEAD',
+    );
+    assert.equal(none.status, 404, 'nothing imported yet');
+    const bad = await postForm(ca, `${base}/oauth2/exchange`, {
+      grant_type: 'access_token',
+      service: acr.loginServer,
+      access_token: 'nope',
+    });
+    assert.equal(bad.status, 401);
+  });
+});
