@@ -50,6 +50,17 @@ export function intInput(name: string, def: number, min: number, max: number): n
   return n;
 }
 
+/** A positive number (fractions allowed: 0.5 = 30 s). */
+export function numberInput(name: string, def: number, min: number, max: number): number {
+  const raw = optional(name);
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new Error(`Input ${name} must be a number from ${min} to ${max}, not "${raw}".`);
+  }
+  return n;
+}
+
 function choice<T extends string>(name: string, allowed: readonly T[], def: T): T {
   const raw = optional(name)?.toLowerCase();
   if (raw === undefined) return def;
@@ -135,7 +146,7 @@ export function readInputs(): TaskInputs {
     dockerHubUnexpanded: unexpanded,
     concurrency: intInput('concurrency', 8, 1, 32),
     retries: intInput('retries', 5, 0, 20),
-    importTimeoutMs: intInput('importTimeoutMinutes', 15, 1, 360) * 60 * 1000,
+    importTimeoutMs: Math.round(numberInput('importTimeoutMinutes', 15, 0.01, 1440) * 60 * 1000),
     failurePolicy: choice('failurePolicy', ['fail', 'warn'] as const, 'fail'),
     resultPath: path.resolve(
       resultRaw && !isUnexpandedMacro(resultRaw)

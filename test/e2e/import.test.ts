@@ -1,0 +1,159 @@
+// The bundled task against the emulator: cold import, re-run, moved tag, modes, credentials.
+import assert from 'node:assert/strict';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { ensureBundle, explain, importRequests, runTask } from './runTask';
+
+describe('e2e: import (bundled task vs emulator)', function () {
+  this.timeout(180000);
+  let em: RunningEmulator;
+  before(async () => {
+    ensureBundle();
+    em = await startEmulator({ importLatencyMs: 300 });
+  });
+  after(async () => em?.stop());
+  beforeEach(async () => em.admin.reset());
+
+  const acr = (): string => em.ready.acrs[0]?.name ?? '';
+
+  async function upstreamDigest(
+    registry: string,
+    repository: string,
+    tag: string,
+  ): Promise<string | undefined> {
+    const tags = await em.admin.registryTags(registry);
+    return tags.find((t) => t.repository === repository && t.tag === tag)?.digest;
+  }
+
+  it('cold import brings every target, digests equal upstream; a re-run makes zero importImage requests', async () => {
+    const cold = await runTask(em.ready);
+    assert.equal(cold.status, 'Succeeded', explain(cold));
+    const r = cold.result!;
+    assert.equal(r.counts.total, 7);
+    assert.equal(r.counts.imported, 7);
+    assert.ok(
+      r.images.every((i) => i.status === 'imported' && i.action === 'import' && i.attempts === 1),
+    );
+    const held = await em.admin.tags(acr());
+    for (const img of r.images) {
+      const [repo, tag] = img.targets[0]!.replace(/^[^/]+\//, '').split(':');
+      const inAcr = held.find((t) => t.repository === repo && t.tag === tag);
+      assert.ok(inAcr, `${repo}:${tag} in the ACR`);
+      assert.equal(inAcr.digest, await upstreamDigest(img.registry, img.repository, img.tag!));
+      assert.equal(inAcr.digest, img.digest);
+    }
+    assert.deepEqual(
+      cold.commands
+        .filter((c) => c.name === 'task.setvariable')
+        .map((c) => [c.props.variable, c.message]),
+      [
+        ['importedCount', '7'],
+        ['skippedCount', '0'],
+        ['failedCount', '0'],
+        ['resultPath', cold.commands.find((c) => c.props.variable === 'resultPath')!.message],
+      ],
+    );
+    assert.match(cold.summary ?? '', /\*\*7\*\* imported/);
+
+    await em.admin.clearRequests();
+    const again = await runTask(em.ready);
+    assert.equal(again.status, 'Succeeded', explain(again));
+    assert.equal(again.result!.counts.skipped, 7);
+    assert.equal(importRequests(await em.admin.requests()).length, 0);
+  });
+
+  it('a tag moved upstream re-imports that line only', async () => {
+    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    const moved = await em.admin.moveTag('quay.io', 'jetstack/cert-manager-webhook', 'v1.15.2');
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready);
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const imported = run.result!.images.filter((i) => i.status === 'imported');
+    assert.deepEqual(
+      imported.map((i) => i.source),
+      ['quay.io/jetstack/cert-manager-webhook:v1.15.2'],
+    );
+    assert.equal(imported[0]?.action, 'update');
+    assert.equal(imported[0]?.digest, moved);
+    assert.equal(importRequests(await em.admin.requests()).length, 1);
+    const held = await em.admin.tags(acr());
+    assert.equal(held.find((t) => t.repository === 'jetstack/cert-manager-webhook')?.digest, moved);
+  });
+
+  it('missing mode never overwrites a present tag, even a stale one', async () => {
+    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    const before = (await em.admin.tags(acr())).find(
+      (t) => t.repository === 'jetstack/cert-manager-webhook',
+    )?.digest;
+    await em.admin.moveTag('quay.io', 'jetstack/cert-manager-webhook', 'v1.15.2');
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.equal(run.result!.counts.skipped, 7);
+    assert.equal(importRequests(await em.admin.requests()).length, 0);
+    const after = (await em.admin.tags(acr())).find(
+      (t) => t.repository === 'jetstack/cert-manager-webhook',
+    )?.digest;
+    assert.equal(after, before);
+  });
+
+  it('missing mode imports only absent targets, with NoForce', async () => {
+    const run = await runTask(em.ready, {
+      env: { INPUT_IMPORTMODE: 'missing' },
+      imageList:
+        'quay.io/jetstack/cert-manager-webhook:v1.15.2 => webhook\nregistry.k8s.io/pause:3.10\n',
+    });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const posts = importRequests(await em.admin.requests());
+    assert.equal(posts.length, 2);
+    assert.equal(run.result!.counts.imported, 2);
+  });
+
+  it('force mode re-imports every line', async () => {
+    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.equal(run.result!.counts.imported, 7);
+    assert.ok(run.result!.images.every((i) => i.action === 'force'));
+    assert.equal(importRequests(await em.admin.requests()).length, 7);
+  });
+
+  it('dryRun plans everything and writes nothing', async () => {
+    const run = await runTask(em.ready, { env: { INPUT_DRYRUN: 'true' } });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.equal(run.result!.dryRun, true);
+    assert.equal(run.result!.counts.planned, 7);
+    assert.ok(run.result!.images.every((i) => i.status === 'planned' && i.attempts === 0));
+    assert.equal(importRequests(await em.admin.requests()).length, 0);
+    assert.deepEqual(await em.admin.tags(acr()), []);
+  });
+
+  it('Docker Hub credentials reach only docker.io', async () => {
+    const run = await runTask(em.ready);
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const log = await em.admin.requests();
+    const hubUser = em.ready.dockerHub.username;
+    const withUser = log.filter((e) => e.authUser === hubUser);
+    assert.ok(withUser.length > 0, 'the docker.io token request carried the credentials');
+    assert.ok(
+      withUser.every((e) => e.host === 'docker.io'),
+      JSON.stringify(withUser),
+    );
+    const posts = importRequests(log);
+    assert.equal(posts.length, 7);
+    for (const p of posts) {
+      if (p.sourceRegistry === 'docker.io') assert.equal(p.sourceUsername, hubUser);
+      else assert.equal(p.sourceUsername, undefined, `${p.sourceRegistry} got no credentials`);
+    }
+  });
+
+  it('resolves the registry from its login server, and names the registries when it is wrong', async () => {
+    const byLogin = await runTask(em.ready, {
+      env: { INPUT_ACRNAME: em.ready.acrs[0]!.loginServer, INPUT_DRYRUN: 'true' },
+    });
+    assert.equal(byLogin.status, 'Succeeded', explain(byLogin));
+    const wrong = await runTask(em.ready, { env: { INPUT_ACRNAME: 'nosuchacr' } });
+    assert.equal(wrong.status, 'Failed');
+    for (const a of em.ready.acrs) assert.match(wrong.statusMessage ?? '', new RegExp(a.name));
+  });
+});

@@ -1,0 +1,179 @@
+// Runs the BUNDLED task (tasks/ImportPublicImages/dist/index.js) as its own process, the way the
+// agent runs it, with the emulator's taskEnv; collects stdout, the JSON result, the summary and
+// the ##vso commands.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReadyFile, RequestLogEntry } from '../helpers/emulator';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+export const bundledTask = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
+
+let bundled = false;
+/** Bundles the task once per test process (esbuild, about a second). */
+export function ensureBundle(): void {
+  if (bundled && fs.existsSync(bundledTask)) return;
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], {
+    cwd: root,
+    stdio: 'pipe',
+  });
+  bundled = true;
+}
+
+export interface VsoCommand {
+  name: string;
+  props: Record<string, string>;
+  message: string;
+}
+
+export interface TaskRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout without ##vso[task.setsecret] lines (which the agent consumes and never shows). */
+  visible: string;
+  commands: VsoCommand[];
+  result?: ResultJson;
+  summary?: string;
+  /** task.complete's result and message. */
+  status?: string;
+  statusMessage?: string;
+  dir: string;
+}
+
+export interface ResultImage {
+  line: number;
+  source: string;
+  registry: string;
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+  targets: string[];
+  action: string;
+  status: string;
+  attempts: number;
+  durationMs: number;
+  error: string | null;
+  note?: string;
+}
+
+export interface ResultJson {
+  version: number;
+  acr: { name: string; loginServer: string; resourceGroup: string };
+  mode: string;
+  dryRun: boolean;
+  canceled: boolean;
+  durationMs: number;
+  counts: {
+    imported: number;
+    skipped: number;
+    failed: number;
+    total: number;
+    planned: number;
+    canceled: number;
+    timedOut: number;
+  };
+  images: ResultImage[];
+}
+
+export function parseCommands(stdout: string): VsoCommand[] {
+  const out: VsoCommand[] = [];
+  for (const m of stdout.matchAll(/##vso\[([\w.]+)([^\]]*)\](.*)/g)) {
+    const props: Record<string, string> = {};
+    for (const p of (m[2] ?? '').trim().split(';')) {
+      const i = p.indexOf('=');
+      if (i > 0) props[p.slice(0, i).trim()] = p.slice(i + 1);
+    }
+    out.push({ name: m[1] ?? '', props, message: m[3] ?? '' });
+  }
+  return out;
+}
+
+export interface RunOptions {
+  /** Extra environment (INPUT_* etc.), applied over the emulator's taskEnv. */
+  env?: Record<string, string>;
+  /** Image list content; written to a temp file and passed as INPUT_IMAGELISTPATH. */
+  imageList?: string;
+  /** Called with each stdout chunk and the child (e.g. to send SIGTERM mid-run). */
+  onOutput?: (all: string, kill: (signal: NodeJS.Signals) => void) => void;
+  timeoutMs?: number;
+}
+
+export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRun> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'task-run-'));
+  const resultPath = path.join(dir, 'result.json');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    ...ready.taskEnv,
+    INPUT_RESULTPATH: resultPath,
+    ...(opts.env ?? {}),
+  };
+  if (opts.imageList !== undefined) {
+    fs.writeFileSync(path.join(dir, 'images.txt'), opts.imageList);
+    env.INPUT_IMAGELISTPATH = 'images.txt';
+  }
+  return new Promise<TaskRun>((resolve, reject) => {
+    const child = spawn(process.execPath, [bundledTask], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120000);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      opts.onOutput?.(stdout, (s) => child.kill(s));
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const commands = parseCommands(stdout);
+      const complete = commands.filter((c) => c.name === 'task.complete').pop();
+      const summaryCmd = commands.find(
+        (c) => c.name === 'task.addattachment' && c.props.type === 'Distributedtask.Core.Summary',
+      );
+      const run: TaskRun = {
+        code,
+        stdout,
+        stderr,
+        visible: stdout
+          .split('\n')
+          .filter((l) => !l.includes('##vso[task.setsecret]'))
+          .join('\n'),
+        commands,
+        status: complete?.props.result,
+        statusMessage: complete?.message,
+        dir,
+      };
+      if (fs.existsSync(resultPath))
+        run.result = JSON.parse(fs.readFileSync(resultPath, 'utf8')) as ResultJson;
+      if (summaryCmd && fs.existsSync(summaryCmd.message))
+        run.summary = fs.readFileSync(summaryCmd.message, 'utf8');
+      resolve(run);
+    });
+  });
+}
+
+/** importImage POSTs in the emulator's request log. */
+export function importRequests(log: RequestLogEntry[]): RequestLogEntry[] {
+  return log.filter((e) => e.method === 'POST' && /\/importImage/i.test(e.path));
+}
+
+/** ARM writes of any kind (PUT, POST, PATCH, DELETE on the ARM listener). */
+export function armWrites(log: RequestLogEntry[]): RequestLogEntry[] {
+  return log.filter(
+    (e) => e.host === 'arm' && ['PUT', 'POST', 'PATCH', 'DELETE'].includes(e.method),
+  );
+}
+
+/** Explains a failed run in an assertion message. */
+export function explain(run: TaskRun): string {
+  return `status ${run.status}: ${run.statusMessage}\n--- stdout ---\n${run.visible
+    .split('\n')
+    .filter((l) => !l.includes('task.debug'))
+    .join('\n')}\n--- stderr ---\n${run.stderr}`;
+}
