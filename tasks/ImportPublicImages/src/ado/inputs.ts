@@ -3,6 +3,7 @@
 // are applied here so the task also runs with only the required inputs set.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as im from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
 import {
   IMPORT_MODES,
@@ -82,8 +83,18 @@ export function registryHostOf(url: string): string {
     : host;
 }
 
-function secretInput(name: string, unexpanded: string[]): string | undefined {
-  const v = optional(name);
+/**
+ * Reads a secret input without tl.getInput, which writes `name=value` to the debug log before
+ * the caller has a chance to setSecret it; the value is masked before anything else sees it.
+ */
+function readSecretInput(name: string): string | undefined {
+  const v = im._vault.retrieveSecret(`INPUT_${im._getVariableKey(name)}`)?.trim();
+  if (v) tl.setSecret(v);
+  return v ? v : undefined;
+}
+
+function secretInput(name: string, unexpanded: string[], secret = false): string | undefined {
+  const v = secret ? readSecretInput(name) : optional(name);
   if (v === undefined) return undefined;
   if (isUnexpandedMacro(v)) {
     unexpanded.push(`${name} = ${v}`);
@@ -117,8 +128,7 @@ function registryConnections(): Record<string, Credential> {
 
 export function readInputs(): TaskInputs {
   const unexpanded: string[] = [];
-  const password = secretInput('dockerHubPassword', unexpanded);
-  if (password) tl.setSecret(password);
+  const password = secretInput('dockerHubPassword', unexpanded, true);
   const username = secretInput('dockerHubUsername', unexpanded);
   const registries = registryConnections();
   let dockerHub: Credential | undefined;
