@@ -110,9 +110,12 @@ export async function handleEntra(em: Emulator, ctx: Ctx, base: string): Promise
     );
     return true;
   }
-  const audience = v1
-    ? (form.get('resource') ?? '')
-    : (form.get('scope') ?? '').split(' ')[0]!.replace(/\/?\.default$/, '');
+  // v1 takes `resource`; v2 and ADFS (MSAL) take `scope` ("<resource>/.default").
+  const fromScope = (form.get('scope') ?? '')
+    .split(' ')
+    .filter((s) => !['openid', 'profile', 'offline_access'].includes(s))[0]
+    ?.replace(/\/?\.default$/, '');
+  const audience = (v1 ? form.get('resource') : undefined) || fromScope || '';
   if (!audience) {
     aadError(
       ctx,
