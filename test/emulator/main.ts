@@ -232,6 +232,7 @@ export async function start(
   fs.renameSync(`${readyFile}.tmp`, readyFile);
   const stop = async () => {
     importer.stop();
+    if (!opts.stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
     await Promise.all(
       listeners.map(
         (l) =>
