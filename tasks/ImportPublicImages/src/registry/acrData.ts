@@ -79,6 +79,11 @@ export class AcrDataPlane {
     reference: string,
     signal?: AbortSignal,
   ): Promise<string | null> {
+    // The realm is known (/oauth2/token): fetch the token up front instead of after a 401.
+    const scope = `repository:${repository}:pull`;
+    if (!this.cache.has(scope)) {
+      this.cache.set(scope, `Bearer ${await this.accessToken(scope, signal)}`);
+    }
     const head = await headManifest(
       this.url(''),
       repository,

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// `npm run bench [-- --images N --latency MS --concurrency C]`: compiles (tsc), bundles the task,
+// then runs bench/bench.ts (see there) against the emulator.
+'use strict';
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+execFileSync(process.execPath, [path.join(__dirname, 'bundle.js')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+execFileSync(
+  process.execPath,
+  [path.join(root, 'build', 'bench', 'bench.js'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
