@@ -1,0 +1,63 @@
+// `npm run emulator` (scripts/emulator.js): starts, writes the ready file, honours its options, stops on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReadyFile } from '../helpers/emulator';
+import { armClient } from './support';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+describe('emulator command line', function () {
+  it('starts through scripts/emulator.js, serves --extra-images, and exits 0 on SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-cli-'));
+    const readyFile = path.join(dir, 'ready.json');
+    const child = spawn(
+      process.execPath,
+      [
+        'scripts/emulator.js',
+        '--no-build',
+        '--ready-file',
+        readyFile,
+        '--extra-images',
+        '50',
+        '--import-latency-ms',
+        '10',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    try {
+      for (let i = 0; i < 300 && !fs.existsSync(readyFile); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(fs.existsSync(readyFile), out);
+      const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8')) as ReadyFile;
+      await armClient(ready).registries.importImage(
+        'rg-aks',
+        'contosoacr',
+        { source: { registryUri: 'quay.io', sourceImage: 'bench/img-049:v1' } },
+        { updateIntervalInMs: 20 },
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, out);
+    assert.match(out, /emulator ready[\s\S]*SIGTERM, stopping/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects an unknown option with exit code 2 and the usage', () => {
+    const r = spawnSync(process.execPath, ['build/test/emulator/main.js', '--no-such-option'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown option --no-such-option[\s\S]*--import-latency-ms/);
+  });
+});
