@@ -147,6 +147,31 @@ describe('e2e: import (bundled task vs emulator)', function () {
     }
   });
 
+  it('an unreachable ACR data plane (private endpoint) falls back to Force imports and says so', async () => {
+    const endpoints = {
+      ...em.ready.registries,
+      [em.ready.acrs[0]!.loginServer]: 'https://127.0.0.1:1',
+    };
+    const run = await runTask(em.ready, {
+      env: { IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(endpoints) },
+    });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.equal(run.result!.counts.imported, 7);
+    for (const i of run.result!.images) {
+      assert.equal(i.action, 'unverified');
+      assert.match(i.note ?? '', /could not read the registry.*importing with Force/);
+    }
+    assert.ok(
+      run.commands.some(
+        (c) =>
+          c.name === 'task.issue' &&
+          c.props.type === 'warning' &&
+          /without comparing digests/.test(c.message),
+      ),
+    );
+    assert.match(run.summary ?? '', /could not be checked/);
+  });
+
   it('resolves the registry from its login server, and names the registries when it is wrong', async () => {
     const byLogin = await runTask(em.ready, {
       env: { INPUT_ACRNAME: em.ready.acrs[0]!.loginServer, INPUT_DRYRUN: 'true' },

@@ -1,0 +1,154 @@
+// Pure helpers of the task's edges: registry URLs and challenges, ACR names, SDK errors,
+// inputs, token expiry.
+import assert from 'node:assert/strict';
+import { registryHostOf, isUnexpandedMacro } from '../../tasks/ImportPublicImages/src/ado/inputs';
+import { parseAcrInput, toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
+import { jwtExpiry, tokenCredential } from '../../tasks/ImportPublicImages/src/azure/credentials';
+import { parseChallenge } from '../../tasks/ImportPublicImages/src/registry/auth';
+import {
+  readOverrides,
+  registryUrl,
+  rewriteUrl,
+} from '../../tasks/ImportPublicImages/src/registry/http';
+import { parseRateLimit } from '../../tasks/ImportPublicImages/src/registry/manifest';
+import { classify } from '../../tasks/ImportPublicImages/src/core/retry';
+
+describe('edges: registry http', () => {
+  const overrides = readOverrides({
+    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({
+      'docker.io': 'https://127.0.0.1:1/',
+      'contosoacr.azurecr.io': 'https://127.0.0.1:2',
+    }),
+  });
+  const table: [string, string][] = [
+    ['docker.io', 'https://127.0.0.1:1/v2/'],
+    ['contosoacr.azurecr.io', 'https://127.0.0.1:2/v2/'],
+    ['quay.io', 'https://quay.io/v2/'],
+  ];
+  for (const [host, url] of table)
+    it(`${host} -> ${url}`, () => assert.equal(registryUrl(host, '/v2/', overrides), url));
+  it('Docker Hub without an override goes to registry-1.docker.io', () =>
+    assert.equal(registryUrl('docker.io', '/v2/', {}), 'https://registry-1.docker.io/v2/'));
+  it('rewrites a realm whose host has an override, keeps others', () => {
+    assert.equal(
+      rewriteUrl('https://docker.io/token?x=1', overrides),
+      'https://127.0.0.1:1/token?x=1',
+    );
+    assert.equal(
+      rewriteUrl('https://auth.docker.io/token', overrides),
+      'https://auth.docker.io/token',
+    );
+  });
+  it('rejects a malformed override variable', () => {
+    assert.throws(
+      () => readOverrides({ IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: 'nope' }),
+      /JSON object/,
+    );
+  });
+  it('parses a Bearer challenge', () => {
+    assert.deepEqual(
+      parseChallenge(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"',
+      ),
+      {
+        scheme: 'bearer',
+        params: {
+          realm: 'https://auth.docker.io/token',
+          service: 'registry.docker.io',
+          scope: 'repository:library/nginx:pull',
+        },
+      },
+    );
+    assert.equal(parseChallenge('Basic realm="x"')?.scheme, 'basic');
+  });
+  it('parses Docker Hub rate-limit headers', () => {
+    const res = {
+      status: 200,
+      body: '',
+      headers: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600' },
+    };
+    assert.deepEqual(parseRateLimit(res), { limit: 100, remaining: 76, windowSeconds: 21600 });
+    assert.equal(parseRateLimit({ status: 200, body: '', headers: {} }), undefined);
+  });
+});
+
+describe('edges: azure', () => {
+  const names: [string, { name: string; loginServer?: string }][] = [
+    ['contosoacr', { name: 'contosoacr' }],
+    ['ContosoACR', { name: 'contosoacr' }],
+    ['contosoacr.azurecr.io', { name: 'contosoacr', loginServer: 'contosoacr.azurecr.io' }],
+    [
+      'https://contosoacr.azurecr.cn/',
+      { name: 'contosoacr', loginServer: 'contosoacr.azurecr.cn' },
+    ],
+  ];
+  for (const [input, expected] of names)
+    it(`acrName ${input}`, () => assert.deepEqual(parseAcrInput(input), expected));
+
+  it('a failed long-running operation becomes an operation failure with its code', () => {
+    const f = toFailure(
+      new Error(
+        'The long-running operation has failed. InvalidParameters. Operation registries-import failed: Error copying blobs',
+      ),
+    );
+    assert.equal(f.operationFailed, true);
+    assert.equal(f.code, 'InvalidParameters');
+    assert.equal(classify(f).transient, true);
+  });
+  it('a RestError keeps status, ARM code and Retry-After', () => {
+    const err = Object.assign(new Error('throttled'), {
+      statusCode: 429,
+      details: { error: { code: 'SubscriptionRequestsThrottled', message: 'slow down' } },
+      response: { headers: { get: (n: string) => (n === 'retry-after' ? '7' : undefined) } },
+    });
+    assert.deepEqual(toFailure(err), {
+      message: 'slow down',
+      statusCode: 429,
+      code: 'SubscriptionRequestsThrottled',
+      retryAfterMs: 7000,
+    });
+  });
+
+  const jwt = (claims: object): string =>
+    `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  it('reads a JWT expiry', () => {
+    assert.equal(jwtExpiry(jwt({ exp: 1700000000 })), 1700000000000);
+    assert.equal(jwtExpiry('opaque'), undefined);
+  });
+  it('the TokenCredential caches until shortly before expiry, masks every token', async () => {
+    let now = 1_000_000_000_000;
+    const masked: string[] = [];
+    let calls = 0;
+    const cred = tokenCredential(
+      async () => jwt({ exp: Math.floor(now / 1000) + 3600, n: ++calls }),
+      (s) => masked.push(s),
+      () => now,
+    );
+    const a = await cred.getToken([]);
+    assert.equal((await cred.getToken([]))?.token, a?.token);
+    now += 56 * 60 * 1000;
+    const b = await cred.getToken([]);
+    assert.notEqual(b?.token, a?.token);
+    assert.equal(calls, 2);
+    assert.deepEqual(masked, [a?.token, b?.token]);
+  });
+});
+
+describe('edges: inputs', () => {
+  const hosts: [string, string][] = [
+    ['https://index.docker.io/v1/', 'docker.io'],
+    ['registry-1.docker.io', 'docker.io'],
+    ['https://ghcr.io', 'ghcr.io'],
+    ['myregistry.example.com:5000/', 'myregistry.example.com:5000'],
+  ];
+  for (const [url, host] of hosts)
+    it(`registry connection ${url} -> ${host}`, () => assert.equal(registryHostOf(url), host));
+  const macros: [string, boolean][] = [
+    ['$(DOCKER_TOKEN)', true],
+    [' $(DOCKER_NAME) ', true],
+    ['dckr_pat_$(x)', false],
+    ['secret', false],
+  ];
+  for (const [v, m] of macros)
+    it(`${JSON.stringify(v)} unexpanded: ${m}`, () => assert.equal(isUnexpandedMacro(v), m));
+});
