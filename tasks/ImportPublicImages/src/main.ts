@@ -24,8 +24,10 @@ export async function run(): Promise<void> {
   const inputs = readInputs();
   const cancel = new AbortController();
   setMaxListeners(0, cancel.signal); // one listener per in-flight request or import
+  // The agent cancels with SIGINT, then SIGTERM: both only stop new work, the report is written.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      if (cancel.signal.aborted) return;
       out.log(`${sig}: the run was canceled; no new imports start, the report is still written`);
       cancel.abort();
     });

@@ -88,7 +88,11 @@ export function registryHostOf(url: string): string {
  * the caller has a chance to setSecret it; the value is masked before anything else sees it.
  */
 function readSecretInput(name: string): string | undefined {
-  const v = im._vault.retrieveSecret(`INPUT_${im._getVariableKey(name)}`)?.trim();
+  // task-lib's vault; when task-lib is mocked (MockTestRunner's registerMock) there is none.
+  const vault = im._vault as typeof im._vault | undefined;
+  const v = (
+    vault ? vault.retrieveSecret(`INPUT_${im._getVariableKey(name)}`) : tl.getInput(name, false)
+  )?.trim();
   if (v) tl.setSecret(v);
   return v ? v : undefined;
 }
