@@ -4,9 +4,10 @@
 //   2. starts the local emulator (test/emulator) in its own process;
 //   3. runs the BUNDLED task on the repository's images.txt with the emulator's taskEnv,
 //      showing the live log, then its markdown summary and what the ACR now holds;
-//   4. runs it a second time (sync mode: everything is already there, nothing is imported);
-//   5. stops the emulator.
-// Options: --once (one run only), --latency MS (emulator import latency, default 2000),
+//   4. stops the emulator, which saves what the ACR holds in .tmp/start/acr-state.json, so the
+//      next `npm start` finds it there: run it twice and the second run skips every line.
+// Options: --fresh (forget what the ACR held: a cold import), --twice (two runs in one go),
+//          --latency MS (emulator import latency, default 2000),
 //          any INPUT_X=value (a task input, e.g. INPUT_IMPORTMODE=force INPUT_DRYRUN=true).
 'use strict';
 const path = require('path');
@@ -17,7 +18,8 @@ const { execFileSync, spawn } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
-const once = args.includes('--once');
+const twice = args.includes('--twice');
+const fresh = args.includes('--fresh');
 const latencyArg = args.indexOf('--latency');
 const latency = latencyArg >= 0 ? args[latencyArg + 1] : '2000';
 const inputs = Object.fromEntries(
@@ -57,7 +59,7 @@ function buildIfNeeded() {
   return { emulatorMain, bundle };
 }
 
-async function startEmulator(emulatorMain, stateDir) {
+async function startEmulator(emulatorMain, stateDir, acrState) {
   const readyFile = path.join(stateDir, 'ready.json');
   const child = spawn(
     process.execPath,
@@ -69,6 +71,8 @@ async function startEmulator(emulatorMain, stateDir) {
       stateDir,
       '--import-latency-ms',
       latency,
+      '--acr-state',
+      acrState,
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -136,8 +140,14 @@ function runTask(bundle, ready, resultPath) {
 async function main() {
   const { emulatorMain, bundle } = buildIfNeeded();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-public-images-start-'));
-  console.log(`> starting the emulator (import latency ${latency} ms)`);
-  const { child, ready } = await startEmulator(emulatorMain, stateDir);
+  const acrState = path.join(root, '.tmp', 'start', 'acr-state.json');
+  fs.mkdirSync(path.dirname(acrState), { recursive: true });
+  if (fresh) fs.rmSync(acrState, { force: true });
+  const warm = fs.existsSync(acrState);
+  console.log(
+    `> starting the emulator (import latency ${latency} ms; ACR ${warm ? `as the last run left it, ${path.relative(root, acrState)}; --fresh to empty it` : 'empty'})`,
+  );
+  const { child, ready } = await startEmulator(emulatorMain, stateDir, acrState);
   const stop = () => child.exitCode === null && child.kill('SIGTERM');
   process.once('SIGINT', stop);
   try {
@@ -145,7 +155,7 @@ async function main() {
     console.log(
       `  ARM ${ready.armUrl}  ACR ${acr.name} (${acr.loginServer})  registries ${Object.keys(ready.registries).join(', ')}`,
     );
-    const runs = once ? 1 : 2;
+    const runs = twice ? 2 : 1;
     for (let i = 1; i <= runs; i++) {
       console.log(
         `\n> run ${i}: the bundled task imports images.txt into ${acr.name}${i === 2 ? ' again (nothing changed upstream: expect every line skipped)' : ''}`,
@@ -164,6 +174,9 @@ async function main() {
     const tags = await getJson(ready, `${ready.adminUrl}/acrs/${acr.name}/tags`);
     console.log(`> ${acr.loginServer} now holds ${tags.length} tag(s):`);
     for (const t of tags) console.log(`  ${t.repository}:${t.tag}  ${t.digest.slice(0, 19)}…`);
+    if (!twice && !warm) {
+      console.log('\n> run `npm start` again: the ACR keeps its images, so every line is skipped');
+    }
   } finally {
     stop();
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -13,9 +13,22 @@ const files = {
   manifest: path.join(root, 'vss-extension.json'),
   task: path.join(root, 'tasks', 'ImportPublicImages', 'task.json'),
   pkg: path.join(root, 'package.json'),
+  lock: path.join(root, 'package-lock.json'),
+  source: path.join(root, 'tasks', 'ImportPublicImages', 'src', 'version.ts'),
 };
+const SOURCE_VERSION = /TASK_VERSION = '([^']*)'/;
 const read = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
-const write = (f, obj) => fs.writeFileSync(f, JSON.stringify(obj, null, 2) + '\n');
+/** Replaces the first `times` matches of `pattern` in file `f`; fails if there are fewer. */
+function edit(f, pattern, replacement, times = 1) {
+  let n = 0;
+  const text = fs
+    .readFileSync(f, 'utf8')
+    .replace(new RegExp(pattern.source, 'g'), (match) =>
+      n++ < times ? match.replace(pattern, replacement) : match,
+    );
+  if (n < times) throw new Error(`${path.relative(root, f)}: fewer than ${times} ${pattern}`);
+  fs.writeFileSync(f, text);
+}
 
 function taskVersion(task) {
   const v = task.version;
@@ -31,6 +44,7 @@ function main(argv) {
       'vss-extension.json': manifest.version,
       'task.json': taskVersion(task),
       'package.json': pkg.version,
+      'src/version.ts': SOURCE_VERSION.exec(fs.readFileSync(files.source, 'utf8'))?.[1],
     };
     if (new Set(Object.values(versions)).size !== 1) {
       console.error(
@@ -38,7 +52,9 @@ function main(argv) {
       );
       return 1;
     }
-    console.log(`version ${manifest.version} (vss-extension.json, task.json, package.json)`);
+    console.log(
+      `version ${manifest.version} (vss-extension.json, task.json, package.json, src/version.ts)`,
+    );
     return 0;
   }
   const version = argv[0] || manifest.version;
@@ -47,13 +63,19 @@ function main(argv) {
     console.error(`"${version}" is not a MAJOR.MINOR.PATCH version, e.g. 1.2.3`);
     return 1;
   }
-  manifest.version = version;
-  pkg.version = version;
-  task.version = { Major: Number(m[1]), Minor: Number(m[2]), Patch: Number(m[3]) };
-  write(files.manifest, manifest);
-  write(files.task, task);
-  write(files.pkg, pkg);
-  console.log(`version ${version} written to vss-extension.json, task.json, package.json`);
+  // Edit the version fields in place, so the files keep their formatting.
+  const [major, minor, patch] = [m[1], m[2], m[3]];
+  edit(files.manifest, /("version":\s*")[^"]*(")/, `$1${version}$2`);
+  edit(files.pkg, /("version":\s*")[^"]*(")/, `$1${version}$2`);
+  edit(files.lock, /("version":\s*")[^"]*(")/, `$1${version}$2`, 2); // the root and packages[""]
+  edit(files.task, /("Major":\s*)\d+/, `$1${major}`);
+  edit(files.task, /("Minor":\s*)\d+/, `$1${minor}`);
+  edit(files.task, /("Patch":\s*)\d+/, `$1${patch}`);
+  const source = fs.readFileSync(files.source, 'utf8');
+  fs.writeFileSync(files.source, source.replace(SOURCE_VERSION, `TASK_VERSION = '${version}'`));
+  console.log(
+    `version ${version} written to vss-extension.json, task.json, package.json, src/version.ts`,
+  );
   return 0;
 }
 

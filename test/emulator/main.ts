@@ -8,6 +8,7 @@ import { handleArm } from './arm';
 import type { ReadyFile, RequestLogEntry } from './contract';
 import { handleEntra } from './entra';
 import { Importer } from './importer';
+import { loadAcrState, saveAcrState } from './persist';
 import { handleRegistry } from './registry';
 import { type Ctx, dropMidResponse, listen, type Listener } from './server';
 import { Emulator, type Options } from './state';
@@ -24,7 +25,8 @@ const USAGE = `Usage: npm run emulator -- [options]
   --registries-page-size N     page size of ARM list answers (default 100)
   --dockerhub-require-auth     docker.io refuses anonymous pulls
   --images-file FILE           image list for taskEnv (default: the repository's images.txt)
-  --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)`;
+  --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)
+  --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop`;
 
 export function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -90,6 +92,9 @@ export function parseArgs(argv: string[]): Options {
       case '--state-dir':
         o.stateDir = path.resolve(val());
         break;
+      case '--acr-state':
+        o.acrStateFile = path.resolve(val());
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -108,6 +113,7 @@ export async function start(
   const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-'));
   const em = new Emulator(opts);
   if (opts.faultsFile) em.faults.loadFile(opts.faultsFile);
+  if (opts.acrStateFile) loadAcrState(em.acrs, opts.acrStateFile);
   const hosts = [...em.stores.keys()];
   const tls = createTls(path.join(stateDir, 'tls'), hosts);
   const importer = new Importer(em);
@@ -232,6 +238,7 @@ export async function start(
   fs.renameSync(`${readyFile}.tmp`, readyFile);
   const stop = async () => {
     importer.stop();
+    if (opts.acrStateFile) saveAcrState(em.acrs, opts.acrStateFile);
     if (!opts.stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
     await Promise.all(
       listeners.map(

@@ -18,6 +18,7 @@ export interface Options {
   dockerHubRequireAuth: boolean;
   stateDir?: string;
   imagesFile?: string;
+  acrStateFile?: string;
 }
 
 export interface RegistryConfig {

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ReadyFile } from '../helpers/emulator';
+import { startEmulator, type ReadyFile } from '../helpers/emulator';
 import { armClient } from './support';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -50,6 +50,47 @@ describe('emulator command line', function () {
     assert.equal(await exited, 0, out);
     assert.match(out, /emulator ready[\s\S]*SIGTERM, stopping/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--acr-state keeps what the ACRs hold from one run to the next', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-acr-state-'));
+    const stateFile = path.join(dir, 'acr-state.json');
+    const args = ['--import-latency-ms', '10', '--acr-state', stateFile];
+    try {
+      const first = await startEmulator({ extraArgs: args });
+      try {
+        assert.deepEqual(await first.admin.tags('contosoacr'), []);
+        await armClient(first.ready).registries.importImage(
+          'rg-aks',
+          'contosoacr',
+          {
+            source: { registryUri: 'registry.k8s.io', sourceImage: 'pause:3.10' },
+            targetTags: ['mirror/pause:3.10'],
+          },
+          { updateIntervalInMs: 20 },
+        );
+      } finally {
+        await first.stop();
+      }
+      assert.ok(fs.existsSync(stateFile), 'the state is saved on stop');
+      const second = await startEmulator({ extraArgs: args });
+      try {
+        const tags = await second.admin.tags('contosoacr');
+        assert.deepEqual(
+          tags.map((t) => `${t.repository}:${t.tag}`),
+          ['mirror/pause:3.10'],
+        );
+        const upstream = (await second.admin.registryTags('registry.k8s.io')).find(
+          (t) => t.repository === 'pause' && t.tag === '3.10',
+        );
+        assert.equal(tags[0]?.digest, upstream?.digest);
+        assert.deepEqual(await second.admin.tags('fabrikamacr'), []);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects an unknown option with exit code 2 and the usage', () => {

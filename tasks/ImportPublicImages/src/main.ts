@@ -15,8 +15,7 @@ import { SourceRegistries } from './registry/manifest';
 import { checkItems } from './steps/check';
 import { runImports } from './steps/imports';
 import { imageResult, type ItemRecord } from './steps/results';
-
-const TASK_VERSION = '0.1.0';
+import { TASK_VERSION } from './version';
 
 export async function run(): Promise<void> {
   const out = new TaskOutput();
