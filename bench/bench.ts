@@ -1,12 +1,16 @@
-// `npm run bench`: the bundled task on the emulator with a fixed import latency.
-// Prints, for N images (default 50): wall time one-at-a-time vs the default concurrency and
-// their ratio; the re-run's wall time and request count; the bundled task's start-up time to
-// its first ARM request; the .vsix size.
-//   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C]
+// `npm run bench`: the bundled task against the emulator with a fixed import latency.
+// Prints:
+//  1. the example list (images.txt, 7 images): the old script (one `az acr import --force` per
+//     line, then `sleep 15`), measured with the Azure CLI, against the task, cold and re-run;
+//  2. N distinct images (default 50): wall time one at a time vs the default concurrency and
+//     their ratio; the re-run's wall time and request count;
+//  3. the bundled task's start-up time to its first ARM request (median of 5); bundle and .vsix sizes.
+//   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
 import fs from 'node:fs';
 import path from 'node:path';
-import { startEmulator, type RequestLogEntry } from '../test/helpers/emulator';
-import { importRequests, runTask, type TaskRun } from '../test/e2e/runTask';
+import { startEmulator, type RunningEmulator } from '../test/helpers/emulator';
+import { importRequests, runTask, type RunOptions, type TaskRun } from '../test/e2e/runTask';
+import { runOldScript } from './oldScript';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -17,85 +21,146 @@ function arg(name: string, def: number): number {
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function timed(fn: () => Promise<TaskRun>): Promise<{ run: TaskRun; ms: number }> {
+async function timedTask(
+  em: RunningEmulator,
+  opts: RunOptions,
+): Promise<{ run: TaskRun; ms: number }> {
   const t0 = Date.now();
-  const run = await fn();
-  return { run, ms: Date.now() - t0 };
+  const run = await runTask(em.ready, opts);
+  const ms = Date.now() - t0;
+  if (run.status !== 'Succeeded') {
+    throw new Error(`task ${run.status}: ${run.statusMessage}\n${run.stderr}`);
+  }
+  return { run, ms };
 }
 
-function check(run: TaskRun, what: string): void {
-  if (run.status !== 'Succeeded')
-    throw new Error(`${what}: ${run.status}: ${run.statusMessage}\n${run.stderr}`);
+function table(title: string, rows: [string, string][]): void {
+  console.log(`\n${title}`);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+}
+
+async function exampleList(latency: number, oldSleep: number, withOld: boolean): Promise<void> {
+  const list = path.join(root, 'images.txt');
+  const em = await startEmulator({ importLatencyMs: latency });
+  try {
+    const rows: [string, string][] = [];
+    let oldMs: number | undefined;
+    if (withOld) {
+      const old = await runOldScript(em.ready, list, oldSleep);
+      oldMs = old.ms;
+      rows.push([
+        `old script (az acr import --force + sleep ${oldSleep}), every run`,
+        `${seconds(old.ms)} (${seconds(old.ms / old.lines)} per image)`,
+      ]);
+      await em.admin.reset();
+    }
+    const cold = await timedTask(em, { env: { INPUT_IMAGELISTPATH: list } });
+    await em.admin.clearRequests();
+    const again = await timedTask(em, { env: { INPUT_IMAGELISTPATH: list } });
+    const log = await em.admin.requests();
+    rows.push(['task, cold (everything imported)', seconds(cold.ms)]);
+    rows.push([
+      'task, re-run (nothing changed)',
+      `${seconds(again.ms)}, ${log.length} requests, ${importRequests(log).length} importImage`,
+    ]);
+    if (oldMs !== undefined) {
+      rows.push(['old script / task, cold', ratio(oldMs, cold.ms)]);
+      rows.push(['old script / task, re-run', ratio(oldMs, again.ms)]);
+    }
+    table(
+      `1. images.txt (${cold.run.result?.counts.total ?? '?'} images), import latency ${latency} ms`,
+      rows,
+    );
+  } finally {
+    await em.stop();
+  }
+}
+
+async function manyImages(images: number, latency: number, concurrency: number): Promise<void> {
+  const list = Array.from({ length: images }, (_, i) => {
+    const n = String(i).padStart(3, '0');
+    return `quay.io/bench/img-${n}:v1 => bench/img-${n}`;
+  }).join('\n');
+  const em = await startEmulator({
+    importLatencyMs: latency,
+    extraArgs: ['--extra-images', String(images)],
+  });
+  try {
+    const seq = await timedTask(em, { imageList: list, env: { INPUT_CONCURRENCY: '1' } });
+    await em.admin.reset();
+    const par = await timedTask(em, {
+      imageList: list,
+      env: { INPUT_CONCURRENCY: String(concurrency) },
+    });
+    await em.admin.clearRequests();
+    const again = await timedTask(em, { imageList: list });
+    const log = await em.admin.requests();
+    const byHost = new Map<string, number>();
+    for (const e of log) byHost.set(e.host, (byHost.get(e.host) ?? 0) + 1);
+
+    // Start-up: from spawning `node dist/index.js` to the emulator seeing its first ARM request.
+    const startups: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await em.admin.clearRequests();
+      const spawnedAt = Date.now();
+      await timedTask(em, { imageList: list.split('\n')[0] ?? '' });
+      const firstArm = (await em.admin.requests())
+        .filter((e) => e.host === 'arm')
+        .map((e) => Date.parse(e.time))
+        .sort((a, b) => a - b)[0];
+      if (firstArm !== undefined) startups.push(firstArm - spawnedAt);
+    }
+    table(`2. ${images} distinct images, import latency ${latency} ms`, [
+      ['one at a time (concurrency 1)', seconds(seq.ms)],
+      [`default concurrency (${concurrency})`, seconds(par.ms)],
+      ['one at a time / concurrent', ratio(seq.ms, par.ms)],
+      [
+        're-run (nothing changed)',
+        `${seconds(again.ms)}, ${log.length} requests (${[...byHost].map(([h, n]) => `${h} ${n}`).join(', ')}), ${importRequests(log).length} importImage`,
+      ],
+      ['concurrent cold / re-run', ratio(par.ms, again.ms)],
+      [
+        'start-up to first ARM request (median of 5)',
+        `${median(startups)} ms (${startups.join(', ')})`,
+      ],
+    ]);
+  } finally {
+    await em.stop();
+  }
+}
+
+function sizes(): void {
+  const bundle = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
+  const out = path.join(root, 'out');
+  const vsix = fs.existsSync(out)
+    ? fs.readdirSync(out).filter((f) => f.endsWith('.vsix') && !f.includes('-dev-'))
+    : [];
+  const rows: [string, string][] = [
+    ['bundle (dist/index.js, minified)', `${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB`],
+  ];
+  for (const f of vsix) {
+    const size = fs.statSync(path.join(out, f)).size;
+    rows.push([
+      `.vsix ${f}`,
+      `${(size / 1024).toFixed(0)} KiB, ${((100 * size) / (2 * 1024 * 1024)).toFixed(1)}% of the 2 MiB budget`,
+    ]);
+  }
+  table('3. size', rows);
 }
 
 async function main(): Promise<void> {
   const images = arg('images', 50);
   const latency = arg('latency', 2000);
   const concurrency = arg('concurrency', 8);
-  const list = Array.from(
-    { length: images },
-    (_, i) => `registry.k8s.io/pause:3.10 => bench/pause-${String(i).padStart(3, '0')}:3.10`,
-  ).join('\n');
-  const em = await startEmulator({ importLatencyMs: latency });
-  try {
-    console.log(`bench: ${images} images, emulator import latency ${latency} ms\n`);
-    const seq = await timed(() =>
-      runTask(em.ready, { imageList: list, env: { INPUT_CONCURRENCY: '1' } }),
-    );
-    check(seq.run, 'one at a time');
-    await em.admin.reset();
-    const par = await timed(() =>
-      runTask(em.ready, { imageList: list, env: { INPUT_CONCURRENCY: String(concurrency) } }),
-    );
-    check(par.run, 'concurrent');
-    await em.admin.clearRequests();
-    const spawnedAt = Date.now();
-    const again = await timed(() => runTask(em.ready, { imageList: list }));
-    check(again.run, 're-run');
-    const log: RequestLogEntry[] = await em.admin.requests();
-    const firstArm = log
-      .filter((e) => e.host === 'arm')
-      .map((e) => Date.parse(e.time))
-      .sort((a, b) => a - b)[0];
-    const vsix = fs.existsSync(path.join(root, 'out'))
-      ? fs
-          .readdirSync(path.join(root, 'out'))
-          .filter((f) => f.endsWith('.vsix') && !f.includes('-dev-'))
-      : [];
-    const vsixSize = vsix[0] ? fs.statSync(path.join(root, 'out', vsix[0])).size : undefined;
-    const bundleSize = fs.statSync(
-      path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js'),
-    ).size;
-
-    const rows: [string, string][] = [
-      ['one at a time (concurrency 1)', seconds(seq.ms)],
-      [`default concurrency (${concurrency})`, seconds(par.ms)],
-      ['speed-up', `${(seq.ms / par.ms).toFixed(1)}x`],
-      [
-        're-run (nothing changed)',
-        `${seconds(again.ms)}, ${log.length} requests, ${importRequests(log).length} importImage`,
-      ],
-      ['start-up to first ARM request', firstArm ? `${firstArm - spawnedAt} ms` : 'n/a'],
-      ['bundle (dist/index.js)', `${(bundleSize / 1024).toFixed(0)} KiB`],
-      [
-        '.vsix',
-        vsixSize
-          ? `${(vsixSize / 1024).toFixed(0)} KiB (${vsix[0]})`
-          : 'not built (npm run package)',
-      ],
-      ['old script, estimated (FACTS: ~18 s per image)', seconds(images * 18000)],
-    ];
-    const w = Math.max(...rows.map((r) => r[0].length));
-    for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-    const byHost = new Map<string, number>();
-    for (const e of log) byHost.set(e.host, (byHost.get(e.host) ?? 0) + 1);
-    console.log(
-      `\nre-run requests by host: ${[...byHost].map(([h, n]) => `${h} ${n}`).join(', ')}`,
-    );
-  } finally {
-    await em.stop();
-  }
+  const oldSleep = arg('old-sleep', 15);
+  await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'));
+  await manyImages(images, latency, concurrency);
+  sizes();
 }
 
 main().catch((err: unknown) => {

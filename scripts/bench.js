@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench [-- --images N --latency MS --concurrency C]`: compiles (tsc), bundles the task,
-// then runs bench/bench.ts (see there) against the emulator.
+// `npm run bench [-- --images N --latency MS --concurrency C --old-sleep S --no-old-script]`:
+// compiles (tsc), bundles and packages the task, then runs bench/bench.ts (see there) against the emulator.
 'use strict';
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -11,6 +11,10 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
   stdio: 'inherit',
 });
 execFileSync(process.execPath, [path.join(__dirname, 'bundle.js')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+execFileSync(process.execPath, [path.join(__dirname, 'package.js'), 'prod'], {
   cwd: root,
   stdio: 'inherit',
 });
