@@ -93,7 +93,7 @@ function readSecretInput(name: string): string | undefined {
   const v = (
     vault ? vault.retrieveSecret(`INPUT_${im._getVariableKey(name)}`) : tl.getInput(name, false)
   )?.trim();
-  if (v) tl.setSecret(v);
+  if (v && !isUnexpandedMacro(v)) tl.setSecret(v);
   return v ? v : undefined;
 }
 
