@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
   const items = planImports(list.entries, inputs.credentials);
   const overrides = readOverrides();
   const checked = await checkItems(items, inputs.mode, {
-    sources: new SourceRegistries(overrides, secret),
+    sources: new SourceRegistries(overrides, secret, (w) => out.warn(w)),
     acr: new AcrDataPlane(acr.loginServer, azure.tenantId, azure.armToken, overrides, secret),
     credentials: inputs.credentials,
     concurrency: inputs.concurrency,

@@ -1,7 +1,15 @@
 // Registry token auth (the distribution "token" flow): parse a 401's WWW-Authenticate Bearer
 // challenge and fetch a token from its realm, with Basic credentials when given.
 import type { Credential } from '../core/plan';
-import { header, request, rewriteUrl, type HttpResponse, type Overrides } from './http';
+import {
+  apiHost,
+  header,
+  registryUrl,
+  request,
+  rewriteUrl,
+  type HttpResponse,
+  type Overrides,
+} from './http';
 
 export interface Challenge {
   scheme: string;
@@ -24,27 +32,78 @@ export function basicAuth(c: Credential): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 }
 
+/** The host (with a non-default port) of a URL, lower-cased; undefined when it is no URL. */
+function hostOf(url: string): { host: string; hostname: string; https: boolean } | undefined {
+  try {
+    const u = new URL(url);
+    return {
+      host: u.host.toLowerCase(),
+      hostname: u.hostname.toLowerCase(),
+      https: u.protocol === 'https:',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a token realm named by `registry`'s 401 may receive that registry's credentials:
+ * only over https, and only when the realm's host is the registry's API host (after the
+ * endpoint override, where an overridden registry's realm is the override's host) or the
+ * registry's own domain or one of its subdomains (auth.docker.io serves docker.io).
+ */
+export function realmMayGetCredentials(
+  realm: string,
+  registry: string,
+  overrides: Overrides,
+): boolean {
+  const original = hostOf(realm);
+  if (!original?.https) return false;
+  const effective = hostOf(rewriteUrl(realm, overrides));
+  if (!effective?.https) return false;
+  const api = hostOf(registryUrl(registry, '', overrides));
+  if (api && effective.host === api.host) return true;
+  const domain = registry.toLowerCase().replace(/:\d+$/, '');
+  const names = [domain, apiHost(domain)];
+  return names.some((d) => original.hostname === d || original.hostname.endsWith(`.${d}`));
+}
+
+export interface TokenRequest {
+  /** The registry the request went to (its name as in the list, e.g. `docker.io`). */
+  registry: string;
+  scope: string;
+  credential?: Credential;
+  overrides: Overrides;
+  signal?: AbortSignal;
+  /** Called when the credential was withheld from a realm on another host. */
+  onWithheld?: (realmHost: string) => void;
+}
+
 /** Fetches a bearer token for the challenge of a 401 answer; undefined when there is none. */
 export async function fetchToken(
   res: HttpResponse,
-  defaultScope: string,
-  credential: Credential | undefined,
-  overrides: Overrides,
-  signal?: AbortSignal,
+  req: TokenRequest,
 ): Promise<{ token: string; scheme: 'Bearer' | 'Basic' } | undefined> {
   const challenge = parseChallenge(header(res, 'www-authenticate') ?? '');
   if (!challenge) return undefined;
   if (challenge.scheme === 'basic') {
-    return credential ? { token: basicAuth(credential).slice(6), scheme: 'Basic' } : undefined;
+    // Basic auth goes back to the registry that asked for it, not to a realm.
+    const c = req.credential;
+    return c ? { token: basicAuth(c).slice(6), scheme: 'Basic' } : undefined;
   }
   const realm = challenge.params.realm;
-  if (challenge.scheme !== 'bearer' || !realm) return undefined;
-  const url = new URL(rewriteUrl(realm, overrides));
+  if (challenge.scheme !== 'bearer' || !realm || !hostOf(realm)) return undefined;
+  let credential = req.credential;
+  if (credential && !realmMayGetCredentials(realm, req.registry, req.overrides)) {
+    req.onWithheld?.(hostOf(realm)?.host ?? realm);
+    credential = undefined;
+  }
+  const url = new URL(rewriteUrl(realm, req.overrides));
   if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-  url.searchParams.set('scope', challenge.params.scope ?? defaultScope);
+  url.searchParams.set('scope', challenge.params.scope ?? req.scope);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (credential) headers.authorization = basicAuth(credential);
-  const t = await request(url.toString(), { method: 'GET', headers, signal });
+  const t = await request(url.toString(), { method: 'GET', headers, signal: req.signal });
   if (t.status !== 200) {
     throw Object.assign(
       new Error(

@@ -93,9 +93,11 @@ export async function headManifest(
 /** Source registries: anonymous or with the line's own credentials only. */
 export class SourceRegistries {
   private readonly caches = new Map<string, Map<string, string>>();
+  private readonly warned = new Set<string>();
   constructor(
     private readonly overrides: Overrides,
     private readonly onSecret: (s: string) => void = () => undefined,
+    private readonly onWarning: (text: string) => void = () => undefined,
   ) {}
 
   async head(
@@ -110,12 +112,24 @@ export class SourceRegistries {
     let cache = this.caches.get(key);
     if (!cache) this.caches.set(key, (cache = new Map()));
     const base = registryUrl(registry, '', this.overrides);
+    const onWithheld = (realmHost: string): void => {
+      if (this.warned.has(registry)) return;
+      this.warned.add(registry);
+      this.onWarning(withheldWarning(registry, realmHost));
+    };
     return headManifest(
       base,
       repository,
       reference,
       async (res, scope, s) => {
-        const t = await fetchToken(res, scope, credential, this.overrides, s);
+        const t = await fetchToken(res, {
+          registry,
+          scope,
+          credential,
+          overrides: this.overrides,
+          signal: s,
+          onWithheld,
+        });
         if (t && credential) this.onSecret(t.token); // anonymous tokens grant nothing private
         return t;
       },
@@ -123,4 +137,11 @@ export class SourceRegistries {
       signal,
     );
   }
+}
+
+export function withheldWarning(registry: string, realmHost: string): string {
+  return (
+    `${registry} sent its token requests to ${realmHost}, which is not ${registry}'s host: ` +
+    `the credentials for ${registry} were withheld and its digests are read anonymously.`
+  );
 }
