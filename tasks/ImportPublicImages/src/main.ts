@@ -12,7 +12,7 @@ import { closingLines, countImages, type RunResult } from './core/report';
 import { AcrDataPlane } from './registry/acrData';
 import { readOverrides } from './registry/http';
 import { SourceRegistries } from './registry/manifest';
-import { checkItems } from './steps/check';
+import { checkItems, probeDockerHub } from './steps/check';
 import { runImports } from './steps/imports';
 import { imageResult, type ItemRecord } from './steps/results';
 import { TASK_VERSION } from './version';
@@ -63,13 +63,14 @@ export async function run(): Promise<void> {
 
   const items = planImports(list.entries, inputs.credentials);
   const overrides = readOverrides();
-  const checked = await checkItems(items, inputs.mode, {
+  const checkDeps = {
     sources: new SourceRegistries(overrides, secret, (w) => out.warn(w)),
     acr: new AcrDataPlane(acr.loginServer, azure.tenantId, azure.armToken, overrides, secret),
     credentials: inputs.credentials,
     concurrency: inputs.concurrency,
     signal: cancel.signal,
-  });
+  };
+  const checked = await checkItems(items, inputs.mode, checkDeps);
   if (checked.acrUnreachable) {
     out.warn(
       `Could not read ${acr.loginServer} (${checked.acrUnreachable}); every line is imported without comparing digests.`,
@@ -85,10 +86,18 @@ export async function run(): Promise<void> {
     );
   }
   const jobs = records.filter((r) => r.decision.action !== 'skip');
-  const hubPulls = jobs.filter((r) => r.item.source.registry === 'docker.io').length;
-  if (checked.dockerHub && hubPulls > checked.dockerHub.remaining) {
+  const hubJobs = jobs.filter((r) => r.item.source.registry === 'docker.io');
+  const hub =
+    hubJobs.length > 0
+      ? (checked.dockerHub ??
+        (await probeDockerHub(
+          hubJobs.map((r) => r.item),
+          checkDeps,
+        )))
+      : undefined;
+  if (hub && hubJobs.length > hub.remaining) {
     out.warn(
-      `Docker Hub allows ${checked.dockerHub.remaining} more pull(s) (limit ${checked.dockerHub.limit}) but this run needs at least ${hubPulls}: some docker.io imports may fail with toomanyrequests.`,
+      `Docker Hub allows ${hub.remaining} more pull(s) (limit ${hub.limit}) but this run needs at least ${hubJobs.length}: some docker.io imports may fail with toomanyrequests.`,
     );
   }
 

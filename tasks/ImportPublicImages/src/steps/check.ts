@@ -14,8 +14,8 @@ import { describeError } from '../registry/http';
 import type { RateLimit, SourceRegistries } from '../registry/manifest';
 
 export interface CheckDeps {
-  sources: SourceRegistries;
-  acr: AcrDataPlane;
+  sources: Pick<SourceRegistries, 'head'>;
+  acr: Pick<AcrDataPlane, 'digest' | 'reachable'>;
   credentials: SourceCredentials;
   concurrency: number;
   signal?: AbortSignal;
@@ -107,4 +107,30 @@ export async function checkItems(
     return check;
   });
   return result;
+}
+
+/**
+ * Docker Hub's remaining pulls when the check did not see them (force and missing modes send no
+ * source HEADs, nor does sync for digest-pinned lines): one manifest HEAD for one docker.io item,
+ * with that item's credentials (the limit is per account). HEADs do not count as pulls.
+ * Undefined when there is no docker.io item, or Docker Hub does not answer with the headers.
+ */
+export async function probeDockerHub(
+  items: readonly PlanItem[],
+  deps: Pick<CheckDeps, 'sources' | 'credentials' | 'signal'>,
+): Promise<RateLimit | undefined> {
+  const item = items.find((i) => i.source.registry === 'docker.io');
+  if (!item || deps.signal?.aborted) return undefined;
+  try {
+    const head = await deps.sources.head(
+      item.source.registry,
+      item.source.repository,
+      item.source.digest ?? item.source.tag ?? 'latest',
+      credentialFor(item.credentialKey, deps.credentials),
+      deps.signal,
+    );
+    return head.rateLimit;
+  } catch {
+    return undefined; // Docker Hub unreachable: nothing to compare, the imports will tell
+  }
 }

@@ -1,0 +1,167 @@
+// The check step (steps/check.ts) with fake registries: source and target digests, fallbacks,
+// and the Docker Hub rate-limit probe.
+import assert from 'node:assert/strict';
+import { planImports, type PlanItem } from '../../tasks/ImportPublicImages/src/core/plan';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import { checkItems, probeDockerHub } from '../../tasks/ImportPublicImages/src/steps/check';
+import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/manifest';
+import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan';
+
+interface HeadCall {
+  registry: string;
+  repository: string;
+  reference: string;
+  credential?: Credential;
+}
+
+function fakeSources(answer: (c: HeadCall) => ManifestHead | Error) {
+  const calls: HeadCall[] = [];
+  return {
+    calls,
+    async head(
+      registry: string,
+      repository: string,
+      reference: string,
+      credential: Credential | undefined,
+    ): Promise<ManifestHead> {
+      const call = { registry, repository, reference, credential };
+      calls.push(call);
+      const a = answer(call);
+      if (a instanceof Error) throw a;
+      return a;
+    },
+  };
+}
+
+function fakeAcr(digests: Record<string, string | null>, unreachable?: string) {
+  const calls: string[] = [];
+  return {
+    calls,
+    async reachable(): Promise<string | undefined> {
+      return unreachable;
+    },
+    async digest(repository: string, reference: string): Promise<string | null> {
+      calls.push(`${repository}:${reference}`);
+      const d = digests[`${repository}:${reference}`];
+      if (d === undefined) return null;
+      return d;
+    },
+  };
+}
+
+const hub: Credential = { username: 'hubuser', password: 'hubpass' };
+const credentials = { dockerHub: hub, registries: {} };
+
+function items(text: string): PlanItem[] {
+  return planImports(parseImageList(text).entries, credentials);
+}
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const limit = { limit: 100, remaining: 3, windowSeconds: 21600 };
+
+describe('steps/check: checkItems', () => {
+  it('sync reads both sides and keeps the lowest Docker Hub limit', async () => {
+    const sources = fakeSources((c) => ({
+      digest: D1,
+      rateLimit: c.registry === 'docker.io' ? limit : undefined,
+    }));
+    const acr = fakeAcr({ 'library/nginx:1.27': D1 });
+    const out = await checkItems(items('nginx:1.27\nquay.io/a/b:v1'), 'sync', {
+      sources,
+      acr,
+      credentials,
+      concurrency: 2,
+    });
+    assert.deepEqual(out.checks[0], { sourceDigest: D1, targets: { '1.27': D1 } });
+    assert.deepEqual(out.checks[1], { sourceDigest: D1, targets: { v1: null } });
+    assert.deepEqual(out.dockerHub, limit);
+    assert.equal(sources.calls[0]?.credential, hub, 'docker.io gets the Docker Hub account');
+    assert.equal(sources.calls[1]?.credential, undefined, 'quay.io gets nothing');
+  });
+
+  it('an unreachable data plane becomes a targetError on every line', async () => {
+    const out = await checkItems(items('nginx:1.27'), 'missing', {
+      sources: fakeSources(() => ({ digest: D1 })),
+      acr: fakeAcr({}, 'ECONNREFUSED'),
+      credentials,
+      concurrency: 1,
+    });
+    assert.equal(out.acrUnreachable, 'ECONNREFUSED');
+    assert.deepEqual(out.checks[0], { targetError: 'ECONNREFUSED' });
+  });
+
+  it('a failing source HEAD is a sourceError', async () => {
+    const sources = fakeSources((c) =>
+      c.repository === 'library/gone' ? { digest: null } : new Error('socket hang up'),
+    );
+    const out = await checkItems(items('gone:1\nquay.io/a/b:v1'), 'sync', {
+      sources,
+      acr: fakeAcr({}),
+      credentials,
+      concurrency: 1,
+    });
+    assert.match(out.checks[0]?.sourceError ?? '', /not found upstream/);
+    assert.equal(out.checks[1]?.sourceError, 'socket hang up');
+  });
+
+  it('force mode reads nothing', async () => {
+    const sources = fakeSources(() => ({ digest: D1 }));
+    const acr = fakeAcr({});
+    const out = await checkItems(items('nginx:1.27'), 'force', {
+      sources,
+      acr,
+      credentials,
+      concurrency: 1,
+    });
+    assert.deepEqual(out.checks, [{}]);
+    assert.equal(sources.calls.length + acr.calls.length, 0);
+  });
+
+  it('an untagged (digest-only) line looks the digest up in the target repository', async () => {
+    const acr = fakeAcr({ [`library/nginx:${D2}`]: D2 });
+    const out = await checkItems(items(`nginx@${D2}`), 'missing', {
+      sources: fakeSources(() => ({ digest: D2 })),
+      acr,
+      credentials,
+      concurrency: 1,
+    });
+    assert.deepEqual(out.checks[0], { targets: { '': D2 } });
+  });
+});
+
+describe('steps/check: probeDockerHub', () => {
+  it('sends one HEAD for the first docker.io item, with its credentials', async () => {
+    const sources = fakeSources(() => ({ digest: D1, rateLimit: limit }));
+    const rl = await probeDockerHub(items(`quay.io/a/b:v1\nnginx@${D2}\nredis:7`), {
+      sources,
+      credentials,
+    });
+    assert.deepEqual(rl, limit);
+    assert.equal(sources.calls.length, 1);
+    assert.deepEqual(sources.calls[0], {
+      registry: 'docker.io',
+      repository: 'library/nginx',
+      reference: D2,
+      credential: hub,
+    });
+  });
+  it('sends nothing without docker.io items, or when canceled', async () => {
+    const sources = fakeSources(() => ({ digest: D1, rateLimit: limit }));
+    assert.equal(
+      await probeDockerHub(items('quay.io/a/b:v1'), { sources, credentials }),
+      undefined,
+    );
+    const c = new AbortController();
+    c.abort();
+    assert.equal(
+      await probeDockerHub(items('nginx'), { sources, credentials, signal: c.signal }),
+      undefined,
+    );
+    assert.equal(sources.calls.length, 0);
+  });
+  it('an unreachable Docker Hub gives no limit rather than an error', async () => {
+    const sources = fakeSources(() => new Error('ENOTFOUND'));
+    assert.equal(await probeDockerHub(items('nginx'), { sources, credentials }), undefined);
+  });
+});
