@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFailureMessage, toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
+import { tokenCredential } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import {
+  armHint,
+  AZURE_TOKEN_FAILED,
   backoffMs,
   classify,
   hintFor,
+  permissionHint,
+  tokenHint,
   parseRetryAfter,
   type Failure,
 } from '../../tasks/ImportPublicImages/src/core/retry';
@@ -155,5 +161,80 @@ describe('retry: hintFor', () => {
   });
   it('says nothing it does not know', () => {
     assert.equal(hintFor({ message: 'boom', statusCode: 500 }, ctx), undefined);
+  });
+});
+
+describe('retry: service connection hints (read, import, token)', () => {
+  it('a 403 reading the registry names Reader and the import role on that registry', () => {
+    const h =
+      armHint(
+        { message: 'does not have authorization', statusCode: 403, code: 'AuthorizationFailed' },
+        { operation: 'read', acrName: 'contosoacr', resourceGroup: 'rg-acr' },
+      ) ?? '';
+    assert.match(h, /may not read registry contosoacr \(resource group rg-acr\)/);
+    assert.match(h, /Reader \(to find the registry\)/);
+    assert.match(
+      h,
+      /Contributor or a role with Microsoft\.ContainerRegistry\/registries\/importImage\/action/,
+    );
+  });
+  it('a 403 importing names the import role', () => {
+    assert.match(
+      permissionHint('import', 'contosoacr'),
+      /may not import into registry contosoacr: grant it Contributor/,
+    );
+  });
+  it('a token failure points at the service connection, whatever the operation', () => {
+    const f = {
+      message: 'The service connection gave no Azure token: 401',
+      code: AZURE_TOKEN_FAILED,
+    };
+    assert.match(
+      armHint(f, { operation: 'read', acrName: 'x' }) ?? '',
+      /secret or certificate expired\? federated credential subject/,
+    );
+    const ctx = {
+      sourceRegistry: 'quay.io',
+      sourceRepository: 'a/b',
+      hasCredentials: false,
+      acrName: 'x',
+    };
+    assert.equal(hintFor(f, ctx), tokenHint());
+    assert.equal(classify(f).transient, false);
+  });
+  it('other failures get no service connection hint', () => {
+    assert.equal(
+      armHint({ message: 'boom', statusCode: 500 }, { operation: 'read', acrName: 'x' }),
+      undefined,
+    );
+  });
+  it('readFailureMessage: what failed, ARM code and message, then the hint', () => {
+    const m = readFailureMessage(
+      'Could not read registry contosoacr in resource group rg',
+      { message: 'The client has no authorization', statusCode: 403, code: 'AuthorizationFailed' },
+      'contosoacr',
+      'rg',
+    );
+    assert.match(
+      m,
+      /^Could not read registry contosoacr in resource group rg: AuthorizationFailed: The client has no authorization The service connection's principal may not read registry contosoacr/,
+    );
+  });
+  it('a token the connection cannot give becomes an AzureTokenFailed error (Error or string)', async () => {
+    for (const thrown of [
+      new Error('AADSTS7000222: secret expired'),
+      'Could not fetch access token',
+    ]) {
+      const cred = tokenCredential(
+        () => Promise.reject(thrown),
+        () => undefined,
+      );
+      await assert.rejects(cred.getToken([]), (e: Error & { code?: string }) => {
+        assert.equal(e.code, AZURE_TOKEN_FAILED);
+        assert.match(e.message, /gave no Azure token: (AADSTS7000222|Could not fetch)/);
+        assert.equal(toFailure(e).code, AZURE_TOKEN_FAILED);
+        return true;
+      });
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
   type ImportImageParameters,
 } from '@azure/arm-containerregistry';
 import type { TokenCredential } from '@azure/core-auth';
-import { parseRetryAfter, type Failure } from '../core/retry';
+import { armHint, parseRetryAfter, type Failure } from '../core/retry';
 
 export interface AcrTarget {
   name: string;
@@ -64,18 +64,30 @@ export async function resolveRegistry(
       const f = toFailure(err);
       if (f.statusCode !== 404)
         throw new Error(
-          `Could not read registry ${wanted.name} in resource group ${resourceGroup}: ${f.message}`,
+          readFailureMessage(
+            `Could not read registry ${wanted.name} in resource group ${resourceGroup}`,
+            f,
+            wanted.name,
+            resourceGroup,
+          ),
           { cause: err },
         );
       // not in that group: fall through to the list, to say which registries exist
     }
   }
   const all: AcrTarget[] = [];
-  for await (const r of client.registries.list()) {
-    all.push({
-      name: r.name ?? '',
-      resourceGroup: resourceGroupOf(r.id),
-      loginServer: r.loginServer ?? '',
+  try {
+    for await (const r of client.registries.list()) {
+      all.push({
+        name: r.name ?? '',
+        resourceGroup: resourceGroupOf(r.id),
+        loginServer: r.loginServer ?? '',
+      });
+    }
+  } catch (err) {
+    const what = `Could not list the subscription's container registries to find ${wanted.name}`;
+    throw new Error(readFailureMessage(what, toFailure(err), wanted.name, resourceGroup), {
+      cause: err,
     });
   }
   const found = all.find(
@@ -92,6 +104,18 @@ export async function resolveRegistry(
         ? `It has: ${names}.`
         : 'The subscription has no container registries the service connection can see.'),
   );
+}
+
+/** `<what>: <ARM's message> <what to fix>` for a failure to read or list registries. */
+export function readFailureMessage(
+  what: string,
+  f: Failure,
+  acrName: string,
+  resourceGroup?: string,
+): string {
+  const code = f.code && !f.message.includes(f.code) ? `${f.code}: ` : '';
+  const hint = armHint(f, { operation: 'read', acrName, resourceGroup });
+  return `${what}: ${code}${f.message}${hint ? ` ${hint}` : ''}`;
 }
 
 export async function importImage(

@@ -2,6 +2,7 @@
 // (service principal with secret or certificate, managed identity, workload identity
 // federation), adapted to the TokenCredential the Azure SDK takes.
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { AZURE_TOKEN_FAILED, tokenHint } from '../core/retry';
 
 export interface AzureConnection {
   credential: TokenCredential;
@@ -40,13 +41,27 @@ export function tokenCredential(
       const margin = 5 * 60 * 1000;
       if (cached && cached.expiresOnTimestamp - margin > now()) return cached;
       const force = cached !== undefined;
-      const token = await getToken(force);
+      let token: string;
+      try {
+        token = await getToken(force);
+      } catch (err) {
+        throw tokenError(err);
+      }
       onSecret(token);
       // A token we cannot read is given a short life, so it is asked for again soon.
       cached = { token, expiresOnTimestamp: jwtExpiry(token) ?? now() + margin + 60 * 1000 };
       return cached;
     },
   };
+}
+
+/** A token failure (azure-arm-rest rejects with an Error or a bare string), with its code. */
+export function tokenError(err: unknown): Error {
+  const why = err instanceof Error ? err.message : String(err);
+  return Object.assign(
+    new Error(`The service connection gave no Azure token: ${why}`, { cause: err }),
+    { code: AZURE_TOKEN_FAILED },
+  );
 }
 
 export async function connectAzure(
@@ -56,7 +71,10 @@ export async function connectAzure(
   // Loaded lazily: azure-arm-endpoint needs Agent.TempDirectory at require time.
   const { AzureRMEndpoint } =
     await import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint');
-  const endpoint = await new AzureRMEndpoint(connectionId).getEndpoint();
+  const endpoint = await new AzureRMEndpoint(connectionId).getEndpoint().catch((err: unknown) => {
+    const e = tokenError(err);
+    throw new Error(`${e.message} ${tokenHint()}`, { cause: err });
+  });
   if (endpoint.servicePrincipalKey) onSecret(endpoint.servicePrincipalKey);
   if (!endpoint.subscriptionID) {
     throw new Error(

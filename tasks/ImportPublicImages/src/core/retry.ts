@@ -39,7 +39,7 @@ function isPermanent(f: Failure): boolean {
   if (/Error copying blobs/i.test(text)) return false; // opaque, but usually a transient source hiccup
   if (/toomanyrequests/i.test(text)) return false;
   if (
-    /UNAUTHORIZED|AuthorizationFailed|AuthenticationFailed|InvalidParameters|NoForce|already exists/i.test(
+    /UNAUTHORIZED|AuthorizationFailed|AuthenticationFailed|AzureTokenFailed|InvalidParameters|NoForce|already exists/i.test(
       text,
     )
   ) {
@@ -113,9 +113,44 @@ export interface HintContext {
   resourceGroup?: string;
 }
 
+/** The Failure code of a token the service connection could not give (azure/credentials.ts). */
+export const AZURE_TOKEN_FAILED = 'AzureTokenFailed';
+
+/** What to fix when the service connection gives no token. */
+export function tokenHint(): string {
+  return 'Check the Azure service connection (secret or certificate expired? federated credential subject and issuer? managed identity assigned to the agent?).';
+}
+
+/** Which role the principal needs on which registry, for reading it or importing into it. */
+export function permissionHint(
+  operation: 'read' | 'import',
+  acrName: string,
+  resourceGroup?: string,
+): string {
+  const scope = resourceGroup ? ` (resource group ${resourceGroup})` : '';
+  const importRole =
+    'Contributor or a role with Microsoft.ContainerRegistry/registries/importImage/action';
+  return operation === 'read'
+    ? `The service connection's principal may not read registry ${acrName}${scope}: give it Reader (to find the registry) and ${importRole} on it.`
+    : `The service connection's principal may not import into registry ${acrName}${scope}: grant it ${importRole} on that registry.`;
+}
+
+/** The hint for an ARM failure that is about the service connection: its token or its role. */
+export function armHint(
+  f: Failure,
+  ctx: { operation: 'read' | 'import'; acrName: string; resourceGroup?: string },
+): string | undefined {
+  if (f.code === AZURE_TOKEN_FAILED) return tokenHint();
+  if (f.statusCode === 403 || /AuthorizationFailed/i.test(`${f.code ?? ''} ${f.message}`)) {
+    return permissionHint(ctx.operation, ctx.acrName, ctx.resourceGroup);
+  }
+  return undefined;
+}
+
 /** What the user can do about a permanent failure; undefined when there is nothing useful to say. */
 export function hintFor(f: Failure, ctx: HintContext): string | undefined {
   const text = `${f.code ?? ''} ${f.message}`;
+  if (f.code === AZURE_TOKEN_FAILED) return tokenHint();
   if (/toomanyrequests/i.test(text) && ctx.sourceRegistry === 'docker.io' && !ctx.hasCredentials) {
     return 'Docker Hub limits anonymous pulls: set dockerHubUsername/dockerHubPassword (DOCKER_NAME/DOCKER_TOKEN).';
   }
@@ -130,10 +165,8 @@ export function hintFor(f: Failure, ctx: HintContext): string | undefined {
       ? `${ctx.sourceRegistry} refused the credentials of its registry connection: check the user name and token.`
       : `${ctx.sourceRegistry} needs credentials for ${ctx.sourceRepository}: add a Docker Registry connection for ${ctx.sourceRegistry} to registryConnections.`;
   }
-  if (f.statusCode === 403 || /AuthorizationFailed/i.test(text)) {
-    const scope = ctx.resourceGroup ? ` (resource group ${ctx.resourceGroup})` : '';
-    return `The service connection's principal may not import into registry ${ctx.acrName}${scope}: grant it Contributor, or a role with Microsoft.ContainerRegistry/registries/importImage/action, on that registry.`;
-  }
+  const arm = armHint(f, { operation: 'import', ...ctx });
+  if (arm) return arm;
   if (/NoForce|already exists/i.test(text)) {
     return 'The target tag already exists; use importMode sync or force to overwrite it.';
   }
