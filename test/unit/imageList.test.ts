@@ -315,6 +315,7 @@ describe('parseImageList: whole-list checks', () => {
       assert.equal(parsed.warnings.length, 1);
       assert.equal(parsed.warnings[0]?.line, 2);
       assert.match(parsed.warnings[0]?.message ?? '', /duplicate of line 1/);
+      assert.equal(parsed.warnings[0]?.duplicateOf, 1);
     });
   }
   const fine: Array<[string, string, number]> = [

@@ -14,7 +14,7 @@ import { readOverrides } from './registry/http';
 import { SourceRegistries } from './registry/manifest';
 import { checkItems, probeDockerHub } from './steps/check';
 import { runImports } from './steps/imports';
-import { imageResult, type ItemRecord } from './steps/results';
+import { imageResult, withDuplicates, type ItemRecord } from './steps/results';
 import { TASK_VERSION } from './version';
 
 export async function run(): Promise<void> {
@@ -116,7 +116,10 @@ export async function run(): Promise<void> {
   }
 
   const ctx = { acr, credentials: inputs.credentials, dryRun: inputs.dryRun };
-  const images = records.map((r) => imageResult(r, ctx));
+  const images = withDuplicates(
+    records.map((r) => imageResult(r, ctx)),
+    list.warnings,
+  );
   const result: RunResult = {
     version: 1,
     taskVersion: TASK_VERSION,

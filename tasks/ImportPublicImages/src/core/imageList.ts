@@ -32,6 +32,8 @@ export interface ListProblem {
   text: string;
   message: string;
   example?: string;
+  /** An exact duplicate: the line of the entry it repeats (which is kept). */
+  duplicateOf?: number;
 }
 
 export interface ParsedList {
@@ -183,7 +185,8 @@ function checkList(candidates: ImageEntry[], result: ParsedList): void {
       result.warnings.push({
         line: entry.line,
         text: entry.text,
-        message: `duplicate of line ${twin.line} (same source and target); this line is ignored`,
+        message: `duplicate of line ${twin.line} (same source and target); this line is reported skipped`,
+        duplicateOf: twin.line,
       });
       continue;
     }

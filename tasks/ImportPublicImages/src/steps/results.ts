@@ -1,4 +1,5 @@
 // Turns plan, checks, decisions and outcomes into the per-image results of the report.
+import type { ListProblem } from '../core/imageList';
 import type { CheckResult, Decision, PlanItem, SourceCredentials } from '../core/plan';
 import { targetNames } from '../core/plan';
 import type { ImageResult, ImageStatus } from '../core/report';
@@ -55,4 +56,31 @@ export function imageResult(
     error,
     ...(note ? { note } : {}),
   };
+}
+
+/**
+ * Adds a `skipped` result for each exact duplicate line (a list warning, left out of the
+ * plan), a copy of the line it repeats, so that every line of the list is reported; in line order.
+ */
+export function withDuplicates(
+  images: readonly ImageResult[],
+  warnings: readonly ListProblem[],
+): ImageResult[] {
+  const byLine = new Map(images.map((i) => [i.line, i]));
+  const duplicates: ImageResult[] = [];
+  for (const w of warnings) {
+    const twin = w.duplicateOf === undefined ? undefined : byLine.get(w.duplicateOf);
+    if (!twin) continue;
+    duplicates.push({
+      ...twin,
+      line: w.line,
+      action: 'skip',
+      status: 'skipped',
+      attempts: 0,
+      durationMs: 0,
+      error: null,
+      note: `duplicate of line ${twin.line}`,
+    });
+  }
+  return [...images, ...duplicates].sort((a, b) => a.line - b.line);
 }

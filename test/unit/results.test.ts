@@ -1,0 +1,63 @@
+// The per-image results (steps/results.ts): statuses from decisions and outcomes, duplicates.
+import assert from 'node:assert/strict';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import {
+  decide,
+  planImports,
+  type CheckResult,
+  type ImportMode,
+} from '../../tasks/ImportPublicImages/src/core/plan';
+import type { Outcome } from '../../tasks/ImportPublicImages/src/core/schedule';
+import {
+  imageResult,
+  withDuplicates,
+  type ItemRecord,
+} from '../../tasks/ImportPublicImages/src/steps/results';
+
+const acr = { name: 'contosoacr', resourceGroup: 'rg', loginServer: 'contosoacr.azurecr.io' };
+const credentials = { registries: {} };
+const ctx = { acr, credentials, dryRun: false };
+
+function record(
+  line: string,
+  mode: ImportMode,
+  check: CheckResult = {},
+  outcome?: Outcome<void>,
+): ItemRecord {
+  const item = planImports(parseImageList(line).entries, credentials)[0]!;
+  return { item, check, decision: decide(item, mode, check), outcome };
+}
+
+describe('steps/results: duplicates', () => {
+  it('each exact duplicate line is reported skipped, as a copy of the line it repeats', () => {
+    const list = parseImageList('nginx:1 => web\nquay.io/a/b:v1\nnginx:1 => web\nnginx:1 => web');
+    const items = planImports(list.entries, credentials);
+    const done: Outcome<void> = { status: 'done', attempts: 1, durationMs: 1200 };
+    const images = withDuplicates(
+      items.map((item) =>
+        imageResult({ item, check: {}, decision: decide(item, 'force'), outcome: done }, ctx),
+      ),
+      list.warnings,
+    );
+    assert.deepEqual(
+      images.map((i) => [i.line, i.status, i.action, i.note ?? null]),
+      [
+        [1, 'imported', 'force', null],
+        [2, 'imported', 'force', null],
+        [3, 'skipped', 'skip', 'duplicate of line 1'],
+        [4, 'skipped', 'skip', 'duplicate of line 1'],
+      ],
+    );
+    assert.deepEqual(images[2]?.targets, ['contosoacr.azurecr.io/web:1']);
+    assert.equal(images[2]?.attempts, 0);
+    assert.equal(images[2]?.error, null);
+  });
+});
+
+describe('steps/results: imageResult', () => {
+  it('a skip decision is skipped with its note', () => {
+    const r = imageResult(record('nginx:1', 'missing', { targets: { '1': 'sha256:x' } }), ctx);
+    assert.equal(r.status, 'skipped');
+    assert.equal(r.note, 'already present');
+  });
+});
