@@ -91,7 +91,7 @@ describe('steps/check: checkItems', () => {
     assert.deepEqual(out.checks[0], { targetError: 'ECONNREFUSED' });
   });
 
-  it('a failing source HEAD is a sourceError', async () => {
+  it('a failing source HEAD is a sourceError; a 404 marks the source as not found', async () => {
     const sources = fakeSources((c) =>
       c.repository === 'library/gone' ? { digest: null } : new Error('socket hang up'),
     );
@@ -101,7 +101,9 @@ describe('steps/check: checkItems', () => {
       credentials,
       concurrency: 1,
     });
+    assert.equal(out.checks[0]?.sourceNotFound, true);
     assert.match(out.checks[0]?.sourceError ?? '', /not found upstream/);
+    assert.equal(out.checks[1]?.sourceNotFound, undefined);
     assert.equal(out.checks[1]?.sourceError, 'socket hang up');
   });
 

@@ -163,6 +163,33 @@ describe('plan: decide', () => {
       ],
       ['untagged present', 'sync', item([], A), { targets: { '': A } }, 'skip', undefined, []],
       ['untagged absent', 'sync', item([], A), { targets: { '': null } }, 'import', 'Force', []],
+      [
+        'sync: source not found upstream -> no import',
+        'sync',
+        item(['v1']),
+        { sourceNotFound: true, sourceError: 'not found', targets: { v1: null } },
+        'none',
+        undefined,
+        ['v1'],
+      ],
+      [
+        'sync: source not found wins over an unreachable ACR',
+        'sync',
+        item(['v1']),
+        { sourceNotFound: true, sourceError: 'not found', targetError: 'timeout' },
+        'none',
+        undefined,
+        ['v1'],
+      ],
+      [
+        'sync: source unreachable (not a 404) -> Force',
+        'sync',
+        item(['v1']),
+        { sourceError: 'ECONNRESET', targets: { v1: null } },
+        'unverified',
+        'Force',
+        ['v1'],
+      ],
     ];
   for (const [name, mode, it_, check, action, armMode, tags] of table) {
     it(name, () => {

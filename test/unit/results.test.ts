@@ -61,3 +61,42 @@ describe('steps/results: imageResult', () => {
     assert.equal(r.note, 'already present');
   });
 });
+
+describe('steps/results: a source not found upstream', () => {
+  const check = {
+    sourceNotFound: true,
+    sourceError: 'docker.io/library/nginx:9.99 was not found upstream (the registry answered 404).',
+    targets: { '9.99': null },
+  };
+  it('fails before importing, with attempts 0 and the hint (library/ for one-name images)', () => {
+    const r = record('nginx:9.99', 'sync', check);
+    assert.equal(r.decision.action, 'none');
+    assert.equal(r.decision.armMode, undefined, 'no ARM write');
+    const img = imageResult(r, ctx);
+    assert.equal(img.status, 'failed');
+    assert.equal(img.action, 'none');
+    assert.equal(img.attempts, 0);
+    assert.match(
+      img.error ?? '',
+      /MANIFEST_UNKNOWN: docker\.io\/library\/nginx:9\.99 was not found upstream/,
+    );
+    assert.match(
+      img.error ?? '',
+      /Check that docker\.io\/library\/nginx and its tag or digest exist upstream/,
+    );
+    assert.match(img.error ?? '', /official image/);
+  });
+  it('is failed in a dry run too', () => {
+    const img = imageResult(record('nginx:9.99', 'sync', check), { ...ctx, dryRun: true });
+    assert.equal(img.status, 'failed');
+  });
+  it('library/ written out, or another registry: no library/ advice', () => {
+    const a = imageResult(record('docker.io/library/nginx:9.99', 'sync', check), ctx);
+    assert.doesNotMatch(a.error ?? '', /official image/);
+    const b = imageResult(record('quay.io/a/b:v9', 'sync', { ...check, sourceError: 'x' }), ctx);
+    assert.match(
+      b.error ?? '',
+      /Check that quay\.io\/a\/b and its tag or digest exist upstream\.$/,
+    );
+  });
+});

@@ -85,7 +85,7 @@ export async function run(): Promise<void> {
       `line ${r.item.line}: ${r.item.sourceText} ${r.decision.action}${r.decision.note ? ` (${r.decision.note})` : ''}`,
     );
   }
-  const jobs = records.filter((r) => r.decision.action !== 'skip');
+  const jobs = records.filter((r) => r.decision.armMode !== undefined);
   const hubJobs = jobs.filter((r) => r.item.source.registry === 'docker.io');
   const hub =
     hubJobs.length > 0

@@ -81,6 +81,8 @@ export function targetNames(item: Pick<PlanItem, 'targetRepository' | 'targetTag
 export interface CheckResult {
   sourceDigest?: string;
   sourceError?: string;
+  /** The source registry answered 404 (MANIFEST_UNKNOWN): the line fails without an import. */
+  sourceNotFound?: boolean;
   targets?: Record<string, string | null>;
   targetError?: string;
 }
@@ -88,9 +90,10 @@ export interface CheckResult {
 /**
  * import: the target is absent; update: a target holds another digest; skip: nothing to do;
  * force: importMode force; unverified: a side could not be read, so import anyway (sync: Force,
- * missing: NoForce, which cannot overwrite).
+ * missing: NoForce, which cannot overwrite); none: the source does not exist upstream, so the
+ * line fails without an import.
  */
-export type Action = 'import' | 'update' | 'skip' | 'force' | 'unverified';
+export type Action = 'import' | 'update' | 'skip' | 'force' | 'unverified' | 'none';
 
 export interface Decision {
   action: Action;
@@ -113,6 +116,9 @@ export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}
   const all = { tags: [...item.targetTags], untagged };
   if (mode === 'force') return { action: 'force', armMode: 'Force', ...all };
 
+  if (check.sourceNotFound) {
+    return { action: 'none', ...all, note: 'the source was not found upstream; not imported' };
+  }
   const armMode = mode === 'sync' ? 'Force' : 'NoForce';
   const sourceDigest = item.source.digest ?? check.sourceDigest;
   const problems: string[] = [];

@@ -171,7 +171,14 @@ export function hintFor(f: Failure, ctx: HintContext): string | undefined {
     return 'The target tag already exists; use importMode sync or force to overwrite it.';
   }
   if (/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) {
-    return `Check that ${ctx.sourceRegistry}/${ctx.sourceRepository} and its tag or digest exist upstream.`;
+    const check = `Check that ${ctx.sourceRegistry}/${ctx.sourceRepository} and its tag or digest exist upstream`;
+    const implicitLibrary =
+      ctx.sourceRegistry === 'docker.io' &&
+      ctx.sourceRepository.startsWith('library/') &&
+      !(ctx.sourceText ?? '').includes('library/');
+    return implicitLibrary
+      ? `${check} (a one-name Docker Hub image is an official image, docker.io/${ctx.sourceRepository}; for another account's image write its name, e.g. docker.io/bitnami/${ctx.sourceRepository.slice(8)}).`
+      : `${check}.`;
   }
   return undefined;
 }

@@ -78,7 +78,10 @@ export async function checkItems(
           .then((h) => {
             if (item.source.registry === 'docker.io') seeLimit(h.rateLimit);
             if (h.digest) check.sourceDigest = h.digest;
-            else check.sourceError = `${item.sourceText} was not found upstream`;
+            else {
+              check.sourceNotFound = true;
+              check.sourceError = `${item.sourceText} was not found upstream (the registry answered 404).`;
+            }
           })
           .catch((err: unknown) => void (check.sourceError = describeError(err))),
       );

@@ -17,6 +17,16 @@ export interface ItemRecord {
 
 const NOFORCE_EXISTS = /NoForce|already exists/i;
 
+function notFoundOutcome(check: CheckResult): Outcome<void> {
+  const message = check.sourceError ?? 'the source was not found upstream';
+  return {
+    status: 'failed',
+    attempts: 0,
+    durationMs: 0,
+    failure: { message, statusCode: 404, code: 'MANIFEST_UNKNOWN' },
+  };
+}
+
 export function imageResult(
   r: ItemRecord,
   ctx: { acr: AcrTarget; credentials: SourceCredentials; dryRun: boolean },
@@ -26,7 +36,11 @@ export function imageResult(
   let error: string | null = null;
   let note = decision.note;
   if (decision.action === 'skip') status = 'skipped';
-  else if (ctx.dryRun) status = 'planned';
+  else if (decision.action === 'none') {
+    // Known before importing: the source does not exist upstream.
+    status = 'failed';
+    error = errorText({ item, decision }, notFoundOutcome(r.check), ctx);
+  } else if (ctx.dryRun) status = 'planned';
   else if (!outcome) status = 'canceled';
   else if (outcome.status === 'done') status = 'imported';
   else if (
