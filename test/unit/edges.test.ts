@@ -1,7 +1,13 @@
 // Pure helpers of the task's edges: registry URLs and challenges, ACR names, SDK errors,
 // inputs, token expiry.
 import assert from 'node:assert/strict';
-import { registryHostOf, isUnexpandedMacro } from '../../tasks/ImportPublicImages/src/ado/inputs';
+import * as im from 'azure-pipelines-task-lib/internal';
+import {
+  endpointSecretKey,
+  isUnexpandedMacro,
+  readEndpointSecret,
+  registryHostOf,
+} from '../../tasks/ImportPublicImages/src/ado/inputs';
 import { parseAcrInput, toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
 import { jwtExpiry, tokenCredential } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { parseChallenge } from '../../tasks/ImportPublicImages/src/registry/auth';
@@ -151,4 +157,36 @@ describe('edges: inputs', () => {
   ];
   for (const [v, m] of macros)
     it(`${JSON.stringify(v)} unexpanded: ${m}`, () => assert.equal(isUnexpandedMacro(v), m));
+});
+
+describe('edges: registry connection passwords', () => {
+  it('uses the vault key task-lib uses (id as is, key upper-cased)', () =>
+    assert.equal(endpointSecretKey('a1-B2', 'password'), 'ENDPOINT_AUTH_PARAMETER_a1-B2_PASSWORD'));
+  it('reads the password from the vault, masks it, and never debug-logs it', () => {
+    const secret = 'pw-7f3c9d2e-not-in-logs';
+    im._vault.storeSecret(endpointSecretKey('conn1', 'password'), secret);
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let value: string | undefined;
+    try {
+      value = readEndpointSecret('conn1', 'password');
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(value, secret);
+    const lines = written.join('').split('\n');
+    assert.ok(
+      lines.some((l) => l.startsWith('##vso[task.setsecret]')),
+      'masked with setSecret',
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.includes(secret) && !l.startsWith('##vso[task.setsecret]')),
+      [],
+    );
+    assert.equal(readEndpointSecret('conn-absent', 'password'), undefined);
+  });
 });

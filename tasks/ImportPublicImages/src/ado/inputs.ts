@@ -97,6 +97,24 @@ function readSecretInput(name: string): string | undefined {
   return v ? v : undefined;
 }
 
+/** task-lib's vault key of an endpoint authorization parameter (as getEndpointAuthorizationParameter builds it). */
+export function endpointSecretKey(id: string, key: string): string {
+  return `ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`;
+}
+
+/**
+ * Reads an endpoint secret (a registry connection's password) from task-lib's vault: its
+ * getEndpointAuthorizationParameter writes the value to the debug log before setSecret can mask it.
+ */
+export function readEndpointSecret(id: string, key: string): string | undefined {
+  const vault = im._vault as typeof im._vault | undefined;
+  const v = vault
+    ? vault.retrieveSecret(endpointSecretKey(id, key))
+    : tl.getEndpointAuthorizationParameter(id, key, true);
+  if (v) tl.setSecret(v);
+  return v ? v : undefined;
+}
+
 function secretInput(name: string, unexpanded: string[], secret = false): string | undefined {
   const v = secret ? readSecretInput(name) : optional(name);
   if (v === undefined) return undefined;
@@ -117,8 +135,7 @@ function registryConnections(): Record<string, Credential> {
       tl.getEndpointUrl(id, false) ??
       tl.getEndpointAuthorizationParameter(id, 'registry', true) ??
       '';
-    const password = tl.getEndpointAuthorizationParameter(id, 'password', true) ?? '';
-    if (password) tl.setSecret(password);
+    const password = readEndpointSecret(id, 'password') ?? '';
     const username = tl.getEndpointAuthorizationParameter(id, 'username', true) ?? '';
     if (!url || !username || !password) {
       throw new Error(
