@@ -116,4 +116,15 @@ describe('report', () => {
     assert.match(rows[2] ?? '', /up to date/);
     assert.match(rows[0] ?? '', /`sha256:cccccccccccc`/);
   });
+  it('markdown: the "could not be checked" note counts unverified lines that were not canceled', () => {
+    const md = markdownSummary(
+      result([
+        img(1, 'imported', { action: 'unverified' }),
+        img(2, 'canceled', { action: 'unverified' }),
+      ]),
+    );
+    assert.match(md, /> 1 line\(s\) could not be checked/);
+    const none = markdownSummary(result([img(1, 'canceled', { action: 'unverified' })]));
+    assert.doesNotMatch(none, /could not be checked/);
+  });
 });

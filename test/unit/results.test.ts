@@ -10,6 +10,7 @@ import {
 import type { Outcome } from '../../tasks/ImportPublicImages/src/core/schedule';
 import {
   imageResult,
+  planRecords,
   withDuplicates,
   type ItemRecord,
 } from '../../tasks/ImportPublicImages/src/steps/results';
@@ -98,5 +99,28 @@ describe('steps/results: a source not found upstream', () => {
       b.error ?? '',
       /Check that quay\.io\/a\/b and its tag or digest exist upstream\.$/,
     );
+  });
+});
+
+describe('steps/results: planRecords', () => {
+  const items = planImports(parseImageList('nginx:1\nquay.io/a/b:v1').entries, credentials);
+  const checks = [{ targetError: 'aborted' }, { targetError: 'aborted' }];
+  it('an unreadable ACR gives unverified decisions that say they import anyway', () => {
+    const records = planRecords(items, 'sync', checks, false);
+    assert.deepEqual(
+      records.map((r) => r.decision.action),
+      ['unverified', 'unverified'],
+    );
+    assert.match(records[0]?.decision.note ?? '', /could not read the registry \(aborted\).*Force/);
+  });
+  it('a cancel during the check drops the "importing with Force" notes', () => {
+    const records = planRecords(items, 'sync', checks, true);
+    assert.deepEqual(
+      records.map((r) => r.decision.note),
+      [undefined, undefined],
+    );
+    const img = imageResult(records[0]!, ctx);
+    assert.equal(img.status, 'canceled');
+    assert.equal(img.note, undefined);
   });
 });

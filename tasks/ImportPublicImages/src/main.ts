@@ -7,14 +7,14 @@ import { TaskOutput } from './ado/output';
 import { createAcrClient, resolveRegistry } from './azure/acr';
 import { connectAzure } from './azure/credentials';
 import { parseImageList } from './core/imageList';
-import { decide, planImports } from './core/plan';
+import { planImports } from './core/plan';
 import { closingLines, countImages, type RunResult } from './core/report';
 import { AcrDataPlane } from './registry/acrData';
 import { readOverrides } from './registry/http';
 import { SourceRegistries } from './registry/manifest';
 import { checkItems, probeDockerHub } from './steps/check';
 import { runImports } from './steps/imports';
-import { imageResult, withDuplicates, type ItemRecord } from './steps/results';
+import { imageResult, planRecords, withDuplicates } from './steps/results';
 import { TASK_VERSION } from './version';
 
 export async function run(): Promise<void> {
@@ -71,15 +71,14 @@ export async function run(): Promise<void> {
     signal: cancel.signal,
   };
   const checked = await checkItems(items, inputs.mode, checkDeps);
-  if (checked.acrUnreachable) {
+  // A cancel during the check makes every read fail with "aborted": that says nothing about the ACR.
+  const canceledInCheck = cancel.signal.aborted;
+  if (checked.acrUnreachable && !canceledInCheck) {
     out.warn(
       `Could not read ${acr.loginServer} (${checked.acrUnreachable}); every line is imported without comparing digests.`,
     );
   }
-  const records: ItemRecord[] = items.map((item, i) => {
-    const check = checked.checks[i] ?? {};
-    return { item, check, decision: decide(item, inputs.mode, check) };
-  });
+  const records = planRecords(items, inputs.mode, checked.checks, canceledInCheck);
   for (const r of records) {
     out.log(
       `line ${r.item.line}: ${r.item.sourceText} ${r.decision.action}${r.decision.note ? ` (${r.decision.note})` : ''}`,

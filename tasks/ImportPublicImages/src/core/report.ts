@@ -143,7 +143,9 @@ export function markdownSummary(result: RunResult): string {
     `${head} · **${c.skipped}** skipped · **${c.failed}** failed${extra.length ? ` (${extra.join(', ')})` : ''} · ${c.total} total · ` +
       `mode \`${result.mode}\` · ${formatDuration(result.durationMs)} · registry \`${result.acr.loginServer}\``,
   );
-  const fallbacks = result.images.filter((i) => i.action === 'unverified').length;
+  const fallbacks = result.images.filter(
+    (i) => i.action === 'unverified' && i.status !== 'canceled',
+  ).length;
   if (fallbacks > 0) {
     out.push('');
     out.push(

@@ -1,7 +1,7 @@
 // Turns plan, checks, decisions and outcomes into the per-image results of the report.
 import type { ListProblem } from '../core/imageList';
-import type { CheckResult, Decision, PlanItem, SourceCredentials } from '../core/plan';
-import { targetNames } from '../core/plan';
+import type { CheckResult, Decision, ImportMode, PlanItem, SourceCredentials } from '../core/plan';
+import { decide, targetNames } from '../core/plan';
 import type { ImageResult, ImageStatus } from '../core/report';
 import type { Outcome } from '../core/schedule';
 import type { AcrTarget } from '../azure/acr';
@@ -13,6 +13,25 @@ export interface ItemRecord {
   decision: Decision;
   /** Undefined when no import ran (skipped, or dry run). */
   outcome?: Outcome<void>;
+}
+
+/**
+ * The decision for each item from its check. When the run was canceled during the check, the
+ * check's failures are the cancel's, not the registry's: no "could not read, importing with
+ * Force" note (nothing is imported either).
+ */
+export function planRecords(
+  items: readonly PlanItem[],
+  mode: ImportMode,
+  checks: readonly CheckResult[],
+  canceled: boolean,
+): ItemRecord[] {
+  return items.map((item, i) => {
+    const check = checks[i] ?? {};
+    const decision = decide(item, mode, check);
+    if (canceled && decision.action === 'unverified') delete decision.note;
+    return { item, check, decision };
+  });
 }
 
 const NOFORCE_EXISTS = /NoForce|already exists/i;
