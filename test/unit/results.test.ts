@@ -9,6 +9,10 @@ import {
 } from '../../tasks/ImportPublicImages/src/core/plan';
 import type { Outcome } from '../../tasks/ImportPublicImages/src/core/schedule';
 import {
+  ALREADY_PRESENT_NOTE,
+  alreadyPresent,
+} from '../../tasks/ImportPublicImages/src/steps/imports';
+import {
   imageResult,
   planRecords,
   withDuplicates,
@@ -122,5 +126,71 @@ describe('steps/results: planRecords', () => {
     const img = imageResult(records[0]!, ctx);
     assert.equal(img.status, 'canceled');
     assert.equal(img.note, undefined);
+  });
+});
+
+describe('steps/results: NoForce "already exists" in missing mode', () => {
+  const refused: Outcome<void> = {
+    status: 'failed',
+    attempts: 1,
+    durationMs: 900,
+    failure: { message: 'Tag web:1 already exists in target registry (NoForce)', statusCode: 409 },
+  };
+  it('a single-target import ends skipped', () => {
+    const r = record('nginx:1 => web', 'missing', { targetError: 'timeout' }, refused);
+    assert.equal(r.decision.armMode, 'NoForce');
+    assert.equal(alreadyPresent(r.decision, refused), true);
+    const img = imageResult(r, ctx);
+    assert.equal(img.status, 'skipped');
+    assert.equal(img.note, ALREADY_PRESENT_NOTE);
+    assert.equal(img.error, null);
+  });
+  it('a multi-tag import stays failed: NoForce copied none of its tags', () => {
+    const r = record('nginx:1 => web', 'missing', { targetError: 'timeout' }, refused);
+    const multi = {
+      ...r,
+      item: { ...r.item, targetTags: ['1', '1.0'] },
+      decision: { ...r.decision, tags: ['1', '1.0'] },
+    };
+    assert.equal(alreadyPresent(multi.decision, refused), false);
+    const img = imageResult(multi, ctx);
+    assert.equal(img.status, 'failed');
+    assert.match(img.error ?? '', /already exists.*use importMode sync or force/);
+  });
+  it('a Force import that fails with the same words stays failed', () => {
+    const r = record('nginx:1 => web', 'sync', { targetError: 'timeout' }, refused);
+    assert.equal(imageResult(r, ctx).status, 'failed');
+  });
+});
+
+describe('steps/results: dry run and cancel', () => {
+  it('a dry run plans every import, reports no attempt', () => {
+    const img = imageResult(record('nginx:1', 'force'), { ...ctx, dryRun: true });
+    assert.equal(img.status, 'planned');
+    assert.equal(img.attempts, 0);
+  });
+  it('an import that never ran (canceled before the import step) is canceled', () => {
+    assert.equal(imageResult(record('nginx:1', 'force'), ctx).status, 'canceled');
+  });
+  it('a canceled outcome keeps its message', () => {
+    const o: Outcome<void> = {
+      status: 'canceled',
+      attempts: 1,
+      durationMs: 10,
+      failure: { message: 'run canceled while importing; the import may still complete in Azure' },
+    };
+    const img = imageResult(record('nginx:1', 'force', {}, o), ctx);
+    assert.equal(img.status, 'canceled');
+    assert.match(img.error ?? '', /may still complete/);
+  });
+  it('a timed-out outcome is timed-out with its attempts and duration', () => {
+    const o: Outcome<void> = {
+      status: 'timed-out',
+      attempts: 2,
+      durationMs: 60000,
+      failure: { message: 'abandoned after 1 min (importTimeoutMinutes)' },
+    };
+    const img = imageResult(record('nginx:1', 'force', {}, o), ctx);
+    assert.deepEqual([img.status, img.attempts, img.durationMs], ['timed-out', 2, 60000]);
   });
 });

@@ -33,13 +33,21 @@ const NETWORK_CODES = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
+/** A NoForce import refused because a target tag already exists. */
+const ALREADY_EXISTS = /NoForce|already exists/i;
+
+export function isAlreadyExists(f: Failure): boolean {
+  return ALREADY_EXISTS.test(`${f.code ?? ''} ${f.message}`);
+}
+
 /** Failures that stay failures however often they are tried; checked before the transient ones. */
 function isPermanent(f: Failure): boolean {
   const text = `${f.code ?? ''} ${f.message}`;
   if (/Error copying blobs/i.test(text)) return false; // opaque, but usually a transient source hiccup
   if (/toomanyrequests/i.test(text)) return false;
+  if (isAlreadyExists(f)) return true;
   if (
-    /UNAUTHORIZED|AuthorizationFailed|AuthenticationFailed|AzureTokenFailed|InvalidParameters|NoForce|already exists/i.test(
+    /UNAUTHORIZED|AuthorizationFailed|AuthenticationFailed|AzureTokenFailed|InvalidParameters/i.test(
       text,
     )
   ) {
@@ -167,7 +175,7 @@ export function hintFor(f: Failure, ctx: HintContext): string | undefined {
   }
   const arm = armHint(f, { operation: 'import', ...ctx });
   if (arm) return arm;
-  if (/NoForce|already exists/i.test(text)) {
+  if (isAlreadyExists(f)) {
     return 'The target tag already exists; use importMode sync or force to overwrite it.';
   }
   if (/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) {

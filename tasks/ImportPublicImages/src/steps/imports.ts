@@ -10,7 +10,7 @@ import { importImage, toFailure, type AcrTarget } from '../azure/acr';
 import { credentialFor, type Decision, type PlanItem, type SourceCredentials } from '../core/plan';
 import { armSource } from '../core/reference';
 import { formatDuration } from '../core/report';
-import { hintFor } from '../core/retry';
+import { hintFor, isAlreadyExists } from '../core/retry';
 import { runScheduled, systemClock, type Clock, type Outcome } from '../core/schedule';
 
 export interface ImportJob {
@@ -29,6 +29,23 @@ export interface ImportDeps {
   out: TaskOutput;
   clock?: Clock;
   pollIntervalMs?: number;
+}
+
+export const ALREADY_PRESENT_NOTE = 'already present (NoForce import refused to overwrite)';
+
+/**
+ * A NoForce import of a single target refused because the target exists: what missing mode
+ * wanted, so it ends skipped. With several target tags the refusal says nothing about which
+ * exist (NoForce copies none of them), so it stays a failure.
+ */
+export function alreadyPresent(decision: Decision, outcome: Outcome<unknown>): boolean {
+  return (
+    outcome.status === 'failed' &&
+    decision.armMode === 'NoForce' &&
+    (decision.untagged || decision.tags.length === 1) &&
+    outcome.failure !== undefined &&
+    isAlreadyExists(outcome.failure)
+  );
 }
 
 export function importParameters(
@@ -98,7 +115,9 @@ export async function runImports(
           const text =
             o.status === 'done'
               ? `imported in ${formatDuration(o.durationMs)}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''}`
-              : `${o.status}: ${o.failure?.message ?? ''}`;
+              : alreadyPresent((jobs[e.index] as ImportJob).decision, o)
+                ? `skipped: ${ALREADY_PRESENT_NOTE}`
+                : `${o.status}: ${o.failure?.message ?? ''}`;
           out.log(`${label(e.index)} ${text}`);
           out.progress(ended, jobs.length, `${ended}/${jobs.length} imports finished`);
         }

@@ -5,7 +5,7 @@ import { decide, targetNames } from '../core/plan';
 import type { ImageResult, ImageStatus } from '../core/report';
 import type { Outcome } from '../core/schedule';
 import type { AcrTarget } from '../azure/acr';
-import { errorText } from './imports';
+import { ALREADY_PRESENT_NOTE, alreadyPresent, errorText } from './imports';
 
 export interface ItemRecord {
   item: PlanItem;
@@ -34,8 +34,6 @@ export function planRecords(
   });
 }
 
-const NOFORCE_EXISTS = /NoForce|already exists/i;
-
 function notFoundOutcome(check: CheckResult): Outcome<void> {
   const message = check.sourceError ?? 'the source was not found upstream';
   return {
@@ -62,14 +60,10 @@ export function imageResult(
   } else if (ctx.dryRun) status = 'planned';
   else if (!outcome) status = 'canceled';
   else if (outcome.status === 'done') status = 'imported';
-  else if (
-    outcome.status === 'failed' &&
-    decision.armMode === 'NoForce' &&
-    NOFORCE_EXISTS.test(outcome.failure?.message ?? '')
-  ) {
+  else if (alreadyPresent(decision, outcome)) {
     // missing mode imported without a check (or raced): the tag exists, which is what we wanted.
     status = 'skipped';
-    note = 'already present (NoForce import refused to overwrite)';
+    note = ALREADY_PRESENT_NOTE;
   } else {
     status = outcome.status;
     error = errorText({ item, decision }, outcome, ctx);
