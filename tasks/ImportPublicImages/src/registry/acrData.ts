@@ -5,7 +5,10 @@ import { headManifest, RegistryError } from './manifest';
 
 export class AcrDataPlane {
   private refresh?: Promise<string>;
+  /** Authorization header per scope, for headManifest. */
   private readonly cache = new Map<string, string>();
+  /** The first access token per scope, as a promise: concurrent items share one fetch. */
+  private readonly firstToken = new Map<string, Promise<string>>();
 
   constructor(
     private readonly loginServer: string,
@@ -82,7 +85,13 @@ export class AcrDataPlane {
     // The realm is known (/oauth2/token): fetch the token up front instead of after a 401.
     const scope = `repository:${repository}:pull`;
     if (!this.cache.has(scope)) {
-      this.cache.set(scope, `Bearer ${await this.accessToken(scope, signal)}`);
+      let pending = this.firstToken.get(scope);
+      if (!pending) {
+        pending = this.accessToken(scope, signal);
+        this.firstToken.set(scope, pending);
+        pending.catch(() => this.firstToken.delete(scope)); // a failure is asked again
+      }
+      this.cache.set(scope, `Bearer ${await pending}`);
     }
     const head = await headManifest(
       this.url(''),

@@ -1,0 +1,40 @@
+// The ACR data plane's token cache (registry/acrData.ts).
+import assert from 'node:assert/strict';
+import { AcrDataPlane } from '../../tasks/ImportPublicImages/src/registry/acrData';
+
+describe('registry/acrData: access tokens', () => {
+  it('two items of one repository at once share one token fetch', async () => {
+    // Nothing listens on port 1: the HEADs fail fast, after the token step this test is about.
+    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', async () => 'arm', {
+      'contosoacr.azurecr.io': 'https://127.0.0.1:1',
+    });
+    const scopes: string[] = [];
+    (plane as unknown as { accessToken: (scope: string) => Promise<string> }).accessToken = async (
+      scope,
+    ) => {
+      scopes.push(scope);
+      await new Promise((r) => setTimeout(r, 20));
+      return 'token';
+    };
+    const results = await Promise.allSettled([
+      plane.digest('library/nginx', '1.27'),
+      plane.digest('library/nginx', '1.26'),
+      plane.digest('other/app', 'v1'),
+    ]);
+    assert.ok(results.every((r) => r.status === 'rejected'));
+    assert.deepEqual(scopes.sort(), ['repository:library/nginx:pull', 'repository:other/app:pull']);
+  });
+  it('a failed token fetch is asked again by the next item', async () => {
+    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', async () => 'arm', {
+      'contosoacr.azurecr.io': 'https://127.0.0.1:1',
+    });
+    let calls = 0;
+    (plane as unknown as { accessToken: () => Promise<string> }).accessToken = async () => {
+      calls++;
+      throw new Error('exchange refused');
+    };
+    await assert.rejects(plane.digest('library/nginx', '1.27'), /exchange refused/);
+    await assert.rejects(plane.digest('library/nginx', '1.27'), /exchange refused/);
+    assert.equal(calls, 2);
+  });
+});
