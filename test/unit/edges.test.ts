@@ -146,6 +146,9 @@ describe('edges: inputs', () => {
     ['registry-1.docker.io', 'docker.io'],
     ['https://ghcr.io', 'ghcr.io'],
     ['myregistry.example.com:5000/', 'myregistry.example.com:5000'],
+    ['https://registry.hub.docker.com', 'docker.io'],
+    ['https://ghcr.io:443/', 'ghcr.io'],
+    ['https://index.docker.io:443/v1/', 'docker.io'],
   ];
   for (const [url, host] of hosts)
     it(`registry connection ${url} -> ${host}`, () => assert.equal(registryHostOf(url), host));

@@ -27,6 +27,11 @@ describe('parseReference: valid references', () => {
     ['index.docker.io', 'index.docker.io/nginx', ref('docker.io', 'library/nginx')],
     ['index.docker.io user', 'index.docker.io/a/b:1', ref('docker.io', 'a/b', '1')],
     [
+      'registry.hub.docker.com',
+      'registry.hub.docker.com/nginx:1.27',
+      ref('docker.io', 'library/nginx', '1.27'),
+    ],
+    [
       'registry-1.docker.io',
       'registry-1.docker.io/library/redis:7',
       ref('docker.io', 'library/redis', '7'),

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as im from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
   IMPORT_MODES,
   type Credential,
@@ -71,16 +72,15 @@ function choice<T extends string>(name: string, allowed: readonly T[], def: T): 
   return raw as T;
 }
 
-/** `https://index.docker.io/v1/` -> `docker.io`; `ghcr.io` -> `ghcr.io`. */
+/** `https://index.docker.io/v1/` -> `docker.io`; `ghcr.io:443` -> `ghcr.io`. */
 export function registryHostOf(url: string): string {
   const host = url
     .trim()
     .replace(/^[a-z]+:\/\//i, '')
     .replace(/\/.*$/, '')
-    .toLowerCase();
-  return ['index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'].includes(host)
-    ? 'docker.io'
-    : host;
+    .toLowerCase()
+    .replace(/:443$/, ''); // the default https port: the list names the host without it
+  return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
 }
 
 /**

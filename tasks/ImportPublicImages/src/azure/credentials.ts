@@ -12,7 +12,6 @@ export interface AzureConnection {
   armUrl: string;
   subscriptionId: string;
   tenantId: string;
-  scheme: string;
 }
 
 /** The `exp` claim of a JWT, in ms; undefined when the token is not a readable JWT. */
@@ -89,6 +88,5 @@ export async function connectAzure(
     armUrl: endpoint.url.replace(/\/+$/, ''),
     subscriptionId: endpoint.subscriptionID,
     tenantId: endpoint.tenantID,
-    scheme: endpoint.scheme ?? 'ServicePrincipal',
   };
 }

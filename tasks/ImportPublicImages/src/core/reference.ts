@@ -5,8 +5,9 @@
 //
 // Normalisation (as docker does, plus one choice of ours):
 // - no registry host means Docker Hub, written `docker.io`;
-// - `index.docker.io` (docker's legacy name) and `registry-1.docker.io` (Docker Hub's API host)
-//   both become `docker.io`, so that the same image is one image however it is written;
+// - `index.docker.io` (docker's legacy name), `registry-1.docker.io` (Docker Hub's API host) and
+//   `registry.hub.docker.com` all become `docker.io`, so that the same image is one image however
+//   it is written;
 // - a one-component Docker Hub path gets `library/` (`nginx` -> `docker.io/library/nginx`);
 // - the registry host is lower-cased (DNS names are case-insensitive).
 // The tag is left undefined when none is written; callers decide what that means (`latest`).
@@ -22,7 +23,13 @@ export type ReferenceResult =
   { ok: true; ref: ImageReference } | { ok: false; message: string; example: string };
 
 export const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** Every host name Docker Hub goes by; each normalises to `docker.io`. */
+export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+]);
 
 /** What a well-formed reference looks like, shown when no better correction is known. */
 export const EXAMPLE_REFERENCE = 'registry.k8s.io/ingress-nginx/controller:v1.11.1';

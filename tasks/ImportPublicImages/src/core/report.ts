@@ -100,16 +100,6 @@ export function elapsedPrefix(ms: number): string {
   return `[${(ms / 1000).toFixed(1).padStart(6)}s]`;
 }
 
-/** One log line for an image's state change. */
-export function imageLogLine(
-  elapsedMs: number,
-  line: number,
-  source: string,
-  text: string,
-): string {
-  return `${elapsedPrefix(elapsedMs)} line ${line}: ${source} ${text}`;
-}
-
 const STATUS_ICON: Record<ImageStatus, string> = {
   imported: '✅ imported',
   skipped: '⏭️ skipped',

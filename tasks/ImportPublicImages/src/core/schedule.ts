@@ -41,10 +41,6 @@ export class ThrottleGate {
     this.until = Math.max(this.until, this.clock.now() + ms);
   }
 
-  get pausedUntil(): number {
-    return this.until;
-  }
-
   async wait(signal?: AbortSignal): Promise<void> {
     for (let left = this.until - this.clock.now(); left > 0; left = this.until - this.clock.now()) {
       await this.clock.sleep(left, signal);
