@@ -97,14 +97,33 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('missing mode imports only absent targets, with NoForce', async () => {
+    const present = 'registry.k8s.io/pause:3.10';
+    const seeded = await runTask(em.ready, { imageList: `${present}\n` });
+    assert.equal(seeded.status, 'Succeeded', explain(seeded));
+    assert.ok((await em.admin.tags(acr())).some((t) => t.repository === 'pause'));
+    await em.admin.clearRequests();
     const run = await runTask(em.ready, {
       env: { INPUT_IMPORTMODE: 'missing' },
-      imageList:
-        'quay.io/jetstack/cert-manager-webhook:v1.15.2 => webhook\nregistry.k8s.io/pause:3.10\n',
+      imageList: [
+        'quay.io/jetstack/cert-manager-webhook:v1.15.2 => webhook',
+        present,
+        'mcr.microsoft.com/azuredocs/aks-helloworld:v1',
+        '',
+      ].join('\n'),
     });
     assert.equal(run.status, 'Succeeded', explain(run));
     const posts = importRequests(await em.admin.requests());
-    assert.equal(posts.length, 2);
+    assert.deepEqual(posts.map((p) => [p.sourceImage, p.mode, p.targetTags]).sort(), [
+      ['azuredocs/aks-helloworld:v1', 'NoForce', ['azuredocs/aks-helloworld:v1']],
+      ['jetstack/cert-manager-webhook:v1.15.2', 'NoForce', ['webhook:v1.15.2']],
+    ]);
+    assert.ok(posts.every((p) => p.untaggedTargetRepositories === undefined));
+    const byLine = run.result!.images.map((i) => [i.line, i.status]);
+    assert.deepEqual(byLine, [
+      [1, 'imported'],
+      [2, 'skipped'],
+      [3, 'imported'],
+    ]);
     assert.equal(run.result!.counts.imported, 2);
   });
 
@@ -177,6 +196,9 @@ describe('e2e: import (bundled task vs emulator)', function () {
       env: { INPUT_ACRNAME: em.ready.acrs[0]!.loginServer, INPUT_DRYRUN: 'true' },
     });
     assert.equal(byLogin.status, 'Succeeded', explain(byLogin));
+    assert.equal(byLogin.result!.acr.name, em.ready.acrs[0]!.name);
+    assert.equal(byLogin.result!.acr.loginServer, em.ready.acrs[0]!.loginServer);
+    assert.equal(byLogin.result!.acr.resourceGroup, em.ready.acrs[0]!.resourceGroup);
     const wrong = await runTask(em.ready, { env: { INPUT_ACRNAME: 'nosuchacr' } });
     assert.equal(wrong.status, 'Failed');
     for (const a of em.ready.acrs) assert.match(wrong.statusMessage ?? '', new RegExp(a.name));

@@ -10,15 +10,37 @@ import type { ReadyFile, RequestLogEntry } from '../helpers/emulator';
 const root = path.resolve(__dirname, '..', '..', '..');
 export const bundledTask = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
 
-let bundled = false;
-/** Bundles the task once per test process (esbuild, about a second). */
+/** This test process's private copy of dist/ (so a concurrent `npm run bundle` cannot pull it away mid-run). */
+let privateTask: string | undefined;
+
+/**
+ * Bundles the task once per test process (esbuild, about a second) and copies dist/ (index.js and the
+ * module.json beside it) to a private directory the runs use.
+ */
 export function ensureBundle(): void {
-  if (bundled && fs.existsSync(bundledTask)) return;
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], {
-    cwd: root,
-    stdio: 'pipe',
-  });
-  bundled = true;
+  if (privateTask && fs.existsSync(privateTask)) return;
+  const dist = path.dirname(bundledTask);
+  for (let attempt = 1; ; attempt++) {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'task-dist-'));
+    try {
+      fs.cpSync(dist, copy, { recursive: true });
+      if (
+        !fs.existsSync(path.join(copy, 'index.js')) ||
+        !fs.existsSync(path.join(copy, 'module.json'))
+      )
+        throw new Error(`incomplete copy of ${dist}`);
+      privateTask = path.join(copy, 'index.js');
+      process.once('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
+      return;
+    } catch (err) {
+      fs.rmSync(copy, { recursive: true, force: true });
+      if (attempt >= 3) throw err; // dist/ was being rebuilt by someone else: bundle again
+    }
+  }
 }
 
 export interface VsoCommand {
@@ -31,8 +53,11 @@ export interface TaskRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** stdout without ##vso[task.setsecret] lines (which the agent consumes and never shows). */
+  /** stdout as the agent shows it: without ##vso[task.setsecret] lines (which it consumes), and
+   * every value passed to setsecret replaced by *** from that command on. */
   visible: string;
+  /** The values the task passed to ##vso[task.setsecret]. */
+  secrets: string[];
   commands: VsoCommand[];
   result?: ResultJson;
   summary?: string;
@@ -90,6 +115,33 @@ export function parseCommands(stdout: string): VsoCommand[] {
   return out;
 }
 
+/**
+ * What the agent shows of the task's stdout: it consumes ##vso[task.setsecret] commands and from
+ * then on replaces each registered value with ***. Lines before a setsecret are shown as written.
+ */
+export function maskLikeAgent(stdout: string): { visible: string; secrets: string[] } {
+  const secrets: string[] = [];
+  const shown: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /##vso\[task\.setsecret\](.*)/.exec(line);
+    if (m) {
+      // the message is escaped as task-lib's escapedata does (%AZP25, %0D, %0A)
+      const value = (m[1] ?? '')
+        .replace(/\r$/, '')
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%AZP25/g, '%');
+      if (value && !secrets.includes(value)) {
+        secrets.push(value);
+        secrets.sort((a, b) => b.length - a.length); // longest first: no partial leftovers
+      }
+      continue;
+    }
+    shown.push(secrets.reduce((l, s) => l.split(s).join('***'), line));
+  }
+  return { visible: shown.join('\n'), secrets };
+}
+
 export interface RunOptions {
   /** Extra environment (INPUT_* etc.), applied over the emulator's taskEnv. */
   env?: Record<string, string>;
@@ -115,7 +167,8 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
     env.INPUT_IMAGELISTPATH = 'images.txt';
   }
   return new Promise<TaskRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [bundledTask], {
+    ensureBundle();
+    const child = spawn(process.execPath, [privateTask ?? bundledTask], {
       cwd: dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,10 +193,7 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
         code,
         stdout,
         stderr,
-        visible: stdout
-          .split('\n')
-          .filter((l) => !l.includes('##vso[task.setsecret]'))
-          .join('\n'),
+        ...maskLikeAgent(stdout),
         commands,
         status: complete?.props.result,
         statusMessage: complete?.message,

@@ -1,4 +1,5 @@
-// Admin API (under {adminUrl}): request log, ACR contents, faults, moving an upstream tag, reset.
+// Admin API (under {adminUrl}): request log, ACR contents, faults, moving an upstream tag, issued
+// token fingerprints, reset.
 import { validateFaults } from './faults';
 import { type Ctx, jsonBody, sendJson } from './server';
 import type { Emulator } from './state';
@@ -38,6 +39,14 @@ export function handleAdmin(em: Emulator, ctx: Ctx): void {
       if (!b?.registry || !b.repository || !b.tag)
         return sendJson(ctx, 400, { error: 'expected { registry, repository, tag }' });
       return sendJson(ctx, 200, { digest: em.moveTag(b.registry, b.repository, b.tag) });
+    }
+    if (path === '/tokens/issued' && method === 'GET') {
+      const kind = ctx.url.searchParams.get('kind');
+      return sendJson(
+        ctx,
+        200,
+        em.tokens.issued.filter((t) => !kind || t.kind === kind),
+      );
     }
     if (path === '/tokens/invalidate' && method === 'POST') {
       em.tokens.invalidateAll();

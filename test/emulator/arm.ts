@@ -100,10 +100,16 @@ export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Pro
         credentials?: { username?: string };
       };
       targetTags?: string[];
+      untaggedTargetRepositories?: string[];
+      mode?: string;
     } | null;
     ctx.extra.sourceRegistry = b?.source?.registryUri ?? b?.source?.resourceId;
     ctx.extra.sourceImage = b?.source?.sourceImage;
     if (b?.source?.credentials?.username) ctx.extra.sourceUsername = b.source.credentials.username;
+    if (typeof b?.mode === 'string') ctx.extra.mode = b.mode;
+    if (Array.isArray(b?.targetTags)) ctx.extra.targetTags = b.targetTags;
+    if (Array.isArray(b?.untaggedTargetRepositories))
+      ctx.extra.untaggedTargetRepositories = b.untaggedTargetRepositories;
     importTargets = [
       ...(b?.targetTags ?? []).map((t) => `${importMatch[3]}:${t}`),
       `${b?.source?.registryUri ?? ''}/${b?.source?.sourceImage ?? ''}`,

@@ -52,7 +52,23 @@ export interface RequestLogEntry {
   sourceRegistry?: string;
   sourceImage?: string;
   sourceUsername?: string;
+  /** importImage only: body.mode ('Force' | 'NoForce'), targetTags, untaggedTargetRepositories, as sent. */
+  mode?: string;
+  targetTags?: string[];
+  untaggedTargetRepositories?: string[];
   durationMs: number;
+}
+
+/** `GET {adminUrl}/tokens/issued[?kind=entra|acr-refresh|registry]`: tokens issued since the last reset. */
+export interface IssuedToken {
+  kind: 'entra' | 'acr-refresh' | 'registry';
+  /** Audience: the resource (Entra), the ACR login server or the registry service. */
+  aud: string;
+  /** Registry tokens: the user they were issued to ('' anonymous). */
+  user?: string;
+  /** sha256 of the token, hex; the token itself is never exposed. */
+  fingerprint: string;
+  iatMs: number;
 }
 
 export type FaultKind =

@@ -11,101 +11,11 @@ import { Importer } from './importer';
 import { loadAcrState, saveAcrState } from './persist';
 import { handleRegistry } from './registry';
 import { type Ctx, dropMidResponse, listen, type Listener } from './server';
+import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
 import { createTls } from './tls';
 
-const USAGE = `Usage: npm run emulator -- [options]
-  --import-latency-ms N        time an import takes (default 2000)
-  --faults FILE                fault rules JSON (see README, section "Emulator")
-  --upstream HOST=URL          forward source registry HOST to a real registry URL (repeatable)
-  --ready-file FILE            where to write the ready file (default: <state dir>/ready.json)
-  --port N                     port of the ARM/Entra/admin listener (default: ephemeral)
-  --extra-images N             add quay.io/bench/img-000..N-1:v1
-  --extra-acrs N               add N more ACRs (extraacr000...) in rg-extra-*
-  --registries-page-size N     page size of ARM list answers (default 100)
-  --dockerhub-require-auth     docker.io refuses anonymous pulls
-  --images-file FILE           image list for taskEnv (default: the repository's images.txt)
-  --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)
-  --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop`;
-
-export function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    importLatencyMs: 2000,
-    upstreams: {},
-    port: 0,
-    extraImages: 0,
-    extraAcrs: 0,
-    pageSize: 100,
-    dockerHubRequireAuth: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const [flag, inline] =
-      a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    const val = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const num = () => {
-      const n = Number(val());
-      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
-      return n;
-    };
-    switch (flag) {
-      case '--import-latency-ms':
-        o.importLatencyMs = num();
-        break;
-      case '--faults':
-        o.faultsFile = val();
-        break;
-      case '--upstream': {
-        const v = val();
-        const k = v.indexOf('=');
-        if (k <= 0)
-          throw new Error('--upstream expects HOST=URL, e.g. quay.io=http://127.0.0.1:5000');
-        o.upstreams[v.slice(0, k)] = v.slice(k + 1);
-        break;
-      }
-      case '--ready-file':
-        o.readyFile = path.resolve(val());
-        break;
-      case '--port':
-        o.port = num();
-        break;
-      case '--extra-images':
-        o.extraImages = num();
-        break;
-      case '--extra-acrs':
-        o.extraAcrs = num();
-        break;
-      case '--registries-page-size':
-        o.pageSize = Math.max(1, num());
-        break;
-      case '--dockerhub-require-auth':
-        o.dockerHubRequireAuth = true;
-        break;
-      case '--images-file':
-        o.imagesFile = path.resolve(val());
-        break;
-      case '--state-dir':
-        o.stateDir = path.resolve(val());
-        break;
-      case '--acr-state':
-        o.acrStateFile = path.resolve(val());
-        break;
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${a}\n${USAGE}`);
-    }
-  }
-  return o;
-}
+export { parseArgs, USAGE } from './args';
 
 export async function start(
   opts: Options,

@@ -34,7 +34,9 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
     return tokenEndpoint(em, host, ctx);
 
   const scopeFor = (repo: string | undefined) => (repo ? `,scope="repository:${repo}:pull"` : '');
-  const realm = acr ? `${self}/oauth2/token` : `${self}/token`;
+  const realmHost = em.opts.realmHosts[host];
+  const realmBase = (realmHost && em.registryUrls[realmHost]) || self;
+  const realm = acr ? `${realmBase}/oauth2/token` : `${realmBase}/token`;
   const challenge = (repo?: string) => ({
     'www-authenticate': `Bearer realm="${realm}",service="${service}"${scopeFor(repo)}`,
   });
@@ -159,6 +161,9 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
   const acr = em.acrs.find((a) => a.loginServer === host);
   const cfg = em.registries.get(host);
   const path = ctx.url.pathname;
+  // Whoever presents Basic credentials is logged, even when the request is refused below.
+  const presented = basic(ctx.req.headers.authorization);
+  if (presented) ctx.extra.authUser = presented.user;
   const form = ctx.req.method === 'POST' ? formBody(ctx) : ctx.url.searchParams;
   const service = form.get('service') ?? '';
   const expected = cfg?.service ?? host;
@@ -198,7 +203,6 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
       const v = em.tokens.verify(form.get('refresh_token') ?? undefined, 'acr-refresh');
       if (v.ok && v.claims.aud === host) principal = v.claims.appid;
     } else if (b) {
-      ctx.extra.authUser = b.user;
       if (b.user === em.fx.clientId && b.password === em.fx.clientSecret) principal = b.user;
       else if (b.user === '00000000-0000-0000-0000-000000000000') {
         const v = em.tokens.verify(b.password, 'acr-refresh');
@@ -225,7 +229,6 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
   const b = basic(ctx.req.headers.authorization);
   let user = '';
   if (b) {
-    ctx.extra.authUser = b.user;
     if (cfg.users[b.user] !== b.password)
       return sendJson(ctx, 401, { details: 'incorrect username or password' });
     user = b.user;

@@ -16,6 +16,10 @@ export interface Options {
   extraAcrs: number;
   pageSize: number;
   dockerHubRequireAuth: boolean;
+  /** docker.io pull limit (anonymous and authenticated) instead of the fixture's. */
+  dockerHubLimit?: number;
+  /** Registry host -> host whose token endpoint its 401 challenge names as realm. */
+  realmHosts: Record<string, string>;
   stateDir?: string;
   imagesFile?: string;
   acrStateFile?: string;
@@ -89,7 +93,18 @@ export class Emulator {
         users,
         privateRepositories: raw.privateRepositories ?? [],
         requireAuth: isHub ? opts.dockerHubRequireAuth : (raw.requireAuth ?? false),
-        ...(raw.rateLimit ? { rateLimit: raw.rateLimit } : {}),
+        ...(raw.rateLimit
+          ? {
+              rateLimit:
+                isHub && opts.dockerHubLimit !== undefined
+                  ? {
+                      ...raw.rateLimit,
+                      anonymous: opts.dockerHubLimit,
+                      authenticated: opts.dockerHubLimit,
+                    }
+                  : raw.rateLimit,
+            }
+          : {}),
         images: raw.images,
       };
       if (r.host === 'quay.io' && opts.extraImages > 0) {
@@ -117,6 +132,7 @@ export class Emulator {
   reset(): void {
     this.seed();
     this.log.length = 0;
+    this.tokens.issued.length = 0;
     this.faults.set({ rules: [] });
     this.writesRemaining = 1199;
   }

@@ -21,8 +21,22 @@ const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 export type Verify =
   { ok: true; claims: Claims } | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
 
+/** sha256 (hex) of a token: how the admin API names issued tokens without revealing them. */
+export const fingerprint = (token: string): string =>
+  crypto.createHash('sha256').update(token).digest('hex');
+
+export interface IssuedToken {
+  kind: Claims['kind'];
+  aud: string;
+  user?: string;
+  fingerprint: string;
+  iatMs: number;
+}
+
 export class TokenService {
   private readonly key = crypto.randomBytes(32);
+  /** Every token issued since the last reset (fingerprints only). */
+  readonly issued: IssuedToken[] = [];
   private invalidBefore = 0;
 
   issue(
@@ -44,7 +58,15 @@ export class TokenService {
       jti: crypto.randomUUID(),
     });
     const sig = crypto.createHmac('sha256', this.key).update(`${head}.${body}`).digest('base64url');
-    return { token: `${head}.${body}.${sig}`, claims: full };
+    const token = `${head}.${body}.${sig}`;
+    this.issued.push({
+      kind: full.kind,
+      aud: full.aud,
+      ...(full.user !== undefined ? { user: full.user } : {}),
+      fingerprint: fingerprint(token),
+      iatMs: now,
+    });
+    return { token, claims: full };
   }
 
   verify(token: string | undefined, kind?: Claims['kind']): Verify {

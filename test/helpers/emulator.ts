@@ -8,17 +8,22 @@ import path from 'node:path';
 import type {
   FaultConfig,
   FaultRule,
+  IssuedToken,
   ReadyFile,
   RequestLogEntry,
   TagEntry,
 } from '../emulator/contract';
 
-export type { ReadyFile, RequestLogEntry, TagEntry, FaultConfig, FaultRule };
+export type { ReadyFile, RequestLogEntry, TagEntry, FaultConfig, FaultRule, IssuedToken };
 
 export interface StartOptions {
   importLatencyMs?: number;
   faults?: FaultConfig | FaultRule[];
   upstreams?: Record<string, string>;
+  /** --dockerhub-limit: docker.io pull limit, anonymous and authenticated. */
+  dockerHubLimit?: number;
+  /** --realm-host: registry host -> host whose token endpoint its challenge names. */
+  realmHosts?: Record<string, string>;
   extraArgs?: string[];
   /** ms to wait for the ready file (default 30000). */
   timeoutMs?: number;
@@ -32,6 +37,8 @@ export interface AdminClient {
   setFaults(faults: FaultConfig | FaultRule[]): Promise<void>;
   moveTag(registry: string, repository: string, tag: string): Promise<string>;
   invalidateTokens(): Promise<void>;
+  /** Fingerprints (sha256 hex) of the tokens issued since the last reset. */
+  issuedTokens(kind?: IssuedToken['kind']): Promise<IssuedToken[]>;
   reset(): Promise<void>;
 }
 
@@ -96,6 +103,8 @@ function adminClient(ready: ReadyFile, ca: string): AdminClient {
     moveTag: async (registry, repository, tag) =>
       (await call<{ digest: string }>('POST', '/move-tag', { registry, repository, tag })).digest,
     invalidateTokens: async () => void (await call('POST', '/tokens/invalidate')),
+    issuedTokens: (kind) =>
+      call<IssuedToken[]>('GET', `/tokens/issued${kind ? `?kind=${kind}` : ''}`),
     reset: async () => void (await call('POST', '/reset')),
   };
 }
@@ -116,6 +125,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   }
   for (const [host, url] of Object.entries(opts.upstreams ?? {}))
     args.push('--upstream', `${host}=${url}`);
+  if (opts.dockerHubLimit !== undefined)
+    args.push('--dockerhub-limit', String(opts.dockerHubLimit));
+  for (const [host, other] of Object.entries(opts.realmHosts ?? {}))
+    args.push('--realm-host', `${host}=${other}`);
   args.push(...(opts.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
