@@ -31,6 +31,18 @@ function logIssues(stdout: string): LogIssue[] {
   return out;
 }
 
+/** Output variables the task set (`##vso[task.setvariable variable=X;isOutput=true;...]value`). */
+function outputVariables(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^##vso\[task\.setvariable variable=([^;\]]+);[^\]]*isOutput=true[^\]]*\](.*)$/.exec(
+      line.trim(),
+    );
+    if (m) out[m[1] ?? ''] = m[2] ?? '';
+  }
+  return out;
+}
+
 async function runTask(inputs: Record<string, string>): Promise<MockTestRunner> {
   const saved = { ...process.env };
   for (const [k, v] of Object.entries(inputs)) process.env[`TEST_INPUT_${k}`] = v;
@@ -95,6 +107,11 @@ describe('task (MockTestRunner, offline)', function () {
       'an invalid list must not reach Azure',
     );
     assert.match(tr.stdout, /##vso\[task\.complete result=Failed;\]/);
+    assert.deepEqual(
+      outputVariables(tr.stdout),
+      { importedCount: '0', skippedCount: '0', failedCount: '1' },
+      'counts set, the invalid line counted as failed, no resultPath (no result file)',
+    );
   });
 
   it('fails with a clear message when the list file does not exist', async () => {
@@ -110,5 +127,10 @@ describe('task (MockTestRunner, offline)', function () {
       `error issues should name ${missing}: ${JSON.stringify(tr.errorIssues)}`,
     );
     assert.ok(!tr.stdout.includes('MOCK_AZURE_ENDPOINT_USED'));
+    assert.deepEqual(outputVariables(tr.stdout), {
+      importedCount: '0',
+      skippedCount: '0',
+      failedCount: '0',
+    });
   });
 });

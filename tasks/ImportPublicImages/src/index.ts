@@ -1,8 +1,9 @@
 // Entry point the agent runs (dist/index.js). One error boundary: whatever escapes run()
-// becomes a failed task with a one-line reason, never an unhandled rejection.
-import * as tl from 'azure-pipelines-task-lib/task';
+// becomes a failed task with a one-line reason (and zero counts in the output variables),
+// never an unhandled rejection.
+import { TaskOutput } from './ado/output';
 import { run } from './main';
 
 run().catch((err: unknown) => {
-  tl.setResult(tl.TaskResult.Failed, err instanceof Error ? err.message : String(err));
+  new TaskOutput().fail(err instanceof Error ? err.message : String(err));
 });

@@ -43,6 +43,7 @@ export async function run(): Promise<void> {
   if (firstError) {
     return out.fail(
       `${list.errors.length} invalid line(s) in ${inputs.imageListInput}, nothing was imported; line ${firstError.line}: ${firstError.message}`,
+      list.errors.length,
     );
   }
   const hasDockerHub = list.entries.some((e) => e.source.registry === 'docker.io');

@@ -6,6 +6,15 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import { formatProblem, type ListProblem } from '../core/imageList';
 import { elapsedPrefix, markdownSummary, verdict, type RunResult } from '../core/report';
 
+/** Whether a run's counts were already published (a later failure must not zero them). */
+let countsPublished = false;
+
+function setCounts(imported: number, skipped: number, failed: number): void {
+  tl.setVariable('importedCount', String(imported), false, true);
+  tl.setVariable('skippedCount', String(skipped), false, true);
+  tl.setVariable('failedCount', String(failed), false, true);
+}
+
 export class TaskOutput {
   constructor(private readonly started: number = Date.now()) {}
 
@@ -47,10 +56,9 @@ export class TaskOutput {
     );
     fs.writeFileSync(summaryPath, markdownSummary(result));
     tl.addAttachment('Distributedtask.Core.Summary', 'Import public images', summaryPath);
-    tl.setVariable('importedCount', String(result.counts.imported), false, true);
-    tl.setVariable('skippedCount', String(result.counts.skipped), false, true);
-    tl.setVariable('failedCount', String(result.counts.failed), false, true);
+    setCounts(result.counts.imported, result.counts.skipped, result.counts.failed);
     tl.setVariable('resultPath', resultPath, false, true);
+    countsPublished = true;
     this.log(`result: ${resultPath}`);
     this.log(`summary: ${summaryPath}`);
   }
@@ -60,7 +68,12 @@ export class TaskOutput {
     tl.setResult(tl.TaskResult[v.result], v.message);
   }
 
-  fail(message: string): void {
+  /**
+   * Fails the task before any result file was written (invalid list, registry not found, auth):
+   * the output variables still say what happened, nothing imported; resultPath stays unset.
+   */
+  fail(message: string, failedCount = 0): void {
+    if (!countsPublished) setCounts(0, 0, failedCount);
     tl.setResult(tl.TaskResult.Failed, message);
   }
 }
