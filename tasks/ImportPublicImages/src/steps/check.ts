@@ -62,7 +62,8 @@ export async function checkItems(
       result.dockerHub = rl;
   };
 
-  result.checks = await mapLimit(items, Math.max(deps.concurrency, 8), async (item) => {
+  // The user's concurrency bounds the digest checks too: a gentle setting stays gentle.
+  result.checks = await mapLimit(items, deps.concurrency, async (item) => {
     const check: CheckResult = {};
     const work: Promise<void>[] = [];
     if (need.source && !item.source.digest) {
