@@ -66,6 +66,45 @@ describe('schedule: runScheduled', () => {
     );
   });
 
+  it('ARM throttling does not use the retry budget; the timeout bounds it', async () => {
+    const clock = new FakeClock();
+    let aCalls = 0;
+    const outcomes = await clock.run(
+      runScheduled(
+        ['a', 'b'],
+        async (item) => {
+          if (item === 'a' && ++aCalls <= 7) {
+            throw new Fail({ message: 'Too many requests', statusCode: 429, retryAfterMs: 1000 });
+          }
+          if (item === 'b') throw new Fail({ message: 'Too many requests', statusCode: 429 });
+          return item;
+        },
+        toFailure,
+        options(clock, { concurrency: 1, retries: 2, timeoutMs: 120000 }),
+      ),
+    );
+    // 'a': seven 429s (more than `retries` 2), then done; 'b': throttled until its timeout.
+    assert.equal(outcomes[0]?.status, 'done');
+    assert.equal(outcomes[0]?.attempts, 8);
+    assert.equal(outcomes[1]?.status, 'timed-out');
+  });
+
+  it('a transient failure that is not throttling stops after `retries` retries', async () => {
+    const clock = new FakeClock();
+    const outcomes = await clock.run(
+      runScheduled(
+        ['a'],
+        async () => {
+          throw new Fail({ message: 'Internal error', statusCode: 500 });
+        },
+        toFailure,
+        options(clock, { retries: 2 }),
+      ),
+    );
+    assert.equal(outcomes[0]?.status, 'failed');
+    assert.equal(outcomes[0]?.attempts, 3);
+  });
+
   it("pauses every worker on a 429's Retry-After, not only the one that got it", async () => {
     const clock = new FakeClock();
     const starts: Record<string, number[]> = {};

@@ -72,7 +72,11 @@ export type ScheduleEvent =
 
 export interface ScheduleOptions {
   concurrency: number;
-  /** Retries after the first attempt (0 = try once). */
+  /**
+   * Retries of transient failures after the first attempt (0 = try once). ARM throttling
+   * (429 + Retry-After) is not a failure of the item: those waits do not use this budget and
+   * are bounded by timeoutMs instead.
+   */
   retries: number;
   /** Per item, from its first attempt to its end, retries and waits included. */
   timeoutMs: number;
@@ -117,6 +121,7 @@ export async function runScheduled<T, R>(
     const onCancel = (): void => itemAbort.abort();
     opts.signal?.addEventListener('abort', onCancel, { once: true });
     let attempts = 0;
+    let retriesUsed = 0;
     let lastFailure: Failure | undefined;
     let started = clock.now();
     try {
@@ -134,7 +139,7 @@ export async function runScheduled<T, R>(
             const failure = toFailure(err);
             lastFailure = failure;
             const c = classify(failure);
-            if (!c.transient || attempts > opts.retries) {
+            if (!c.transient || (!c.throttle && ++retriesUsed > opts.retries)) {
               throw new Finished({ status: 'failed', failure, attempts });
             }
             const delayMs = backoffMs(attempts, opts.random, c.retryAfterMs, opts.backoff);
