@@ -28,6 +28,12 @@ export interface ReadyFile {
   adminUrl: string;
   /** Environment that points the bundled task at the emulator (connection id `emulator`). */
   taskEnv: Record<string, string>;
+  /** PEM (certificate then private key) registered for `clientId`: the service-principal-with-certificate scheme. */
+  certificatePemPath: string;
+  /** Its SHA-1 thumbprint, upper-case hex. */
+  certificateThumbprint: string;
+  /** `taskEnv` for a service connection with a certificate (authenticationType spnCertificate, no secret). */
+  taskEnvCertificate: Record<string, string>;
   /** Process id of the emulator. */
   pid: number;
 }

@@ -88,28 +88,17 @@ export async function handleEntra(em: Emulator, ctx: Ctx, base: string): Promise
     );
     return true;
   }
-  const clientId = form.get('client_id') ?? '';
-  const secret = form.get('client_secret') ?? '';
-  if (clientId !== em.fx.clientId) {
-    aadError(
-      ctx,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory.`,
-    );
+  // Client authentication: secret, certificate assertion or federated assertion (clientauth.ts).
+  // An assertion's `aud` may name this tenant's v1 or v2 token endpoint.
+  const auth = em.clientAuth.authenticate(form, [
+    `${base}/${tenant}/oauth2/token`,
+    `${base}/${tenant}/oauth2/v2.0/token`,
+  ]);
+  if (!auth.ok) {
+    aadError(ctx, auth.status, auth.error, auth.code, auth.text);
     return true;
   }
-  if (secret !== em.fx.clientSecret) {
-    aadError(
-      ctx,
-      401,
-      'invalid_client',
-      7000215,
-      'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.',
-    );
-    return true;
-  }
+  const clientId = auth.clientId;
   // v1 takes `resource`; v2 and ADFS (MSAL) take `scope` ("<resource>/.default").
   const fromScope = (form.get('scope') ?? '')
     .split(' ')

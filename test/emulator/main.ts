@@ -14,6 +14,8 @@ import { type Ctx, dropMidResponse, listen, type Listener } from './server';
 import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
 import { createTls } from './tls';
+import { createClientCertificate } from './clientauth';
+import { ARM_AUDIENCE, certificateTaskEnv, secretTaskEnv } from './taskenv';
 
 export { parseArgs, USAGE } from './args';
 
@@ -73,42 +75,12 @@ export async function start(
   fs.mkdirSync(agentTemp, { recursive: true });
   const imagesFile = opts.imagesFile ?? path.resolve(__dirname, '../../../images.txt');
   const fx = em.fx;
-  const armAudience = 'https://management.core.windows.net/';
-  const id = 'emulator';
-  const first = em.acrs[0]!;
-  const taskEnv: Record<string, string> = {
-    [`ENDPOINT_URL_${id}`]: em.armUrl,
-    [`ENDPOINT_AUTH_SCHEME_${id}`]: 'ServicePrincipal',
-    [`ENDPOINT_AUTH_${id}`]: JSON.stringify({
-      parameters: {
-        serviceprincipalid: fx.clientId,
-        serviceprincipalkey: fx.clientSecret,
-        tenantid: fx.tenantId,
-        authenticationType: 'spnKey',
-      },
-      scheme: 'ServicePrincipal',
-    }),
-    [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALID`]: fx.clientId,
-    [`ENDPOINT_AUTH_PARAMETER_${id}_SERVICEPRINCIPALKEY`]: fx.clientSecret,
-    [`ENDPOINT_AUTH_PARAMETER_${id}_TENANTID`]: fx.tenantId,
-    [`ENDPOINT_AUTH_PARAMETER_${id}_AUTHENTICATIONTYPE`]: 'spnKey',
-    [`ENDPOINT_DATA_${id}_SUBSCRIPTIONID`]: fx.subscriptionId,
-    [`ENDPOINT_DATA_${id}_SUBSCRIPTIONNAME`]: fx.subscriptionName,
-    [`ENDPOINT_DATA_${id}_ENVIRONMENT`]: 'AzureCloud',
-    [`ENDPOINT_DATA_${id}_SCOPELEVEL`]: 'Subscription',
-    [`ENDPOINT_DATA_${id}_ENVIRONMENTAUTHORITYURL`]: `${base}/`,
-    [`ENDPOINT_DATA_${id}_ACTIVEDIRECTORYAUTHORITY`]: `${base}/`,
-    [`ENDPOINT_DATA_${id}_ACTIVEDIRECTORYSERVICEENDPOINTRESOURCEID`]: armAudience,
-    [`ENDPOINT_DATA_${id}_RESOURCEMANAGERURL`]: em.armUrl,
-    INPUT_AZURESUBSCRIPTION: id,
-    INPUT_ACRNAME: first.name,
-    INPUT_IMAGELISTPATH: imagesFile,
-    INPUT_DOCKERHUBUSERNAME: fx.dockerHub.username,
-    INPUT_DOCKERHUBPASSWORD: fx.dockerHub.password,
-    AGENT_TEMPDIRECTORY: agentTemp,
-    NODE_EXTRA_CA_CERTS: tls.caCertPath,
-    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(em.registryUrls),
-  };
+  const armAudience = ARM_AUDIENCE;
+  // A certificate registered for the app: the service-principal-with-certificate scheme.
+  const spnCert = createClientCertificate(path.join(stateDir, 'spn'), 'emulator-spn');
+  em.clientAuth.registerCertificate(fx.clientId, spnCert.pem);
+  const envInput = { em, base, imagesFile, agentTemp, caCertPath: tls.caCertPath };
+  const taskEnv = secretTaskEnv(envInput);
   const ready: ReadyFile = {
     armUrl: em.armUrl,
     authorityUrl: `${base}/`,
@@ -140,6 +112,9 @@ export async function start(
     ],
     adminUrl: `${base}/admin`,
     taskEnv,
+    certificatePemPath: spnCert.pemPath,
+    certificateThumbprint: spnCert.thumbprint,
+    taskEnvCertificate: certificateTaskEnv(envInput, spnCert.pem),
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');

@@ -1,5 +1,6 @@
 // The emulator's whole state: configuration, stores per registry, ACRs, tokens, faults, request log.
 import fixtures from './fixtures.json';
+import { ClientAuth } from './clientauth';
 import type { RequestLogEntry } from './contract';
 import { FaultEngine } from './faults';
 import { addImage, type ImageSpec } from './imagegen';
@@ -48,6 +49,8 @@ export type Fixtures = typeof fixtures;
 export class Emulator {
   readonly fx: Fixtures = fixtures;
   readonly tokens = new TokenService();
+  /** Entra's app registrations: secret, certificates, federated credentials. */
+  readonly clientAuth = new ClientAuth({ [fixtures.clientId]: fixtures.clientSecret });
   readonly faults = new FaultEngine();
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
