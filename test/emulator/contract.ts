@@ -34,6 +34,11 @@ export interface ReadyFile {
   certificateThumbprint: string;
   /** `taskEnv` for a service connection with a certificate (authenticationType spnCertificate, no secret). */
   taskEnvCertificate: Record<string, string>;
+  /** Azure DevOps stand-in for workload identity federation (System.CollectionUri, the OIDC issuer and the subject Entra trusts). */
+  ado: { collectionUri: string; projectId: string; oidcIssuer: string; oidcSubject: string };
+  /** `taskEnv` for a workload identity federation connection (OIDC token from `ado`, then MSAL). Its
+   * OIDC leg works; MSAL's instance discovery at login.microsoftonline.com fails offline (see README). */
+  taskEnvWorkloadIdentity: Record<string, string>;
   /** Process id of the emulator. */
   pid: number;
 }
@@ -47,7 +52,7 @@ export interface TagEntry {
 export interface RequestLogEntry {
   time: string;
   method: string;
-  /** 'arm' | 'entra' | 'admin' | a registry host such as 'docker.io' or 'contosoacr.azurecr.io'. */
+  /** 'arm' | 'entra' | 'admin' | 'ado' | a registry host such as 'docker.io' or 'contosoacr.azurecr.io'. */
   host: string;
   path: string;
   status: number;

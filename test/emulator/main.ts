@@ -15,7 +15,14 @@ import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
 import { createTls } from './tls';
 import { createClientCertificate } from './clientauth';
-import { ARM_AUDIENCE, certificateTaskEnv, secretTaskEnv } from './taskenv';
+import {
+  ARM_AUDIENCE,
+  CONNECTION_ID,
+  certificateTaskEnv,
+  secretTaskEnv,
+  workloadIdentityTaskEnv,
+} from './taskenv';
+import { AzureDevOps } from './ado';
 
 export { parseArgs, USAGE } from './args';
 
@@ -28,6 +35,7 @@ export async function start(
   if (opts.acrStateFile) loadAcrState(em.acrs, opts.acrStateFile);
   const hosts = [...em.stores.keys()];
   const tls = createTls(path.join(stateDir, 'tls'), hosts);
+  const ado = new AzureDevOps(em);
   const importer = new Importer(em);
   const logEntry = (e: RequestLogEntry) => void em.log.push(e);
   const dropped = (ctx: Ctx) => {
@@ -49,9 +57,12 @@ export async function start(
         ? 'admin'
         : /^\/(subscriptions|tenants|providers)(\/|$)/i.test(p)
           ? 'arm'
-          : 'entra';
+          : p.startsWith('/ado/')
+            ? 'ado'
+            : 'entra';
       if (ctx.listener === 'admin') return handleAdmin(em, ctx);
       if (dropped(ctx)) return;
+      if (ctx.listener === 'ado') return void ado.handle(ctx);
       if (ctx.listener === 'arm') return handleArm(em, importer, ctx);
       if (!(await handleEntra(em, ctx, base))) ctx.res.writeHead(404).end();
     },
@@ -81,6 +92,8 @@ export async function start(
   em.clientAuth.registerCertificate(fx.clientId, spnCert.pem);
   const envInput = { em, base, imagesFile, agentTemp, caCertPath: tls.caCertPath };
   const taskEnv = secretTaskEnv(envInput);
+  // Workload identity federation: the app trusts ADO's OIDC tokens for connection `emulator`.
+  ado.federate(fx.clientId, CONNECTION_ID);
   const ready: ReadyFile = {
     armUrl: em.armUrl,
     authorityUrl: `${base}/`,
@@ -115,6 +128,13 @@ export async function start(
     certificatePemPath: spnCert.pemPath,
     certificateThumbprint: spnCert.thumbprint,
     taskEnvCertificate: certificateTaskEnv(envInput, spnCert.pem),
+    ado: {
+      collectionUri: ado.collectionUri(base),
+      projectId: ado.projectId,
+      oidcIssuer: ado.issuer,
+      oidcSubject: ado.subject(CONNECTION_ID),
+    },
+    taskEnvWorkloadIdentity: workloadIdentityTaskEnv(envInput, ado),
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');

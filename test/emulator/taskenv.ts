@@ -1,6 +1,8 @@
 // The environments that point the bundled task at the emulator, one per Azure RM service connection
-// scheme: service principal with a secret (`taskEnv`), with a certificate (`taskEnvCertificate`).
+// scheme: service principal with a secret (`taskEnv`), with a certificate (`taskEnvCertificate`),
+// workload identity federation (`taskEnvWorkloadIdentity`).
 // Connection id `emulator`; ENDPOINT_* names as the agent sets them (see FACTS.md).
+import type { AzureDevOps } from './ado';
 import type { Emulator } from './state';
 
 export const CONNECTION_ID = 'emulator';
@@ -94,5 +96,42 @@ export function certificateTaskEnv(t: TaskEnvInput, pem: string): Record<string,
         authenticationType: 'spnCertificate',
       },
     }),
+  };
+}
+
+/**
+ * Workload identity federation: azure-arm-rest forces MSAL, asks Azure DevOps (System.CollectionUri,
+ * with the SYSTEMVSSCONNECTION access token) for an OIDC token for this connection and presents it
+ * to Entra v2 as client assertion, authority = ACTIVEDIRECTORYAUTHORITY + tenant. Offline, MSAL 3
+ * stops before the token request: for an authority host it does not know it asks
+ * login.microsoftonline.com for instance discovery, and azure-arm-rest gives it no knownAuthorities
+ * (README, "The emulator"). The OIDC leg works.
+ */
+export function workloadIdentityTaskEnv(t: TaskEnvInput, ado: AzureDevOps): Record<string, string> {
+  const fx = t.em.fx;
+  const collectionUri = ado.collectionUri(t.base);
+  return {
+    ...commonEnv(t),
+    ...authEnv(CONNECTION_ID, {
+      scheme: 'WorkloadIdentityFederation',
+      parameters: {
+        serviceprincipalid: fx.clientId,
+        tenantid: fx.tenantId,
+        workloadIdentityFederationIssuer: ado.issuer,
+        workloadIdentityFederationSubject: ado.subject(CONNECTION_ID),
+      },
+    }),
+    ...authEnv('SYSTEMVSSCONNECTION', {
+      scheme: 'OAuth',
+      parameters: { AccessToken: ado.accessToken },
+    }),
+    ENDPOINT_URL_SYSTEMVSSCONNECTION: collectionUri,
+    SYSTEM_COLLECTIONURI: collectionUri,
+    SYSTEM_TEAMFOUNDATIONCOLLECTIONURI: collectionUri,
+    SYSTEM_TEAMPROJECTID: ado.projectId,
+    SYSTEM_TEAMPROJECT: ado.project,
+    SYSTEM_HOSTTYPE: ado.hostType,
+    SYSTEM_PLANID: ado.planId,
+    SYSTEM_JOBID: ado.jobId,
   };
 }
