@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { startEmulator, type ReadyFile, type RunningEmulator } from '../helpers/emulator';
 import { unregisteredCertificate } from '../helpers/assertions';
+import { privateKeyLines } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { armWrites, ensureBundle, explain, importRequests, runTask } from './runTask';
 
 const LIST = [
@@ -49,6 +50,11 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
         assert.equal(e.status, 200);
       }
       assert.ok(!run.stdout.includes(em.ready.clientSecret), 'no secret anywhere');
+      // The private key's lines are registered as secrets (task-lib refuses a multi-line one).
+      const pem = em.ready.taskEnvCertificate[CERT_PARAM]!;
+      const keyLines = privateKeyLines(pem);
+      assert.ok(keyLines.length >= 20, 'a PEM with a private key');
+      for (const line of keyLines) assert.ok(run.secrets.includes(line), 'key line masked');
     });
 
     it('a certificate the app does not know: Failed, says to check the connection, writes nothing', async () => {
@@ -59,6 +65,13 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       });
       assert.equal(run.status, 'Failed', explain(run));
       assert.match(run.statusMessage ?? '', /service connection gave no Azure token/, explain(run));
+      assert.match(
+        run.statusMessage ?? '',
+        new RegExp(
+          `Entra ID refused the service principal's credentials \\(secret or certificate wrong, expired, or not registered for app ${em.ready.clientId}\\)`,
+        ),
+        explain(run),
+      );
       assert.match(run.statusMessage ?? '', /certificate expired\?/, explain(run));
       const log = await em.admin.requests();
       assert.deepEqual(importRequests(log), []);

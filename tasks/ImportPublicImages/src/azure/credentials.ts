@@ -63,6 +63,42 @@ export function tokenError(err: unknown): Error {
   );
 }
 
+/**
+ * What azure-arm-rest's ADAL path rejects with on a 400/401/403 from the token endpoint: the loc key
+ * itself (module.json has no such string), whatever Entra said.
+ */
+export const EXPIRED_SERVICE_PRINCIPAL = 'ExpiredServicePrincipal';
+
+/** azure-arm-rest's token failures with a message that says what to fix, when we can tell. */
+export function explainTokenFailure(err: unknown, clientId: string): unknown {
+  const why = err instanceof Error ? err.message : String(err);
+  if (why.trim() === EXPIRED_SERVICE_PRINCIPAL) {
+    return new Error(
+      `Entra ID refused the service principal's credentials (secret or certificate wrong, expired, or not registered for app ${clientId})`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+/**
+ * The lines of a PEM's private-key blocks, to mask one by one: task-lib refuses a multi-line
+ * secret, and the agent masks its log line by line. Headers and short tails (the last base64 line
+ * of a block can be a few characters, which would mask unrelated text) are left out; certificate
+ * blocks are public.
+ */
+export function privateKeyLines(pem: string): string[] {
+  const out: string[] = [];
+  let inKey = false;
+  for (const raw of pem.split(/\r?\n|\r/)) {
+    const line = raw.trim();
+    if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----$/.test(line)) inKey = true;
+    else if (/^-----END [A-Z0-9 ]*PRIVATE KEY-----$/.test(line)) inKey = false;
+    else if (inKey && line.length >= 16 && !line.includes(':')) out.push(line);
+  }
+  return out;
+}
+
 export async function connectAzure(
   connectionId: string,
   onSecret: (s: string) => void,
@@ -75,13 +111,21 @@ export async function connectAzure(
     throw new Error(`${e.message} ${tokenHint()}`, { cause: err });
   });
   if (endpoint.servicePrincipalKey) onSecret(endpoint.servicePrincipalKey);
+  if (endpoint.servicePrincipalCertificate) {
+    for (const line of privateKeyLines(endpoint.servicePrincipalCertificate)) onSecret(line);
+  }
   if (!endpoint.subscriptionID) {
     throw new Error(
       `The service connection ${connectionId} is not scoped to a subscription; use a subscription-level Azure Resource Manager connection.`,
     );
   }
   const creds = endpoint.applicationTokenCredentials;
-  const credential = tokenCredential((force) => creds.getToken(force), onSecret);
+  const clientId = endpoint.servicePrincipalClientID ?? '';
+  const getToken = (force: boolean): Promise<string> =>
+    creds.getToken(force).catch((err: unknown) => {
+      throw explainTokenFailure(err, clientId);
+    });
+  const credential = tokenCredential(getToken, onSecret);
   return {
     credential,
     armToken: async () => (await credential.getToken([]))?.token ?? '',

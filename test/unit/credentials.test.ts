@@ -1,0 +1,105 @@
+// src/azure/credentials.ts: what is masked (the private-key lines of a certificate connection), and
+// the message for refused credentials (azure-arm-rest's bare ExpiredServicePrincipal).
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import {
+  EXPIRED_SERVICE_PRINCIPAL,
+  explainTokenFailure,
+  privateKeyLines,
+  tokenCredential,
+} from '../../tasks/ImportPublicImages/src/azure/credentials';
+import { AZURE_TOKEN_FAILED } from '../../tasks/ImportPublicImages/src/core/retry';
+
+const CLIENT_ID = '11111111-0000-4000-8000-00000000c1d0';
+
+describe('credentials: privateKeyLines', () => {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const rsaPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const body = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'));
+  const certBlock = [
+    '-----BEGIN CERTIFICATE-----',
+    'A'.repeat(64),
+    'B'.repeat(20),
+    '-----END CERTIFICATE-----',
+  ].join('\n');
+
+  it('masks every body line of the private key, not the certificate or the headers', () => {
+    const lines = privateKeyLines(`${certBlock}\n${keyPem}`);
+    const expected = body(keyPem).filter((l) => l.length >= 16);
+    assert.deepEqual(lines, expected);
+    assert.ok(lines.length >= 20, 'a 2048-bit key has some 25 lines');
+    assert.ok(!lines.some((l) => l.includes('BEGIN') || l === 'A'.repeat(64)));
+  });
+
+  it('PKCS#1 (RSA PRIVATE KEY), CRLF line endings and the key before the certificate', () => {
+    const pem = `${rsaPem}${certBlock}\n`.replace(/\n/g, '\r\n');
+    assert.deepEqual(
+      privateKeyLines(pem),
+      body(rsaPem).filter((l) => l.length >= 16),
+    );
+  });
+
+  it('a short last line (a few base64 characters) is left out; no key, nothing', () => {
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'x'.repeat(64),
+      'Zg==',
+      '-----END PRIVATE KEY-----',
+    ].join('\n');
+    assert.deepEqual(privateKeyLines(pem), ['x'.repeat(64)]);
+    assert.deepEqual(privateKeyLines(certBlock), []);
+    assert.deepEqual(privateKeyLines(''), []);
+  });
+
+  it('an encrypted PEM: its Proc-Type/DEK-Info headers are not secrets', () => {
+    const pem = [
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'Proc-Type: 4,ENCRYPTED',
+      'DEK-Info: AES-256-CBC,0123456789ABCDEF0123456789ABCDEF',
+      '',
+      'y'.repeat(64),
+      '-----END RSA PRIVATE KEY-----',
+    ].join('\n');
+    assert.deepEqual(privateKeyLines(pem), ['y'.repeat(64)]);
+  });
+});
+
+describe('credentials: refused service principal (azure-arm-rest ADAL path)', () => {
+  it('the bare ExpiredServicePrincipal string says what to check, with the app id', () => {
+    const e = explainTokenFailure(EXPIRED_SERVICE_PRINCIPAL, CLIENT_ID) as Error;
+    assert.equal(
+      e.message,
+      `Entra ID refused the service principal's credentials (secret or certificate wrong, expired, or not registered for app ${CLIENT_ID})`,
+    );
+    assert.equal(e.cause, EXPIRED_SERVICE_PRINCIPAL);
+  });
+
+  it('other failures pass through unchanged', () => {
+    const other = new Error('Could not fetch access token for Azure. Status code: 500');
+    assert.equal(explainTokenFailure(other, CLIENT_ID), other);
+    assert.equal(
+      explainTokenFailure('ExpiredServicePrincipalMessage', CLIENT_ID),
+      'ExpiredServicePrincipalMessage',
+    );
+  });
+
+  it('through tokenCredential: AzureTokenFailed with both the prefix and the explanation', async () => {
+    const cred = tokenCredential(
+      () =>
+        Promise.reject(EXPIRED_SERVICE_PRINCIPAL).catch((err: unknown) => {
+          throw explainTokenFailure(err, CLIENT_ID);
+        }),
+      () => undefined,
+    );
+    await assert.rejects(cred.getToken([]), (err: Error & { code?: string }) => {
+      assert.equal(err.code, AZURE_TOKEN_FAILED);
+      assert.match(
+        err.message,
+        /^The service connection gave no Azure token: Entra ID refused the service principal's credentials/,
+      );
+      assert.ok(err.message.includes(CLIENT_ID));
+      return true;
+    });
+  });
+});
