@@ -1,7 +1,10 @@
 // The bundled task with the Azure RM service connection schemes beyond a client secret: a service
-// principal with a certificate (ready.taskEnvCertificate). A refused credential fails the task
-// with a message that says what to check, and nothing is written.
+// principal with a certificate (ready.taskEnvCertificate) and workload identity federation
+// (ready.taskEnvWorkloadIdentity: the pipeline's OIDC token from the emulator's Azure DevOps,
+// exchanged at its Entra v2 endpoint). A refused credential fails the task with a message that
+// says what to check, and nothing is written.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { startEmulator, type ReadyFile, type RunningEmulator } from '../helpers/emulator';
 import { unregisteredCertificate } from '../helpers/assertions';
 import { privateKeyLines } from '../../tasks/ImportPublicImages/src/azure/credentials';
@@ -13,6 +16,29 @@ const LIST = [
   '',
 ].join('\n');
 const CERT_PARAM = 'ENDPOINT_AUTH_PARAMETER_emulator_SERVICEPRINCIPALCERTIFICATE';
+const JOB_TOKEN = 'ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN';
+const fingerprint = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+const claimsOf = (jwt: string): Record<string, unknown> => {
+  try {
+    return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+  } catch {
+    return {};
+  }
+};
+
+/** The same connection under another id: Azure DevOps then issues its OIDC token with another subject. */
+function renameConnection(env: Record<string, string>, to: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    const m = /^(ENDPOINT_(?:URL|AUTH|AUTH_SCHEME|AUTH_PARAMETER|DATA))_emulator(_.*)?$/.exec(k);
+    out[m ? `${m[1]}_${to}${m[2] ?? ''}` : k] = v;
+  }
+  out.INPUT_AZURESUBSCRIPTION = to;
+  return out;
+}
 
 /** The ready file with taskEnv swapped for another scheme's environment (runTask starts from taskEnv). */
 const withEnv = (ready: ReadyFile, taskEnv: Record<string, string>): ReadyFile => ({
@@ -78,6 +104,83 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       assert.deepEqual(armWrites(log), []);
       const refused = log.filter((e) => e.host === 'entra');
       assert.ok(refused.length >= 1 && refused.every((e) => e.status === 401), explain(run));
+    });
+  });
+  describe('workload identity federation', () => {
+    it('imports a small list with the OIDC token as client assertion at Entra v2; every token masked', async () => {
+      const wif = em.ready.taskEnvWorkloadIdentity;
+      const run = await runTask(withEnv(em.ready, wif), { imageList: LIST });
+      assert.equal(run.status, 'Succeeded', explain(run));
+      assert.equal(run.result!.counts.imported, 2, explain(run));
+      const tags = await em.admin.tags(em.ready.acrs[0]!.name);
+      assert.deepEqual(tags.map((t) => `${t.repository}:${t.tag}`).sort(), [
+        'ingress-nginx/kube-webhook-certgen:v1.4.1',
+        'jetstack/cert-manager-webhook:v1.15.2',
+      ]);
+      const log = await em.admin.requests();
+      const oidc = log.filter((e) => e.host === 'ado' && /\/oidctoken\?/.test(e.path));
+      assert.ok(oidc.length >= 1 && oidc.every((e) => e.status === 200), explain(run));
+      assert.match(oidc[0]!.path, /serviceConnectionId=emulator$/);
+      const tokenCalls = log.filter(
+        (e) => e.host === 'entra' && /\/token\/?$/.test(e.path.replace(/\?.*/, '')),
+      );
+      assert.ok(tokenCalls.length >= 1, explain(run));
+      for (const e of tokenCalls) {
+        assert.equal(e.path.replace(/\?.*/, ''), `/${em.ready.tenantId}/oauth2/v2.0/token`);
+        assert.equal(e.status, 200);
+      }
+
+      // The OIDC token and the ARM token were registered with setsecret; none of them, nor the
+      // job's System.AccessToken, shows in the log, the summary or the JSON.
+      const oidcTokens = run.secrets.filter(
+        (s) => claimsOf(s).aud === 'api://AzureADTokenExchange',
+      );
+      assert.ok(oidcTokens.length >= 1, 'the OIDC token is masked');
+      for (const t of oidcTokens) assert.equal(claimsOf(t).sub, em.ready.ado.oidcSubject);
+      const masked = new Set(run.secrets.map(fingerprint));
+      const arm = await em.admin.issuedTokens('entra');
+      assert.ok(arm.length >= 1);
+      for (const t of arm) assert.ok(masked.has(t.fingerprint), `ARM token for ${t.aud} is masked`);
+      const jobToken = wif[JOB_TOKEN]!;
+      assert.ok(jobToken && run.secrets.includes(jobToken), 'the job access token is masked');
+      const shown = [run.visible, run.summary ?? '', JSON.stringify(run.result)];
+      for (const text of shown) {
+        for (const secret of [...run.secrets, jobToken])
+          assert.ok(!text.includes(secret), `${secret.slice(0, 12)} in ${text.slice(0, 300)}`);
+      }
+      assert.ok(!run.stdout.includes(em.ready.clientSecret), 'no client secret anywhere');
+    });
+
+    it('no federated credential for the token subject: Failed, says what to add, writes nothing', async () => {
+      const env = renameConnection(em.ready.taskEnvWorkloadIdentity, 'other-connection');
+      const run = await runTask(withEnv(em.ready, env), { imageList: LIST });
+      assert.equal(run.status, 'Failed', explain(run));
+      const message = run.statusMessage ?? '';
+      assert.match(message, /service connection gave no Azure token/, explain(run));
+      assert.match(
+        message,
+        new RegExp(`no federated credential on app ${em.ready.clientId} matching`),
+        explain(run),
+      );
+      assert.ok(
+        message.includes(
+          `(issuer ${em.ready.ado.oidcIssuer}, subject sc://emulator-org/emulator-project/other-connection)`,
+        ),
+        explain(run),
+      );
+      assert.match(message, /AADSTS70021/, explain(run));
+      const log = await em.admin.requests();
+      assert.deepEqual(importRequests(log), []);
+      assert.deepEqual(armWrites(log), []);
+      const refused = log.filter(
+        (e) => e.host === 'entra' && /\/token\/?$/.test(e.path.replace(/\?.*/, '')),
+      );
+      assert.ok(refused.length >= 1 && refused.every((e) => e.status === 400), explain(run));
+      const oidc = run.secrets.filter((s) => claimsOf(s).aud === 'api://AzureADTokenExchange');
+      assert.ok(oidc.length >= 1, 'the refused OIDC token is masked too');
+      for (const text of [run.visible, JSON.stringify(run.result ?? {})]) {
+        for (const secret of [...run.secrets, env[JOB_TOKEN]!]) assert.ok(!text.includes(secret));
+      }
     });
   });
 });

@@ -1,16 +1,22 @@
 // src/azure/credentials.ts: what is masked (the private-key lines of a certificate connection), and
-// the message for refused credentials (azure-arm-rest's bare ExpiredServicePrincipal).
+// the messages for refused credentials (azure-arm-rest's bare ExpiredServicePrincipal; workload
+// identity federation with no OIDC token or no matching federated credential).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
   EXPIRED_SERVICE_PRINCIPAL,
+  explainFederationFailure,
   explainTokenFailure,
+  federatedTokenSource,
   privateKeyLines,
   tokenCredential,
 } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { AZURE_TOKEN_FAILED } from '../../tasks/ImportPublicImages/src/core/retry';
 
 const CLIENT_ID = '11111111-0000-4000-8000-00000000c1d0';
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const jwt = (claims: Record<string, unknown>) =>
+  `${b64url({ alg: 'RS256', typ: 'JWT' })}.${b64url(claims)}.c2ln`;
 
 describe('credentials: privateKeyLines', () => {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -101,5 +107,85 @@ describe('credentials: refused service principal (azure-arm-rest ADAL path)', ()
       assert.ok(err.message.includes(CLIENT_ID));
       return true;
     });
+  });
+});
+
+describe('credentials: workload identity federation failures', () => {
+  const issuer = 'https://vstoken.dev.azure.com/5e1a7c0e-0000-4000-8000-00000000a0d0';
+  const subject = 'sc://org/project/other';
+  const oidcToken = jwt({ iss: issuer, sub: subject, aud: 'api://AzureADTokenExchange' });
+  const ctx = { clientId: CLIENT_ID, connectionId: 'my-connection' };
+
+  it('no OIDC token from Azure DevOps: names the connection', () => {
+    const e = explainFederationFailure(
+      new Error('Could not fetch access token for AAD. Error: 401'),
+      ctx,
+    );
+    assert.equal(
+      e.message,
+      'Azure DevOps gave no OIDC token for service connection my-connection: Could not fetch access token for AAD. Error: 401',
+    );
+  });
+
+  for (const code of [70021, 700211]) {
+    it(`AADSTS${code}: no matching federated credential, with the token's issuer and subject`, () => {
+      const e = explainFederationFailure(
+        new Error(
+          `invalid_client: Error(s): ${code} - Description: AADSTS${code}: No matching federated identity record found for presented assertion.\nTrace ID: x`,
+        ),
+        { ...ctx, oidcToken },
+      );
+      assert.match(
+        e.message,
+        new RegExp(
+          `^Entra ID has no federated credential on app ${CLIENT_ID} matching this connection's OIDC token \\(issuer ${issuer}, subject sc://org/project/other\\): add one`,
+        ),
+      );
+      assert.match(e.message, new RegExp(`Entra said: .*AADSTS${code}`));
+      assert.ok(!e.message.includes(oidcToken), 'the token itself is not in the message');
+      assert.ok(!e.message.includes('Trace ID'), 'only the first line of what Entra said');
+    });
+  }
+
+  it('AADSTS700016: the app is not in the tenant', () => {
+    const e = explainFederationFailure(new Error('AADSTS700016: Application not found'), {
+      ...ctx,
+      oidcToken,
+    });
+    assert.match(
+      e.message,
+      new RegExp(`^Entra ID has no app ${CLIENT_ID} in the connection's tenant`),
+    );
+  });
+
+  it('anything else: says it was the federation exchange', () => {
+    const e = explainFederationFailure(
+      new Error('AADSTS50013: Assertion failed signature validation.'),
+      { ...ctx, oidcToken },
+    );
+    assert.match(
+      e.message,
+      new RegExp(
+        `^Entra ID refused the workload identity federation token exchange for app ${CLIENT_ID} \\(issuer ${issuer}, subject ${subject}\\): AADSTS50013`,
+      ),
+    );
+  });
+
+  it('federatedTokenSource: an OIDC failure is reported as such, before any Entra call', async () => {
+    const secrets: string[] = [];
+    const getToken = await federatedTokenSource({
+      tenantId: '72f988bf-0000-4000-8000-00000000e001',
+      clientId: CLIENT_ID,
+      connectionId: 'my-connection',
+      authorityHost: 'https://127.0.0.1:1/',
+      scope: 'https://management.azure.com/.default',
+      getFederatedToken: () => Promise.reject(new Error('Could not fetch access token for AAD.')),
+      onSecret: (s) => secrets.push(s),
+    });
+    await assert.rejects(
+      getToken(false),
+      /^Error: Azure DevOps gave no OIDC token for service connection my-connection: Could not fetch access token for AAD\.$/,
+    );
+    assert.deepEqual(secrets, []);
   });
 });
