@@ -80,7 +80,10 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       const pem = em.ready.taskEnvCertificate[CERT_PARAM]!;
       const keyLines = privateKeyLines(pem);
       assert.ok(keyLines.length >= 20, 'a PEM with a private key');
-      for (const line of keyLines) assert.ok(run.secrets.includes(line), 'key line masked');
+      for (const line of keyLines) {
+        assert.ok(run.secrets.includes(line), 'key line masked');
+        assert.ok(!run.visible.includes(line), 'not even in task-lib debug lines');
+      }
     });
 
     it('a certificate the app does not know: Failed, says to check the connection, writes nothing', async () => {

@@ -209,14 +209,34 @@ export async function connectAzure(
   // Loaded lazily: azure-arm-endpoint needs Agent.TempDirectory at require time.
   const { AzureRMEndpoint } =
     await import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint');
+  const tl = await import('azure-pipelines-task-lib/task');
+  // Masked before azure-arm-rest reads them, since task-lib debug-logs every authorization
+  // parameter it is asked for (getEndpointAuthorization, read here, does not); again after, in case
+  // the agent gave no ENDPOINT_AUTH_<id> JSON.
+  const masked = new Set<string>();
+  const mask = (s: string | undefined): void => {
+    if (!s || masked.has(s)) return;
+    masked.add(s);
+    onSecret(s);
+  };
+  const maskConnection = (key: string | undefined, certificate: string | undefined): void => {
+    mask(key);
+    if (certificate) privateKeyLines(certificate).forEach(mask);
+  };
+  let params: Record<string, string> = {};
+  try {
+    params = tl.getEndpointAuthorization(connectionId, true)?.parameters ?? {};
+  } catch {
+    // malformed JSON (its message would quote it): azure-arm-rest reports the connection itself
+  }
+  const param = (name: string) =>
+    Object.entries(params).find(([k]) => k.toLowerCase() === name)?.[1];
+  maskConnection(param('serviceprincipalkey'), param('serviceprincipalcertificate'));
   const endpoint = await new AzureRMEndpoint(connectionId).getEndpoint().catch((err: unknown) => {
     const e = tokenError(err);
     throw new Error(`${e.message} ${tokenHint()}`, { cause: err });
   });
-  if (endpoint.servicePrincipalKey) onSecret(endpoint.servicePrincipalKey);
-  if (endpoint.servicePrincipalCertificate) {
-    for (const line of privateKeyLines(endpoint.servicePrincipalCertificate)) onSecret(line);
-  }
+  maskConnection(endpoint.servicePrincipalKey, endpoint.servicePrincipalCertificate);
   if (!endpoint.subscriptionID) {
     throw new Error(
       `The service connection ${connectionId} is not scoped to a subscription; use a subscription-level Azure Resource Manager connection.`,
@@ -228,10 +248,9 @@ export async function connectAzure(
   if (endpoint.scheme?.toLowerCase() === 'workloadidentityfederation') {
     // The job's System.AccessToken asks Azure DevOps for the OIDC token (the agent masks it too).
     // Read as the whole authorization: getEndpointAuthorizationParameter would debug-log the value.
-    const tl = await import('azure-pipelines-task-lib/task');
     const jobToken = tl.getEndpointAuthorization('SYSTEMVSSCONNECTION', true)?.parameters
       ?.AccessToken;
-    if (jobToken) onSecret(jobToken);
+    mask(jobToken);
     const resource = (endpoint.activeDirectoryResourceID || endpoint.url).replace(/\/+$/, '');
     getToken = await federatedTokenSource({
       tenantId: endpoint.tenantID,
