@@ -100,12 +100,11 @@ export function certificateTaskEnv(t: TaskEnvInput, pem: string): Record<string,
 }
 
 /**
- * Workload identity federation: azure-arm-rest forces MSAL, asks Azure DevOps (System.CollectionUri,
- * with the SYSTEMVSSCONNECTION access token) for an OIDC token for this connection and presents it
- * to Entra v2 as client assertion, authority = ACTIVEDIRECTORYAUTHORITY + tenant. Offline, MSAL 3
- * stops before the token request: for an authority host it does not know it asks
- * login.microsoftonline.com for instance discovery, and azure-arm-rest gives it no knownAuthorities
- * (README, "The emulator"). The OIDC leg works.
+ * Workload identity federation: the OIDC token for this connection comes from Azure DevOps
+ * (System.CollectionUri, with the SYSTEMVSSCONNECTION access token) and is presented to Entra v2 as
+ * client assertion, authority = ACTIVEDIRECTORYAUTHORITY + tenant. The task does this with a
+ * ClientAssertionCredential with instance discovery off; azure-arm-rest's own MSAL path would first
+ * ask login.microsoftonline.com for instance discovery, which fails offline (README, "The emulator").
  */
 export function workloadIdentityTaskEnv(t: TaskEnvInput, ado: AzureDevOps): Record<string, string> {
   const fx = t.em.fx;
