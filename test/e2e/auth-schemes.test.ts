@@ -5,10 +5,10 @@
 // says what to check, and nothing is written.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startEmulator, type ReadyFile, type RunningEmulator } from '../helpers/emulator';
+import type { ReadyFile, RunningEmulator } from '../helpers/emulator';
 import { unregisteredCertificate } from '../helpers/assertions';
 import { privateKeyLines } from '../../tasks/ImportPublicImages/src/azure/credentials';
-import { armWrites, ensureBundle, explain, importRequests, runTask } from './runTask';
+import { armWrites, explain, importRequests, runTask, useEmulator } from './runTask';
 
 const LIST = [
   'quay.io/jetstack/cert-manager-webhook:v1.15.2 => jetstack/cert-manager-webhook',
@@ -49,12 +49,7 @@ const withEnv = (ready: ReadyFile, taskEnv: Record<string, string>): ReadyFile =
 describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function () {
   this.timeout(240000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    em = await startEmulator({ importLatencyMs: 200 });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator({ importLatencyMs: 200 }, (e) => (em = e));
 
   describe('service principal with certificate', () => {
     it('imports a small list; the token came from a certificate assertion on the v1 endpoint', async () => {

@@ -2,8 +2,8 @@
 // reach only its own registry, and its password is never shown.
 import assert from 'node:assert/strict';
 import fixtures from '../emulator/fixtures.json';
-import { startEmulator, type RequestLogEntry, type RunningEmulator } from '../helpers/emulator';
-import { ensureBundle, explain, importRequests, runTask, type TaskRun } from './runTask';
+import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
+import { explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
 
 const ghcr = fixtures.registries.find((r) => r.host === 'ghcr.io') as {
   users: Record<string, string>;
@@ -44,12 +44,7 @@ const shown = (run: TaskRun, text = run.visible) =>
 describe('e2e: registry connections (bundled task vs emulator)', function () {
   this.timeout(180000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    em = await startEmulator({ importLatencyMs: 200 });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator({ importLatencyMs: 200 }, (e) => (em = e));
 
   it('a ghcr.io connection imports a private image; its credentials go to ghcr.io only', async () => {
     const run = await runTask(em.ready, {

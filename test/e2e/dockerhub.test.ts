@@ -1,8 +1,8 @@
 // Docker Hub specifics: credentials withheld from a token realm on another host; the pull-limit
 // shortfall reported before importing.
 import assert from 'node:assert/strict';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
-import { ensureBundle, explain, importRequests, runTask, type TaskRun } from './runTask';
+import type { RunningEmulator } from '../helpers/emulator';
+import { explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
 
 const HUB_LIST = [
   'docker.io/library/nginx:1.27 => nginx',
@@ -18,13 +18,8 @@ const warnings = (run: TaskRun) =>
 describe('e2e: Docker Hub token realm on another host (bundled task vs emulator)', function () {
   this.timeout(180000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    // docker.io's 401 challenge names quay.io's token endpoint as realm
-    em = await startEmulator({ importLatencyMs: 200, realmHosts: { 'docker.io': 'quay.io' } });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  // docker.io's 401 challenge names quay.io's token endpoint as realm
+  useEmulator({ importLatencyMs: 200, realmHosts: { 'docker.io': 'quay.io' } }, (e) => (em = e));
 
   it('Docker Hub credentials never reach the other host; the task warns and still imports', async () => {
     const run = await runTask(em.ready, { imageList: HUB_LIST });
@@ -56,12 +51,7 @@ describe('e2e: Docker Hub token realm on another host (bundled task vs emulator)
 describe('e2e: Docker Hub pull limit (bundled task vs emulator)', function () {
   this.timeout(180000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    em = await startEmulator({ importLatencyMs: 200, dockerHubLimit: 1 });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator({ importLatencyMs: 200, dockerHubLimit: 1 }, (e) => (em = e));
 
   for (const mode of ['sync', 'force']) {
     it(`${mode} mode: two docker.io pulls needed, one allowed: warns before importing`, async () => {

@@ -1,18 +1,13 @@
 // The bundled task against an emulator that misbehaves: throttling, Docker Hub rate limits,
 // refused sources, stuck operations, cancellation.
 import assert from 'node:assert/strict';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
-import { ensureBundle, explain, importRequests, runTask } from './runTask';
+import type { RunningEmulator } from '../helpers/emulator';
+import { explain, importRequests, runTask, useEmulator } from './runTask';
 
 describe('e2e: faults (bundled task vs emulator)', function () {
   this.timeout(180000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    em = await startEmulator({ importLatencyMs: 300 });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator({ importLatencyMs: 300 }, (e) => (em = e));
 
   it('an ARM 429 storm ends imported within the retry budget, every worker pausing for Retry-After', async () => {
     await em.admin.setFaults([

@@ -1,17 +1,12 @@
 // The bundled task against the emulator: cold import, re-run, moved tag, modes, credentials.
 import assert from 'node:assert/strict';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
-import { ensureBundle, explain, importRequests, runTask } from './runTask';
+import type { RunningEmulator } from '../helpers/emulator';
+import { explain, importRequests, runTask, useEmulator } from './runTask';
 
 describe('e2e: import (bundled task vs emulator)', function () {
   this.timeout(180000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    em = await startEmulator({ importLatencyMs: 300 });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator({ importLatencyMs: 300 }, (e) => (em = e));
 
   const acr = (): string => em.ready.acrs[0]?.name ?? '';
 

@@ -5,7 +5,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ReadyFile, RequestLogEntry } from '../helpers/emulator';
+import {
+  startEmulator,
+  type ReadyFile,
+  type RequestLogEntry,
+  type RunningEmulator,
+  type StartOptions,
+} from '../helpers/emulator';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 export const bundledTask = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
@@ -41,6 +47,21 @@ export function ensureBundle(): void {
       if (attempt >= 3) throw err; // dist/ was being rebuilt by someone else: bundle again
     }
   }
+}
+
+/**
+ * Mocha hooks for an e2e suite: the bundle once, one emulator (its own process) for the suite,
+ * a reset before each test. `set` receives the running emulator.
+ */
+export function useEmulator(opts: StartOptions, set: (em: RunningEmulator) => void): void {
+  let running: RunningEmulator | undefined;
+  before(async () => {
+    ensureBundle();
+    running = await startEmulator(opts);
+    set(running);
+  });
+  after(async () => running?.stop());
+  beforeEach(async () => running?.admin.reset());
 }
 
 export interface VsoCommand {

@@ -1,8 +1,8 @@
 // The bundled task's guarantees: an invalid list writes nothing; secrets never leak.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
-import { armWrites, ensureBundle, explain, runTask } from './runTask';
+import type { RunningEmulator } from '../helpers/emulator';
+import { armWrites, explain, runTask, useEmulator } from './runTask';
 
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+/;
 const fingerprint = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
@@ -10,12 +10,7 @@ const fingerprint = (s: string) => crypto.createHash('sha256').update(s).digest(
 describe('e2e: safety (bundled task vs emulator)', function () {
   this.timeout(180000);
   let em: RunningEmulator;
-  before(async () => {
-    ensureBundle();
-    em = await startEmulator({ importLatencyMs: 200 });
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator({ importLatencyMs: 200 }, (e) => (em = e));
 
   it('an invalid list makes zero ARM writes and annotates the right line', async () => {
     const run = await runTask(em.ready, {
