@@ -1,16 +1,18 @@
-// src/azure/credentials.ts: what is masked (the private-key lines of a certificate connection), and
+// src/azure/credentials.ts and federation.ts: what is masked (the private-key lines of a certificate connection), and
 // the messages for refused credentials (azure-arm-rest's bare ExpiredServicePrincipal; workload
 // identity federation with no OIDC token or no matching federated credential).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
   EXPIRED_SERVICE_PRINCIPAL,
-  explainFederationFailure,
   explainTokenFailure,
-  federatedTokenSource,
   privateKeyLines,
   tokenCredential,
 } from '../../tasks/ImportPublicImages/src/azure/credentials';
+import {
+  explainFederationFailure,
+  federatedTokenSource,
+} from '../../tasks/ImportPublicImages/src/azure/federation';
 import { AZURE_TOKEN_FAILED } from '../../tasks/ImportPublicImages/src/core/retry';
 
 const CLIENT_ID = '11111111-0000-4000-8000-00000000c1d0';
