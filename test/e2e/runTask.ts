@@ -171,6 +171,8 @@ export interface RunOptions {
   /** Called with each stdout chunk and the child (e.g. to send SIGTERM mid-run). */
   onOutput?: (all: string, kill: (signal: NodeJS.Signals) => void) => void;
   timeoutMs?: number;
+  /** A command to run the task under, e.g. `['ip', 'netns', 'exec', NAME]` (it must exec). */
+  wrap?: string[];
 }
 
 export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRun> {
@@ -189,7 +191,8 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
   }
   return new Promise<TaskRun>((resolve, reject) => {
     ensureBundle();
-    const child = spawn(process.execPath, [privateTask ?? bundledTask], {
+    const [cmd, ...args] = [...(opts.wrap ?? []), process.execPath, privateTask ?? bundledTask];
+    const child = spawn(cmd!, args, {
       cwd: dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 // Command line of the emulator (`npm run emulator -- --help`).
 import path from 'node:path';
+import { parseHostPort } from './imds';
 import type { Options } from './state';
 
 export const USAGE = `Usage: npm run emulator -- [options]
@@ -16,7 +17,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --realm-host HOST=OTHER      HOST's 401 challenge names OTHER's token endpoint as realm (repeatable)
   --images-file FILE           image list for taskEnv (default: the repository's images.txt)
   --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)
-  --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop`;
+  --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop
+  --imds HOST:PORT             also serve IMDS's managed identity token endpoint there (plain HTTP;
+                               azure-arm-rest uses 169.254.169.254:80)`;
 
 export function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -95,6 +98,10 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--acr-state':
         o.acrStateFile = path.resolve(val());
+        break;
+      case '--imds':
+        o.imds = val();
+        parseHostPort(o.imds);
         break;
       case '--help':
       case '-h':

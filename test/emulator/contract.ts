@@ -39,6 +39,15 @@ export interface ReadyFile {
   /** `taskEnv` for a workload identity federation connection (OIDC token from `ado`, then MSAL). Its
    * OIDC leg works; MSAL's instance discovery at login.microsoftonline.com fails offline (see README). */
   taskEnvWorkloadIdentity: Record<string, string>;
+  /** `taskEnv` for a managed identity connection (scheme ManagedServiceIdentity, parameter
+   * `tenantid` only, no secret): azure-arm-rest asks IMDS at http://169.254.169.254 for the token,
+   * so it works only where the emulator's `--imds` listener has that address (see README). */
+  taskEnvManagedIdentity: Record<string, string>;
+  /** The managed identities IMDS answers for: system-assigned (no `client_id`) and user-assigned
+   * (`client_id`, set as `ENDPOINT_DATA_<id>_MSICLIENTID`). */
+  managedIdentity: { systemAssignedClientId: string; userAssignedClientId: string };
+  /** `http://HOST:PORT` of the IMDS listener, when started with `--imds`. */
+  imdsUrl?: string;
   /** Process id of the emulator. */
   pid: number;
 }
@@ -52,7 +61,7 @@ export interface TagEntry {
 export interface RequestLogEntry {
   time: string;
   method: string;
-  /** 'arm' | 'entra' | 'admin' | 'ado' | a registry host such as 'docker.io' or 'contosoacr.azurecr.io'. */
+  /** 'arm' | 'entra' | 'admin' | 'ado' | 'imds' | a registry host such as 'docker.io' or 'contosoacr.azurecr.io'. */
   host: string;
   path: string;
   status: number;
@@ -67,6 +76,8 @@ export interface RequestLogEntry {
   mode?: string;
   targetTags?: string[];
   untaggedTargetRepositories?: string[];
+  /** IMDS only: the `Metadata` header as sent (absent when the request had none). */
+  metadataHeader?: string;
   durationMs: number;
 }
 

@@ -19,10 +19,12 @@ import {
   ARM_AUDIENCE,
   CONNECTION_ID,
   certificateTaskEnv,
+  managedIdentityTaskEnv,
   secretTaskEnv,
   workloadIdentityTaskEnv,
 } from './taskenv';
 import { AzureDevOps } from './ado';
+import { listenImds, SYSTEM_ASSIGNED_CLIENT_ID, USER_ASSIGNED_CLIENT_ID } from './imds';
 
 export { parseArgs, USAGE } from './args';
 
@@ -82,6 +84,8 @@ export async function start(
     em.registryUrls[host] = l.url;
     listeners.push(l);
   }
+  // Plain HTTP, so not a Listener; closed with them on stop.
+  const imds = opts.imds ? await listenImds(em, opts.imds, logEntry) : undefined;
   const agentTemp = path.join(stateDir, 'agent-temp');
   fs.mkdirSync(agentTemp, { recursive: true });
   const imagesFile = opts.imagesFile ?? path.resolve(__dirname, '../../../images.txt');
@@ -135,6 +139,12 @@ export async function start(
       oidcSubject: ado.subject(CONNECTION_ID),
     },
     taskEnvWorkloadIdentity: workloadIdentityTaskEnv(envInput, ado),
+    taskEnvManagedIdentity: managedIdentityTaskEnv(envInput),
+    managedIdentity: {
+      systemAssignedClientId: SYSTEM_ASSIGNED_CLIENT_ID,
+      userAssignedClientId: USER_ASSIGNED_CLIENT_ID,
+    },
+    ...(imds ? { imdsUrl: imds.url } : {}),
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');
@@ -146,7 +156,7 @@ export async function start(
     if (opts.acrStateFile) saveAcrState(em.acrs, opts.acrStateFile);
     if (!opts.stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
     await Promise.all(
-      listeners.map(
+      [...listeners, ...(imds ? [imds] : [])].map(
         (l) =>
           new Promise<void>((resolve) => {
             l.server.close(() => resolve());
@@ -156,7 +166,7 @@ export async function start(
     );
   };
   console.log(
-    `emulator ready: ARM ${em.armUrl}  admin ${ready.adminUrl}\nready file: ${readyFile}\nCA: ${tls.caCertPath}`,
+    `emulator ready: ARM ${em.armUrl}  admin ${ready.adminUrl}${imds ? `  IMDS ${imds.url}` : ''}\nready file: ${readyFile}\nCA: ${tls.caCertPath}`,
   );
   return { ready, stop };
 }

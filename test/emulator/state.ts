@@ -24,6 +24,8 @@ export interface Options {
   stateDir?: string;
   imagesFile?: string;
   acrStateFile?: string;
+  /** `--imds HOST:PORT`: also serve the managed identity endpoint of IMDS there (plain HTTP). */
+  imds?: string;
 }
 
 export interface RegistryConfig {

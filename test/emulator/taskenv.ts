@@ -1,6 +1,6 @@
 // The environments that point the bundled task at the emulator, one per Azure RM service connection
 // scheme: service principal with a secret (`taskEnv`), with a certificate (`taskEnvCertificate`),
-// workload identity federation (`taskEnvWorkloadIdentity`).
+// workload identity federation (`taskEnvWorkloadIdentity`), managed identity (`taskEnvManagedIdentity`).
 // Connection id `emulator`; ENDPOINT_* names as the agent sets them (see FACTS.md).
 import type { AzureDevOps } from './ado';
 import type { Emulator } from './state';
@@ -132,5 +132,21 @@ export function workloadIdentityTaskEnv(t: TaskEnvInput, ado: AzureDevOps): Reco
     SYSTEM_HOSTTYPE: ado.hostType,
     SYSTEM_PLANID: ado.planId,
     SYSTEM_JOBID: ado.jobId,
+  };
+}
+
+/**
+ * Managed identity (scheme ManagedServiceIdentity): only `tenantid` as authorization parameter, no
+ * secret. azure-arm-rest (ADAL path, the default) asks IMDS at
+ * http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=<ENDPOINT_URL>
+ * with `Metadata: true`, adding `&client_id=` ENDPOINT_DATA_<id>_MSICLIENTID for a user-assigned one.
+ */
+export function managedIdentityTaskEnv(t: TaskEnvInput): Record<string, string> {
+  return {
+    ...commonEnv(t),
+    ...authEnv(CONNECTION_ID, {
+      scheme: 'ManagedServiceIdentity',
+      parameters: { tenantid: t.em.fx.tenantId },
+    }),
   };
 }

@@ -1,6 +1,6 @@
 // Starts the emulator as its own child process (task-lib's MockTestRunner uses spawnSync, so a server
 // living in the test process would deadlock) and gives typed access to its admin API.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -27,6 +27,12 @@ export interface StartOptions {
   extraArgs?: string[];
   /** ms to wait for the ready file (default 30000). */
   timeoutMs?: number;
+  /**
+   * A command the emulator runs under, e.g. `['ip', 'netns', 'exec', NAME]` (it must exec, keeping
+   * the pid). The admin client then makes its calls through the same wrapper (a short node child),
+   * since 127.0.0.1 inside a network namespace is not this process's.
+   */
+  wrap?: string[];
 }
 
 export interface AdminClient {
@@ -86,9 +92,55 @@ export function request<T>(
   });
 }
 
-function adminClient(ready: ReadyFile, ca: string): AdminClient {
+/** The child script of `wrappedRequest`: argv = ca file, method, url, JSON body or ''. */
+const WRAPPED_REQUEST = `
+const [caFile, method, url, body] = process.argv.slice(1);
+const data = body ? Buffer.from(body) : undefined;
+const req = require(url.startsWith('https:') ? 'https' : 'http').request(url, {
+  method,
+  ca: caFile ? require('fs').readFileSync(caFile) : undefined,
+  headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
+}, (res) => {
+  const chunks = [];
+  res.on('data', (c) => chunks.push(c));
+  res.on('end', () => process.stdout.write(JSON.stringify(
+    { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') })));
+});
+req.on('error', (e) => { console.error(String(e)); process.exit(1); });
+req.end(data);`;
+
+/** `request`, made by a node child started under `wrap` (e.g. inside a network namespace). */
+export function wrappedRequest<T>(
+  wrap: string[],
+  caFile: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: T }> {
+  const [cmd, ...rest] = wrap;
+  const args = [...rest, process.execPath, '-e', WRAPPED_REQUEST, caFile, method, url];
+  args.push(body === undefined ? '' : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    execFile(cmd!, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`${wrap.join(' ')}: ${method} ${url}: ${stderr || err}`));
+      const out = JSON.parse(stdout) as { status: number; headers: never; text: string };
+      let parsed: unknown = out.text;
+      try {
+        parsed = out.text ? JSON.parse(out.text) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      resolve({ status: out.status, headers: out.headers, body: parsed as T });
+    });
+  });
+}
+
+function adminClient(ready: ReadyFile, ca: string, wrap?: string[]): AdminClient {
   const call = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await request<T>(ca, method, `${ready.adminUrl}${p}`, body);
+    const url = `${ready.adminUrl}${p}`;
+    const res = wrap?.length
+      ? await wrappedRequest<T>(wrap, ready.caCertPath, method, url, body)
+      : await request<T>(ca, method, url, body);
     if (res.status >= 300)
       throw new Error(`admin ${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
@@ -130,7 +182,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   for (const [host, other] of Object.entries(opts.realmHosts ?? {}))
     args.push('--realm-host', `${host}=${other}`);
   args.push(...(opts.extraArgs ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, ...cmdArgs] = opts.wrap?.length
+    ? [...opts.wrap, process.execPath]
+    : [process.execPath];
+  const child = spawn(cmd!, [...cmdArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -148,7 +203,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   const ca = fs.readFileSync(ready.caCertPath, 'utf8');
   return {
     ready,
-    admin: adminClient(ready, ca),
+    admin: adminClient(ready, ca, opts.wrap),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
