@@ -188,8 +188,8 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
   });
 
   // azure-arm-rest drops IMDS's answer ("Identity not found") and reports only its status with a
-  // generic "configure MSI" text; the task adds its connection hint. Nothing names the client id.
-  it('an unknown user-assigned client_id: Failed with the MSI status 400 and the connection hint, writes nothing', async () => {
+  // generic "configure MSI" text; the task names the client id to assign, and its connection hint.
+  it('an unknown user-assigned client_id: Failed naming the client id to assign, writes nothing', async () => {
     const { ready, admin } = emu();
     const unknown = '44444444-0000-4000-8000-00000000dead';
     const run = await runTask(withEnv(ready, ready.taskEnvManagedIdentity), {
@@ -199,9 +199,12 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
     });
     assert.equal(run.status, 'Failed', explain(run));
     const message = run.statusMessage ?? '';
-    assert.match(message, /service connection gave no Azure token/, explain(run));
-    assert.match(message, /Managed Service Identity \(MSI\)/, explain(run));
-    assert.match(message, /Status code: 400/, explain(run));
+    assert.match(message, /^The service connection gave no Azure token/, explain(run));
+    assert.match(
+      message,
+      new RegExp(`no managed identity with client id ${unknown}, the service connection's: assign`),
+      explain(run),
+    );
     assert.match(message, /managed identity assigned to the agent\?/, explain(run));
     const log = await admin.requests();
     assert.deepEqual(importRequests(log), []);

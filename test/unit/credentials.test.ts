@@ -75,7 +75,7 @@ describe('credentials: privateKeyLines', () => {
 
 describe('credentials: refused service principal (azure-arm-rest ADAL path)', () => {
   it('the bare ExpiredServicePrincipal string says what to check, with the app id', () => {
-    const e = explainTokenFailure(EXPIRED_SERVICE_PRINCIPAL, CLIENT_ID) as Error;
+    const e = explainTokenFailure(EXPIRED_SERVICE_PRINCIPAL, { clientId: CLIENT_ID }) as Error;
     assert.equal(
       e.message,
       `Entra ID refused the service principal's credentials (secret or certificate wrong, expired, or not registered for app ${CLIENT_ID})`,
@@ -85,9 +85,9 @@ describe('credentials: refused service principal (azure-arm-rest ADAL path)', ()
 
   it('other failures pass through unchanged', () => {
     const other = new Error('Could not fetch access token for Azure. Status code: 500');
-    assert.equal(explainTokenFailure(other, CLIENT_ID), other);
+    assert.equal(explainTokenFailure(other, { clientId: CLIENT_ID }), other);
     assert.equal(
-      explainTokenFailure('ExpiredServicePrincipalMessage', CLIENT_ID),
+      explainTokenFailure('ExpiredServicePrincipalMessage', { clientId: CLIENT_ID }),
       'ExpiredServicePrincipalMessage',
     );
   });
@@ -96,7 +96,7 @@ describe('credentials: refused service principal (azure-arm-rest ADAL path)', ()
     const cred = tokenCredential(
       () =>
         Promise.reject(EXPIRED_SERVICE_PRINCIPAL).catch((err: unknown) => {
-          throw explainTokenFailure(err, CLIENT_ID);
+          throw explainTokenFailure(err, { clientId: CLIENT_ID });
         }),
       () => undefined,
     );
@@ -189,5 +189,51 @@ describe('credentials: workload identity federation failures', () => {
       /^Error: Azure DevOps gave no OIDC token for service connection my-connection: Could not fetch access token for AAD\.$/,
     );
     assert.deepEqual(secrets, []);
+  });
+});
+
+describe('credentials: refused managed identity (azure-arm-rest ADAL path to IMDS)', () => {
+  // What azure-arm-rest rejects with when IMDS answers 400: its own text, IMDS's reason dropped.
+  const IMDS_400 =
+    "Could not fetch access token for Managed Service Principal. Please configure Managed Service Identity (MSI) for virtual machine 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request";
+  const MI = 'ManagedServiceIdentity';
+
+  const cases: { name: string; err: unknown; msiClientId?: string; expect: RegExp | 'same' }[] = [
+    {
+      name: 'user-assigned: names the client id to assign',
+      err: IMDS_400,
+      msiClientId: 'aaaa-1111',
+      expect: /no managed identity with client id aaaa-1111, the service connection's: assign/,
+    },
+    {
+      name: 'system-assigned: says to enable it',
+      err: IMDS_400,
+      expect: /no system-assigned managed identity: enable it/,
+    },
+    {
+      name: 'IMDS unreachable: not an Azure VM agent',
+      err: new Error('connect ECONNREFUSED 169.254.169.254:80'),
+      expect:
+        /could not reach the instance metadata service at 169\.254\.169\.254 \(connect ECONNREFUSED/,
+    },
+    { name: 'another failure passes through', err: new Error('socket hang up'), expect: 'same' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = explainTokenFailure(c.err, {
+        clientId: '',
+        scheme: MI,
+        ...(c.msiClientId ? { msiClientId: c.msiClientId } : {}),
+      });
+      if (c.expect === 'same') assert.equal(out, c.err);
+      else assert.match((out as Error).message, c.expect);
+    });
+  }
+
+  it('the same 400 text under another scheme is left alone', () => {
+    assert.equal(
+      explainTokenFailure(IMDS_400, { clientId: CLIENT_ID, scheme: 'ServicePrincipal' }),
+      IMDS_400,
+    );
   });
 });

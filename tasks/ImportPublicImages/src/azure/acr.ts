@@ -11,7 +11,7 @@ import {
   type ImportImageParameters,
 } from '@azure/arm-containerregistry';
 import type { TokenCredential } from '@azure/core-auth';
-import { armHint, parseRetryAfter, type Failure } from '../core/retry';
+import { armHint, AZURE_TOKEN_FAILED, parseRetryAfter, type Failure } from '../core/retry';
 
 export interface AcrTarget {
   name: string;
@@ -113,8 +113,10 @@ export function readFailureMessage(
   acrName: string,
   resourceGroup?: string,
 ): string {
-  const code = f.code && !f.message.includes(f.code) ? `${f.code}: ` : '';
   const hint = armHint(f, { operation: 'read', acrName, resourceGroup });
+  // A token failure is the connection's, not the registry read's: say that alone.
+  if (f.code === AZURE_TOKEN_FAILED) return `${f.message}${hint ? ` ${hint}` : ''}`;
+  const code = f.code && !f.message.includes(f.code) ? `${f.code}: ` : '';
   return `${what}: ${code}${f.message}${hint ? ` ${hint}` : ''}`;
 }
 

@@ -63,13 +63,33 @@ export function tokenError(err: unknown): Error {
 export const EXPIRED_SERVICE_PRINCIPAL = 'ExpiredServicePrincipal';
 
 /** azure-arm-rest's token failures with a message that says what to fix, when we can tell. */
-export function explainTokenFailure(err: unknown, clientId: string): unknown {
+export function explainTokenFailure(
+  err: unknown,
+  ctx: { clientId: string; scheme?: string; msiClientId?: string },
+): unknown {
   const why = err instanceof Error ? err.message : String(err);
   if (why.trim() === EXPIRED_SERVICE_PRINCIPAL) {
     return new Error(
-      `Entra ID refused the service principal's credentials (secret or certificate wrong, expired, or not registered for app ${clientId})`,
+      `Entra ID refused the service principal's credentials (secret or certificate wrong, expired, or not registered for app ${ctx.clientId})`,
       { cause: err },
     );
+  }
+  if (ctx.scheme?.toLowerCase() === 'managedserviceidentity') {
+    // azure-arm-rest drops IMDS's own answer ("Identity not found") and keeps only the status.
+    if (/Managed Service (Identity|Principal)[\s\S]*Status code: 400/i.test(why)) {
+      return new Error(
+        ctx.msiClientId
+          ? `The agent's instance metadata service (169.254.169.254) has no managed identity with client id ${ctx.msiClientId}, the service connection's: assign that user-assigned identity to the agent's VM or scale set, or correct the connection`
+          : "The agent's instance metadata service (169.254.169.254) has no system-assigned managed identity: enable it on the agent's VM or scale set, or give the connection a user-assigned identity's client id",
+        { cause: err },
+      );
+    }
+    if (/169\.254\.169\.254|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/.test(why)) {
+      return new Error(
+        `The agent could not reach the instance metadata service at 169.254.169.254 (${why.split(/\r?\n/)[0]}): a managed identity connection works only on an Azure VM or scale-set agent with that identity assigned`,
+        { cause: err },
+      );
+    }
   }
   return err;
 }
@@ -154,7 +174,11 @@ export async function connectAzure(
   } else {
     getToken = (force) =>
       creds.getToken(force).catch((err: unknown) => {
-        throw explainTokenFailure(err, clientId);
+        throw explainTokenFailure(err, {
+          clientId,
+          scheme: endpoint.scheme,
+          msiClientId: endpoint.msiClientId,
+        });
       });
   }
   const credential = tokenCredential(getToken, onSecret);
