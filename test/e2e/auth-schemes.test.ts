@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import type { ReadyFile, RunningEmulator } from '../helpers/emulator';
 import { unregisteredCertificate } from '../helpers/assertions';
 import { privateKeyLines } from '../../tasks/ImportPublicImages/src/azure/credentials';
-import { armWrites, explain, importRequests, runTask, useEmulator } from './runTask';
+import { armWrites, explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
 
 const LIST = [
   'quay.io/jetstack/cert-manager-webhook:v1.15.2 => jetstack/cert-manager-webhook',
@@ -46,6 +46,17 @@ const withEnv = (ready: ReadyFile, taskEnv: Record<string, string>): ReadyFile =
   taskEnv,
 });
 
+/** The run succeeded and the ACR now holds exactly LIST's two targets. */
+async function assertListImported(em: RunningEmulator, run: TaskRun): Promise<void> {
+  assert.equal(run.status, 'Succeeded', explain(run));
+  assert.equal(run.result!.counts.imported, 2, explain(run));
+  const tags = await em.admin.tags(em.ready.acrs[0]!.name);
+  assert.deepEqual(tags.map((t) => `${t.repository}:${t.tag}`).sort(), [
+    'ingress-nginx/kube-webhook-certgen:v1.4.1',
+    'jetstack/cert-manager-webhook:v1.15.2',
+  ]);
+}
+
 describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function () {
   this.timeout(240000);
   let em: RunningEmulator;
@@ -56,13 +67,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       const run = await runTask(withEnv(em.ready, em.ready.taskEnvCertificate), {
         imageList: LIST,
       });
-      assert.equal(run.status, 'Succeeded', explain(run));
-      assert.equal(run.result!.counts.imported, 2, explain(run));
-      const tags = await em.admin.tags(em.ready.acrs[0]!.name);
-      assert.deepEqual(tags.map((t) => `${t.repository}:${t.tag}`).sort(), [
-        'ingress-nginx/kube-webhook-certgen:v1.4.1',
-        'jetstack/cert-manager-webhook:v1.15.2',
-      ]);
+      await assertListImported(em, run);
       const log = await em.admin.requests();
       const tokenCalls = log.filter((e) => e.host === 'entra');
       assert.ok(tokenCalls.length >= 1);
@@ -108,13 +113,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
     it('imports a small list with the OIDC token as client assertion at Entra v2; every token masked', async () => {
       const wif = em.ready.taskEnvWorkloadIdentity;
       const run = await runTask(withEnv(em.ready, wif), { imageList: LIST });
-      assert.equal(run.status, 'Succeeded', explain(run));
-      assert.equal(run.result!.counts.imported, 2, explain(run));
-      const tags = await em.admin.tags(em.ready.acrs[0]!.name);
-      assert.deepEqual(tags.map((t) => `${t.repository}:${t.tag}`).sort(), [
-        'ingress-nginx/kube-webhook-certgen:v1.4.1',
-        'jetstack/cert-manager-webhook:v1.15.2',
-      ]);
+      await assertListImported(em, run);
       const log = await em.admin.requests();
       const oidc = log.filter((e) => e.host === 'ado' && /\/oidctoken\?/.test(e.path));
       assert.ok(oidc.length >= 1 && oidc.every((e) => e.status === 200), explain(run));

@@ -6,6 +6,11 @@ import { armError, paged, PROVIDER, registryJson, subscriptionJson } from './arm
 import { bearer } from './tokens';
 import { type Importer, validateImportBody } from './importer';
 
+/** ARM's answer for a path it has no resource provider route for. */
+function notServed(ctx: Ctx, path: string): void {
+  armError(ctx, 404, 'NotFound', `The requested path '${path}' is not served by the emulator.`);
+}
+
 function authorize(em: Emulator, ctx: Ctx): boolean {
   const raw = ctx.req.headers.authorization;
   const v = em.tokens.verify(bearer(raw), 'entra');
@@ -150,13 +155,7 @@ export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Pro
     });
   }
   const subMatch = /^\/subscriptions\/([^/]+)(\/.*)?$/i.exec(path);
-  if (!subMatch)
-    return armError(
-      ctx,
-      404,
-      'NotFound',
-      `The requested path '${path}' is not served by the emulator.`,
-    );
+  if (!subMatch) return notServed(ctx, path);
   if (subMatch[1]!.toLowerCase() !== sub) {
     return armError(
       ctx,
@@ -195,13 +194,7 @@ export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Pro
     `^/resourceGroups/([^/]+)/${PROVIDER}/registries(?:/([^/]+)(/importImage)?)?$`,
     'i',
   ).exec(rest);
-  if (!rgMatch)
-    return armError(
-      ctx,
-      404,
-      'NotFound',
-      `The requested path '${path}' is not served by the emulator.`,
-    );
+  if (!rgMatch) return notServed(ctx, path);
   const rg = rgMatch[1]!;
   const name = rgMatch[2];
   if (!em.acrs.some((a) => a.resourceGroup.toLowerCase() === rg.toLowerCase())) {
