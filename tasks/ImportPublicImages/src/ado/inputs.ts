@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as im from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { parseBoolean, parseChoice } from '../core/inputValues';
 import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
   IMPORT_MODES,
@@ -28,7 +29,7 @@ export interface TaskInputs {
   concurrency: number;
   retries: number;
   importTimeoutMs: number;
-  failurePolicy: 'fail' | 'warn';
+  failurePolicy: (typeof FAILURE_POLICIES)[number];
   resultPath: string;
 }
 
@@ -63,13 +64,26 @@ export function numberInput(name: string, def: number, min: number, max: number)
   return n;
 }
 
+/** The failure policies of `failurePolicy`. */
+export const FAILURE_POLICIES = ['fail', 'warn'] as const;
+
+/**
+ * Every boolean input and every pickList with fixed options in task.json, with what it accepts
+ * (a unit test holds this table against task.json). `acrName` is an editable pickList (any
+ * registry name), so it is not here.
+ */
+export const BOOLEAN_INPUTS = ['dryRun'] as const;
+export const CHOICE_INPUTS = {
+  importMode: IMPORT_MODES,
+  failurePolicy: FAILURE_POLICIES,
+} as const;
+
 function choice<T extends string>(name: string, allowed: readonly T[], def: T): T {
-  const raw = optional(name)?.toLowerCase();
-  if (raw === undefined) return def;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new Error(`Input ${name} must be one of ${allowed.join(', ')}, not "${raw}".`);
-  }
-  return raw as T;
+  return parseChoice(name, tl.getInput(name, false), allowed, def);
+}
+
+function bool(name: (typeof BOOLEAN_INPUTS)[number], def: boolean): boolean {
+  return parseBoolean(name, tl.getInput(name, false), def);
 }
 
 /** `https://index.docker.io/v1/` -> `docker.io`; `ghcr.io:443` -> `ghcr.io`. */
@@ -171,14 +185,14 @@ export function readInputs(): TaskInputs {
     resourceGroup: optional('resourceGroup'),
     imageListInput: imageList,
     imageListPath: path.resolve(imageList),
-    mode: choice('importMode', IMPORT_MODES, 'sync'),
-    dryRun: tl.getBoolInput('dryRun', false),
+    mode: choice('importMode', CHOICE_INPUTS.importMode, 'sync'),
+    dryRun: bool('dryRun', false),
     credentials: { dockerHub, registries },
     dockerHubUnexpanded: unexpanded,
     concurrency: intInput('concurrency', 8, 1, 32),
     retries: intInput('retries', 5, 0, 20),
     importTimeoutMs: Math.round(numberInput('importTimeoutMinutes', 15, 0.01, 1440) * 60 * 1000),
-    failurePolicy: choice('failurePolicy', ['fail', 'warn'] as const, 'fail'),
+    failurePolicy: choice('failurePolicy', CHOICE_INPUTS.failurePolicy, 'fail'),
     resultPath: path.resolve(
       resultRaw && !isUnexpandedMacro(resultRaw)
         ? resultRaw
