@@ -1,12 +1,13 @@
 // Wiring only: inputs -> parse -> plan -> check -> import -> report.
 import { setMaxListeners } from 'node:events';
-import * as fs from 'node:fs';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { checkResultPath, readImageList } from './ado/files';
 import { readInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
 import { createAcrClient, resolveRegistry } from './azure/acr';
 import { connectAzure } from './azure/credentials';
 import { parseImageList } from './core/imageList';
+import { reviewList } from './core/listFile';
 import { planImports } from './core/plan';
 import { closingLines, countImages, type RunResult } from './core/report';
 import { AcrDataPlane } from './registry/acrData';
@@ -21,6 +22,7 @@ export async function run(): Promise<void> {
   const out = new TaskOutput();
   const startedAt = new Date();
   const inputs = readInputs();
+  checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   const cancel = new AbortController();
   setMaxListeners(0, cancel.signal); // one listener per in-flight request or import
   // The agent cancels with SIGINT, then SIGTERM: both only stop new work, the report is written.
@@ -32,20 +34,13 @@ export async function run(): Promise<void> {
     });
   }
 
-  if (!fs.existsSync(inputs.imageListPath)) {
-    return out.fail(
-      `The image list ${inputs.imageListInput} was not found (resolved to ${inputs.imageListPath}).`,
-    );
-  }
-  const list = parseImageList(fs.readFileSync(inputs.imageListPath, 'utf8'));
-  out.listProblems(inputs.imageListInput, list.errors, list.warnings);
-  const firstError = list.errors[0];
-  if (firstError) {
-    return out.fail(
-      `${list.errors.length} invalid line(s) in ${inputs.imageListInput}, nothing was imported; line ${firstError.line}: ${firstError.message}`,
-      list.errors.length,
-    );
-  }
+  const file = readImageList(inputs.imageListInput, inputs.imageListPath);
+  if (!file.ok) return out.fail(file.message);
+  const list = parseImageList(file.text);
+  const review = reviewList(inputs.imageListInput, list);
+  out.listProblems(inputs.imageListInput, review.annotations);
+  if (review.failure) return out.fail(review.failure, list.errors.length);
+  if (review.empty) return out.nothingToImport(review.empty);
   const hasDockerHub = list.entries.some((e) => e.source.registry === 'docker.io');
   if (hasDockerHub && inputs.dockerHubUnexpanded.length > 0) {
     out.warn(

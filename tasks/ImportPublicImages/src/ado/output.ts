@@ -1,10 +1,12 @@
 // Everything the task shows the pipeline: log lines with elapsed time, progress, list
 // annotations, the markdown summary, the JSON result, output variables and the result.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { formatProblem, type ListProblem } from '../core/imageList';
+import type { ListAnnotation } from '../core/listFile';
 import { elapsedPrefix, markdownSummary, verdict, type RunResult } from '../core/report';
+import { resultPathError } from './files';
 
 /** Whether a run's counts were already published (a later failure must not zero them). */
 let countsPublished = false;
@@ -16,6 +18,9 @@ function setCounts(imported: number, skipped: number, failed: number): void {
 }
 
 export class TaskOutput {
+  /** Set when the JSON result could not be written at the end: finish() then fails the task. */
+  private resultError: string | undefined;
+
   constructor(private readonly started: number = Date.now()) {}
 
   elapsed(): number {
@@ -39,33 +44,72 @@ export class TaskOutput {
     tl.setProgress(total === 0 ? 100 : Math.floor((done / total) * 100), what);
   }
 
-  /** Annotates each problem on its file line (errors fail the task; warnings do not). */
-  listProblems(file: string, errors: ListProblem[], warnings: ListProblem[]): void {
-    for (const p of warnings)
-      tl.logIssue(tl.IssueType.Warning, formatProblem(file, p), file, p.line);
-    for (const p of errors) tl.logIssue(tl.IssueType.Error, formatProblem(file, p), file, p.line);
+  /** Annotates the list's problems (see core/listFile reviewList), each on its file line. */
+  listProblems(file: string, annotations: readonly ListAnnotation[]): void {
+    for (const a of annotations) {
+      const type = a.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning;
+      tl.logIssue(type, a.message, file, a.line);
+    }
   }
 
-  /** Writes the JSON result, attaches the summary and sets the output variables. */
+  /**
+   * Sets the output variables, attaches the summary and writes the JSON result, each on its own:
+   * a result file that cannot be written (its folder removed or locked during the run) still
+   * leaves the counts and the summary (then written to the agent's temp folder), and finish()
+   * reports the write as the task's failure.
+   */
   publish(result: RunResult, resultPath: string): void {
-    fs.mkdirSync(path.dirname(resultPath), { recursive: true });
-    fs.writeFileSync(resultPath, `${JSON.stringify(result, null, 2)}\n`);
-    const summaryPath = path.join(
-      path.dirname(resultPath),
-      `${path.basename(resultPath, '.json')}.summary.md`,
-    );
-    fs.writeFileSync(summaryPath, markdownSummary(result));
-    tl.addAttachment('Distributedtask.Core.Summary', 'Import public images', summaryPath);
     setCounts(result.counts.imported, result.counts.skipped, result.counts.failed);
-    tl.setVariable('resultPath', resultPath, false, true);
     countsPublished = true;
+    this.attachSummary(result, resultPath);
+    try {
+      fs.mkdirSync(path.dirname(resultPath), { recursive: true });
+      fs.writeFileSync(resultPath, `${JSON.stringify(result, null, 2)}\n`);
+    } catch (err) {
+      this.resultError = resultPathError(resultPath, err);
+      this.log(`result: not written (${this.resultError})`);
+      return;
+    }
+    tl.setVariable('resultPath', resultPath, false, true);
     this.log(`result: ${resultPath}`);
-    this.log(`summary: ${summaryPath}`);
+  }
+
+  private attachSummary(result: RunResult, resultPath: string): void {
+    const name = `${path.basename(resultPath, '.json')}.summary.md`;
+    const temp = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
+    for (const dir of [path.dirname(resultPath), temp]) {
+      const summaryPath = path.join(dir, name);
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(summaryPath, markdownSummary(result));
+      } catch {
+        continue; // the result folder is gone or locked: the next one
+      }
+      tl.addAttachment('Distributedtask.Core.Summary', 'Import public images', summaryPath);
+      this.log(`summary: ${summaryPath}`);
+      return;
+    }
+    this.warn(`The summary could not be written to ${path.dirname(resultPath)} nor ${temp}.`);
   }
 
   finish(result: RunResult, policy: 'fail' | 'warn'): void {
     const v = verdict(result, policy);
+    if (this.resultError !== undefined) {
+      tl.setResult(tl.TaskResult.Failed, `${v.message}; ${this.resultError}`);
+      return;
+    }
     tl.setResult(tl.TaskResult[v.result], v.message);
+  }
+
+  /**
+   * Ends a run whose list names no image: a warning, zero counts, succeeded; no Azure request
+   * was made and no result file is written.
+   */
+  nothingToImport(warning: string): void {
+    this.warn(warning);
+    setCounts(0, 0, 0);
+    countsPublished = true;
+    tl.setResult(tl.TaskResult.Succeeded, 'Nothing to import: the image list names no image.');
   }
 
   /**
