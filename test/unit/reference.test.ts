@@ -66,11 +66,6 @@ describe('parseReference: valid references', () => {
       `x@sha512:${'ab'.repeat(64)}`,
       ref('docker.io', 'library/x', undefined, `sha512:${'ab'.repeat(64)}`),
     ],
-    [
-      'other algorithm per grammar',
-      `x@multihash+base58:${'a'.repeat(32)}`,
-      ref('docker.io', 'library/x', undefined, `multihash+base58:${'a'.repeat(32)}`),
-    ],
     // path component separators
     ['separators . _ __ -', 'q.io/a.b_c__d-e/f--g---h', ref('q.io', 'a.b_c__d-e/f--g---h')],
     ['dot in first component makes it a host', 'a.b/c', ref('a.b', 'c')],
@@ -78,6 +73,11 @@ describe('parseReference: valid references', () => {
     ['digits', 'quay.io/0/1x:0', ref('quay.io', '0/1x', '0')],
     ['surrounding whitespace trimmed', '  nginx:1  ', ref('docker.io', 'library/nginx', '1')],
     ['path of 255 chars', `q.io/${'a'.repeat(255)}`, ref('q.io', 'a'.repeat(255))],
+    // 64 hex characters are an image ID only when they are the whole reference (as in docker)
+    ['64 hex after docker.io/', `docker.io/${HEX}`, ref('docker.io', `library/${HEX}`)],
+    ['64 hex with a tag', `${HEX}:v1`, ref('docker.io', `library/${HEX}`, 'v1')],
+    ['63 hex', HEX.slice(1), ref('docker.io', `library/${HEX.slice(1)}`)],
+    ['an algorithm name with a plain tag', 'sha256:v1', ref('docker.io', 'library/sha256', 'v1')],
   ];
   for (const [title, input, expected] of cases) {
     it(`${title}: ${input.length > 60 ? input.slice(0, 57) + '...' : input}`, () => {
@@ -116,7 +116,20 @@ describe('parseReference: invalid references', () => {
     ['nginx@sha256:abc', /64 lowercase hex/],
     [`nginx@sha256:${HEX}0`, /64 lowercase hex/],
     [`nginx@sha256:${HEX.toUpperCase()}`, /lowercase hex/, `nginx@sha256:${HEX}`],
-    [`nginx@md5:${'g'.repeat(32)}`, /not a valid digest/],
+    [`nginx@md5:${'g'.repeat(32)}`, /"md5" digests cannot be imported/, 'nginx'],
+    [
+      `nginx:1.27@md5:${'0'.repeat(32)}`,
+      /^"md5" digests cannot be imported: the only digests accepted are sha256:<64 lowercase hex characters> \(or sha512:<128 lowercase hex characters>\)/,
+      'nginx:1.27',
+    ],
+    [`nginx@sha384:${'a'.repeat(96)}`, /"sha384" digests cannot be imported/, 'nginx'],
+    [`x@multihash+base58:${'a'.repeat(32)}`, /"multihash\+base58" digests cannot/, 'x'],
+    [`nginx@sha512:${HEX}`, /sha512 digest is "sha512:" followed by 128/, 'nginx'],
+    ['nginx@abc', /not a valid digest: write it as sha256:<64 lowercase hex/, 'nginx'],
+    ['nginx@1sha:' + HEX, /not a valid digest/, 'nginx'],
+    [HEX, /64-character hex string is an image ID/, `docker.io/library/${HEX}`],
+    [D, /is a digest without an image: write the image before it, IMAGE@sha256:/],
+    [`sha512:${'ab'.repeat(64)}`, /is a digest without an image/],
     [`nginx@${D}@${D}`, /only one "@digest"/],
     ['@' + D, /name is missing/],
   ];

@@ -61,10 +61,14 @@ function stripComment(raw: string): string {
  * (https://learn.microsoft.com/azure/container-registry/container-registry-concepts#repository-name)
  * The OCI distribution spec's rule is the same path-component grammar the sources follow, and
  * clients limit names to 255 characters, so destinations are checked with repositoryPathProblem.
+ * A first part that docker would read as a registry host (a `.` or `:`, or `localhost`) is
+ * refused, to catch `myacr.azurecr.io/app`, except when the destination is the source's own
+ * repository path (`gcr.io/google.com/x => google.com/x`), which is what a line without `=>`
+ * imports to.
  */
-function parseDestination(text: string, fallbackRepository: string): Destination {
+function parseDestination(text: string, sourceRepository: string): Destination {
   const fail = (message: string, example: string): Destination => ({ ok: false, message, example });
-  if (/\s/.test(text)) return fail('a destination cannot contain spaces', fallbackRepository);
+  if (/\s/.test(text)) return fail('a destination cannot contain spaces', sourceRepository);
   const at = text.indexOf('@');
   if (at >= 0) {
     return fail(
@@ -75,16 +79,18 @@ function parseDestination(text: string, fallbackRepository: string): Destination
   const { name, tag } = splitReference(text);
   const slash = name.indexOf('/');
   const first = slash < 0 ? '' : name.slice(0, slash);
-  if (first.includes('.') || first.includes(':') || first === 'localhost') {
+  const readsAsHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  if (readsAsHost && name !== sourceRepository) {
     return fail(
-      `a destination is a repository inside your registry, without a registry host ("${first}")`,
+      `a destination is a repository inside your registry, without a registry host ("${first}" ` +
+        'has a "." or ":" or is localhost, so it reads as one)',
       text.slice(slash + 1),
     );
   }
   const pathProblem = repositoryPathProblem(name);
   if (pathProblem !== undefined) {
     const lower = name.toLowerCase();
-    const fixed = repositoryPathProblem(lower) === undefined ? lower : fallbackRepository;
+    const fixed = repositoryPathProblem(lower) === undefined ? lower : sourceRepository;
     return fail(`destination: ${pathProblem}`, tag !== undefined ? `${fixed}:${tag}` : fixed);
   }
   if (tag !== undefined) {
@@ -146,7 +152,12 @@ function parseLine(text: string, line: number): ImageEntry | ListProblem {
       `${sourceText} ${ARROW} ${ref.repository}`,
     );
   }
-  const dest = parseDestination(destText ?? ref.repository, ref.repository);
+  // No `=>`: the source's repository path, already valid (a dotted first part there is a path
+  // part, as in gcr.io/google.com/cloudsdktool/cloud-sdk, not a registry host).
+  const dest: Destination =
+    destText === undefined
+      ? { ok: true, repository: ref.repository }
+      : parseDestination(destText, ref.repository);
   if (!dest.ok) return problem(dest.message, `${sourceText} ${ARROW} ${dest.example}`);
 
   const sourceTag = ref.tag ?? (ref.digest === undefined ? 'latest' : undefined);

@@ -3,13 +3,17 @@
 //   name      := [domain "/"] path-component ["/" path-component]*
 // Pure: no task-lib, no I/O.
 //
-// Normalisation (as docker does, plus one choice of ours):
+// Normalisation (as docker's ParseNormalizedNamed does, plus choices of ours):
 // - no registry host means Docker Hub, written `docker.io`;
 // - `index.docker.io` (docker's legacy name), `registry-1.docker.io` (Docker Hub's API host) and
 //   `registry.hub.docker.com` all become `docker.io`, so that the same image is one image however
-//   it is written;
+//   it is written (docker maps only `index.docker.io`);
 // - a one-component Docker Hub path gets `library/` (`nginx` -> `docker.io/library/nginx`);
-// - the registry host is lower-cased (DNS names are case-insensitive).
+// - the registry host is lower-cased (DNS names are case-insensitive; docker keeps the case).
+// Refused where docker accepts: an uppercase first part without `.`/`:` (docker reads `Foo/bar`
+// as registry `Foo`), a digest ARM cannot import (see ACCEPTED_DIGESTS), a bare digest
+// `sha256:<hex>`. Every difference from distribution/reference, with its reason, is listed in
+// test/unit/reference-deviations.ts and checked by test/unit/reference-tables.test.ts.
 // The tag is left undefined when none is written; callers decide what that means (`latest`).
 
 export interface ImageReference {
@@ -46,9 +50,24 @@ const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const HOST = new RegExp(
   `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
 );
-// Digest: algorithm ":" hex, per the grammar; registered algorithms get their exact lengths.
-const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+/**
+ * The digest algorithms a line may pin, with their lengths in hex characters: the two the OCI
+ * image spec registers (descriptor.md, "Registered algorithms"). ARM importImage documents
+ * `repo@sha256:...`; registries address content by sha256, and sha512 is the spec's other
+ * registered algorithm. Everything else is refused at validation, including `sha384` (go-digest
+ * knows it, but the OCI spec does not register it and ACR's import does not document it) and
+ * any algorithm the reference grammar merely allows (`md5`, `multihash+base58`), because ARM
+ * would refuse such a line only after the others were imported.
+ */
+export const ACCEPTED_DIGESTS: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
+const ACCEPTED_DIGESTS_TEXT =
+  'sha256:<64 lowercase hex characters> (or sha512:<128 lowercase hex characters>)';
+// A digest's algorithm, per the grammar: components of letters and digits joined by -_+.
+const DIGEST_ALGORITHM = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*$/;
+// docker's "identifier": 64 lowercase hex characters, read as an image ID, never as a name.
+const IDENTIFIER = /^[a-f0-9]{64}$/;
+// Algorithm names go-digest knows; `sha256:<hex>` alone is a digest with no image.
+const DIGEST_NAMES: ReadonlySet<string> = new Set(['sha256', 'sha384', 'sha512']);
 
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
@@ -104,16 +123,24 @@ function digestProblem(digest: string): string | undefined {
   const colon = digest.indexOf(':');
   const algorithm = colon < 0 ? '' : digest.slice(0, colon);
   const encoded = colon < 0 ? '' : digest.slice(colon + 1);
-  const hexLength = DIGEST_HEX_LENGTH[algorithm];
+  const hexLength = ACCEPTED_DIGESTS[algorithm];
   if (hexLength !== undefined) {
     if (new RegExp(`^[a-f0-9]{${hexLength}}$`).test(encoded)) return undefined;
     if (new RegExp(`^[a-fA-F0-9]{${hexLength}}$`).test(encoded)) {
       return 'the digest must be written in lowercase hex';
     }
-    return `a ${algorithm} digest is "${algorithm}:" followed by ${hexLength} lowercase hex characters`;
+    return (
+      `a ${algorithm} digest is "${algorithm}:" followed by ${hexLength} lowercase hex ` +
+      'characters (or leave the digest out to import by tag)'
+    );
   }
-  if (DIGEST.test(digest)) return undefined;
-  return `"${digest}" is not a valid digest: write it like sha256:<64 lowercase hex characters>`;
+  if (!DIGEST_ALGORITHM.test(algorithm) || encoded === '') {
+    return `"${digest}" is not a valid digest: write it as ${ACCEPTED_DIGESTS_TEXT}`;
+  }
+  return (
+    `"${algorithm}" digests cannot be imported: the only digests accepted are ` +
+    `${ACCEPTED_DIGESTS_TEXT}, or leave the digest out to import by tag`
+  );
 }
 
 function fail(message: string, example: string = EXAMPLE_REFERENCE): ReferenceResult {
@@ -145,14 +172,28 @@ function joinReference(name: string, tag?: string, digest?: string): string {
   return name + (tag !== undefined ? `:${tag}` : '') + (digest !== undefined ? `@${digest}` : '');
 }
 
-export function parseReference(text: string): ReferenceResult {
-  const input = text.trim();
-  if (input === '') return fail('the image reference is empty');
-  if (/\s/.test(input)) return fail('an image reference cannot contain spaces');
-  const { name, tag, digest, extraAt } = splitReference(input);
-  if (extraAt) return fail('a reference can carry only one "@digest"');
-  if (name === '') return fail('the image name is missing');
+export type NameResult =
+  | { ok: true; registry: string; repository: string }
+  | {
+      ok: false;
+      message: string;
+      /** true when lower-casing the name makes it valid */ lowercaseFixes: boolean;
+    };
 
+/**
+ * Parses a name (`[host/]path`, no tag or digest) and normalises it as docker does: the first
+ * part is a registry host when more parts follow and it has a `.` or a `:` or is `localhost`.
+ * Where docker also reads an uppercase first part as a host (`Foo/bar` -> registry `Foo`), this
+ * grammar refuses the name as not lowercase: such a part is a mistyped Docker Hub name far more
+ * often than a registry host without a dot.
+ */
+export function parseName(name: string): NameResult {
+  const nameFail = (message: string, lowercaseFixes = false): NameResult => ({
+    ok: false,
+    message,
+    lowercaseFixes,
+  });
+  if (name === '') return nameFail('the image name is missing');
   const slash = name.indexOf('/');
   const first = slash < 0 ? '' : name.slice(0, slash);
   let registry = DOCKER_HUB;
@@ -160,31 +201,71 @@ export function parseReference(text: string): ReferenceResult {
   if (slash >= 0 && looksLikeHost(first)) {
     if (first.includes('.') || first.includes(':') || first === 'localhost') {
       if (!HOST.test(first)) {
-        return fail(`"${first}" is not a valid registry host (a name like quay.io or host:5000)`);
+        return nameFail(
+          `"${first}" is not a valid registry host (a name like quay.io or host:5000)`,
+        );
       }
       registry = first.toLowerCase();
       path = name.slice(slash + 1);
     } else {
-      // Uppercase without a dot or port: docker would take it as a host, users mean a
-      // Docker Hub name written in capitals.
-      const fixed = joinReference(name.toLowerCase(), tag, digest);
-      return fail(`repository names must be lowercase ("${first}" is not a registry host)`, fixed);
+      const fixes = parseName(name.toLowerCase()).ok;
+      return nameFail(
+        `repository names must be lowercase ("${first}" is not a registry host)`,
+        fixes,
+      );
     }
   }
   if (DOCKER_HUB_ALIASES.has(registry)) {
     registry = DOCKER_HUB;
     if (!path.includes('/') && path !== '') path = `library/${path}`;
   }
-
   const pathProblem = repositoryPathProblem(path);
   if (pathProblem !== undefined) {
     const lower = name.toLowerCase();
-    const fixable = lower !== name && repositoryPathProblem(path.toLowerCase()) === undefined;
+    return nameFail(pathProblem, lower !== name && parseName(lower).ok);
+  }
+  return { ok: true, registry, repository: path };
+}
+
+/** True when `text` is a registry host as the grammar writes it: `host[:port]` or `[ipv6][:port]`. */
+export function isValidRegistryHost(text: string): boolean {
+  return HOST.test(text);
+}
+
+export function parseReference(text: string): ReferenceResult {
+  const input = text.trim();
+  if (input === '') return fail('the image reference is empty');
+  if (/\s/.test(input)) return fail('an image reference cannot contain spaces');
+  if (IDENTIFIER.test(input)) {
     return fail(
-      pathProblem,
-      fixable ? joinReference(lower, tag, digest?.toLowerCase()) : undefined,
+      'a bare 64-character hex string is an image ID, not an image name (docker refuses it ' +
+        `too): pin a digest as IMAGE@sha256:${input}, or write docker.io/library/${input} ` +
+        'for a Docker Hub repository of that name',
+      `docker.io/library/${input}`,
     );
   }
+  const { name, tag, digest, extraAt } = splitReference(input);
+  if (extraAt) return fail('a reference can carry only one "@digest"');
+  if (
+    tag !== undefined &&
+    digest === undefined &&
+    DIGEST_NAMES.has(name) &&
+    /^[0-9a-fA-F]{32,}$/.test(tag)
+  ) {
+    return fail(
+      `"${input}" is a digest without an image: write the image before it, IMAGE@${input}`,
+    );
+  }
+
+  const parsedName = parseName(name);
+  if (!parsedName.ok) {
+    const fixed = joinReference(name.toLowerCase(), tag, digest?.toLowerCase());
+    return fail(
+      parsedName.message,
+      parsedName.lowercaseFixes && parseReference(fixed).ok ? fixed : undefined,
+    );
+  }
+  const { registry, repository } = parsedName;
   if (tag !== undefined) {
     const problem = tagProblem(tag);
     if (problem !== undefined) return fail(problem, joinReference(name, 'v1.0.0', digest));
@@ -193,11 +274,12 @@ export function parseReference(text: string): ReferenceResult {
     const problem = digestProblem(digest);
     if (problem !== undefined) {
       const lowerHex = digest.toLowerCase();
+      // Lower-cased hex when that is the whole fix; else the same image without the digest.
       const fixed = digestProblem(lowerHex) === undefined ? lowerHex : undefined;
-      return fail(problem, fixed !== undefined ? joinReference(name, tag, fixed) : undefined);
+      return fail(problem, joinReference(name, tag, fixed));
     }
   }
-  const ref: ImageReference = { registry, repository: path };
+  const ref: ImageReference = { registry, repository };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
   return { ok: true, ref };
