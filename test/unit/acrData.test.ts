@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { AcrDataPlane } from '../../tasks/ImportPublicImages/src/registry/acrData';
 
+const armTokens = { token: async () => 'arm', renew: async () => 'arm2' };
+
 describe('registry/acrData: access tokens', () => {
   it('two items of one repository at once share one token fetch', async () => {
     // Nothing listens on port 1: the HEADs fail fast, after the token step this test is about.
-    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', async () => 'arm', {
+    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
       'contosoacr.azurecr.io': 'https://127.0.0.1:1',
     });
     const scopes: string[] = [];
@@ -25,7 +27,7 @@ describe('registry/acrData: access tokens', () => {
     assert.deepEqual(scopes.sort(), ['repository:library/nginx:pull', 'repository:other/app:pull']);
   });
   it('a failed token fetch is asked again by the next item', async () => {
-    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', async () => 'arm', {
+    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
       'contosoacr.azurecr.io': 'https://127.0.0.1:1',
     });
     let calls = 0;

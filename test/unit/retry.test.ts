@@ -20,6 +20,43 @@ describe('retry: classify', () => {
     ['ARM 503', { message: 'Service unavailable', statusCode: 503 }, true, false],
     ['dropped connection', { message: 'read ECONNRESET', code: 'ECONNRESET' }, true, false],
     ['socket hang up', { message: 'socket hang up' }, true, false],
+    // Transport failures: nothing was answered, so nothing is known; always another attempt.
+    ['SDK PARSE_ERROR aborted', { message: 'aborted', code: 'PARSE_ERROR' }, true, false],
+    [
+      'truncated body with a status',
+      { message: 'Unexpected end of JSON input', code: 'PARSE_ERROR', statusCode: 200 },
+      true,
+      false,
+    ],
+    [
+      'premature close',
+      { message: 'Premature close', code: 'ERR_STREAM_PREMATURE_CLOSE' },
+      true,
+      false,
+    ],
+    ['undici socket', { message: 'other side closed', code: 'UND_ERR_SOCKET' }, true, false],
+    [
+      'undici headers timeout',
+      { message: 'Headers Timeout Error', code: 'UND_ERR_HEADERS_TIMEOUT' },
+      true,
+      false,
+    ],
+    [
+      'DNS timeout',
+      { message: 'getaddrinfo EAI_AGAIN management.azure.com', code: 'EAI_AGAIN' },
+      true,
+      false,
+    ],
+    ['host unreachable', { message: 'connect EHOSTUNREACH', code: 'EHOSTUNREACH' }, true, false],
+    ['request send error', { message: 'read ECONNRESET', code: 'REQUEST_SEND_ERROR' }, true, false],
+    ['an aborted request without a code', { message: 'The operation was aborted' }, true, false],
+    [
+      'an operation ARM no longer knows',
+      { message: 'ARM no longer knows the import operation', code: 'OperationUnknown' },
+      true,
+      false,
+    ],
+    ['a 404 that merely says aborted', { message: 'aborted', statusCode: 404 }, false, false],
     [
       'op toomanyrequests',
       { message: 'toomanyrequests: You have reached your pull rate limit', operationFailed: true },
@@ -108,6 +145,25 @@ describe('retry: backoffMs', () => {
     assert.equal(
       backoffMs(1, () => 0, 20000),
       20000,
+    );
+  });
+  it('a Retry-After is the wait, whatever the retry number, plus at most 10 % (at most 1 s)', () => {
+    // not the exponential backoff of retry 6 (32 s), which Retry-After used to be only a floor of
+    assert.equal(
+      backoffMs(6, () => 0, 1000),
+      1000,
+    );
+    assert.equal(
+      backoffMs(6, () => 0.999999, 1000),
+      1100,
+    );
+    assert.equal(
+      backoffMs(1, () => 0.999999, 60000),
+      61000,
+    );
+    assert.equal(
+      backoffMs(3, () => 0.5, 0),
+      0,
     );
   });
 });

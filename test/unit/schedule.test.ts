@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import {
+  RetriesExhausted,
   runScheduled,
   ThrottleGate,
+  withRetries,
+  type RetryOptions,
   type ScheduleOptions,
 } from '../../tasks/ImportPublicImages/src/core/schedule';
 import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
@@ -257,7 +260,7 @@ describe('schedule: runScheduled', () => {
 
   it('a gate paused before the run delays the first start', async () => {
     const clock = new FakeClock();
-    const gate = new ThrottleGate(clock);
+    const gate = new ThrottleGate(clock, () => 0.5);
     gate.pause(2000);
     let first = -1;
     await clock.run(
@@ -268,6 +271,108 @@ describe('schedule: runScheduled', () => {
         options(clock, { gate }),
       ),
     );
-    assert.equal(first, 2000);
+    // the pause, plus this worker's jitter: half of min(1 s, 10 % of the pause)
+    assert.equal(first, 2100);
+  });
+
+  it('a throttle storm costs its Retry-After pauses, not exponential backoff per item', async () => {
+    // 7 items, the first 60 sends answered 429 with Retry-After 1 s (as ARM does for a burst).
+    const clock = new FakeClock();
+    let throttled = 0;
+    let sends = 0;
+    const outcomes = await clock.run(
+      runScheduled(
+        Array.from({ length: 7 }, (_, i) => i),
+        async () => {
+          sends++;
+          if (throttled < 60) {
+            throttled++;
+            throw Object.assign(new Error('throttled'), { statusCode: 429, retryAfterMs: 1000 });
+          }
+          await clock.sleep(2000);
+        },
+        (err) => err as Failure,
+        options(clock, { concurrency: 7, retries: 0 }),
+      ),
+    );
+    assert.ok(outcomes.every((o) => o.status === 'done'));
+    assert.equal(sends, 67);
+    // Each round of 7 sends gets 7 429s and one shared 1 s pause (plus jitter <= 100 ms):
+    // ceil(60/7) = 9 rounds, then the 2 s import. Exponential backoff took minutes.
+    assert.ok(clock.now() <= 9 * 1100 + 2000 + 1100, `took ${clock.now()} ms`);
+    assert.ok(clock.now() >= 9 * 1000 + 2000, `took ${clock.now()} ms`);
+  });
+});
+
+describe('schedule: withRetries', () => {
+  const opts = (clock: FakeClock, over: Partial<RetryOptions> = {}): RetryOptions => ({
+    retries: 2,
+    clock,
+    random: fixedRandom(0.5),
+    gate: new ThrottleGate(clock, fixedRandom(0)),
+    backoff: { baseMs: 1000, maxMs: 30000 },
+    ...over,
+  });
+
+  it('waits out a 503 for its Retry-After, then answers', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const value = await clock.run(
+      withRetries(
+        async () => {
+          if (++calls === 1)
+            throw Object.assign(new Error('busy'), { statusCode: 503, retryAfterMs: 3000 });
+          return 'registry';
+        },
+        (err) => err as Failure,
+        opts(clock),
+      ),
+    );
+    assert.equal(value, 'registry');
+    assert.equal(clock.now(), 3150); // Retry-After + the 5 % jitter of random 0.5
+  });
+
+  it('a 429 pauses the shared gate, so other callers wait too, and uses no retry', async () => {
+    const clock = new FakeClock();
+    const gate = new ThrottleGate(clock, fixedRandom(0));
+    let calls = 0;
+    const throttledRead = withRetries(
+      async () => {
+        if (++calls <= 3)
+          throw Object.assign(new Error('slow down'), { statusCode: 429, retryAfterMs: 2000 });
+        return calls;
+      },
+      (err) => err as Failure,
+      opts(clock, { gate, retries: 0 }),
+    );
+    assert.equal(await clock.run(throttledRead), 4);
+    assert.equal(clock.now(), 6000);
+    let otherStarted = -1;
+    gate.pause(500);
+    await clock.run(
+      withRetries(
+        async () => void (otherStarted = clock.now()),
+        (err) => err as Failure,
+        opts(clock, { gate }),
+      ),
+    );
+    assert.equal(otherStarted, 6500);
+  });
+
+  it('a permanent failure ends at once with RetriesExhausted carrying it', async () => {
+    const clock = new FakeClock();
+    await assert.rejects(
+      clock.run(
+        withRetries(
+          async () => {
+            throw Object.assign(new Error('denied'), { statusCode: 403 });
+          },
+          (err) => err as Failure,
+          opts(clock),
+        ),
+      ),
+      (e: unknown) =>
+        e instanceof RetriesExhausted && e.attempts === 1 && e.failure.statusCode === 403,
+    );
   });
 });

@@ -4,6 +4,15 @@
 import { TaskOutput } from './ado/output';
 import { run } from './main';
 
-run().catch((err: unknown) => {
-  new TaskOutput().fail(err instanceof Error ? err.message : String(err));
-});
+let canceled = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => (canceled = true));
+
+run()
+  .catch((err: unknown) => {
+    new TaskOutput().fail(err instanceof Error ? err.message : String(err));
+  })
+  .finally(() => {
+    // A canceled run has written its report; a request that no API can abort (azure-arm-rest's
+    // token request) must not keep the process waiting for its answer. Exit once stdout is flushed.
+    if (canceled) process.stdout.write('', () => process.exit());
+  });

@@ -1,35 +1,18 @@
 // The target registry through ARM: resolve it (name or login server; resource group found from
-// the subscription's registries when not given) and import images with importImage.
-//
-// Retries: the SDK's own retry policy is switched off (maxRetries 0). Left on, it would
-// retry 429s and 5xx inside one worker, invisibly, and the other workers would keep
-// hammering a throttled subscription. With it off, every 429 reaches core/schedule.ts, whose
-// shared throttle gate pauses all workers for Retry-After, and whose retry budget is the
-// `retries` input the user sees.
-import {
-  ContainerRegistryManagementClient,
-  type ImportImageParameters,
-} from '@azure/arm-containerregistry';
-import type { TokenCredential } from '@azure/core-auth';
-import { armHint, AZURE_TOKEN_FAILED, parseRetryAfter, type Failure } from '../core/retry';
+// the subscription's registries when not given), every read retried like the imports.
+import type { Failure } from '../core/retry';
+import { armHint, AZURE_TOKEN_FAILED, parseRetryAfter } from '../core/retry';
+import { RetriesExhausted } from '../core/schedule';
+import { ArmAnswerError, type Arm } from './arm';
 
-export interface AcrTarget {
-  name: string;
-  resourceGroup: string;
-  loginServer: string;
-}
+export type { AcrTarget } from './arm';
+import type { AcrTarget } from './arm';
 
-export function createAcrClient(
-  credential: TokenCredential,
-  subscriptionId: string,
-  armUrl: string,
-): ContainerRegistryManagementClient {
-  return new ContainerRegistryManagementClient(credential, subscriptionId, {
-    endpoint: armUrl,
-    retryOptions: { maxRetries: 0 },
-    userAgentOptions: { userAgentPrefix: 'ImportPublicImages-task' },
-  });
-}
+/**
+ * Runs one ARM read under the run's retry policy (the shared throttle gate, Retry-After, the
+ * `retries` budget); its signal aborts the read on cancel.
+ */
+export type ReadRetry = <R>(read: (signal: AbortSignal) => Promise<R>) => Promise<R>;
 
 /** `contosoacr`, `contosoacr.azurecr.io` or `https://contosoacr.azurecr.io/` -> name and login server (if given). */
 export function parseAcrInput(input: string): { name: string; loginServer?: string } {
@@ -47,14 +30,17 @@ function resourceGroupOf(id: string | undefined): string {
 }
 
 export async function resolveRegistry(
-  client: ContainerRegistryManagementClient,
+  arm: Arm,
   acrInput: string,
   resourceGroup: string | undefined,
+  retry: ReadRetry,
 ): Promise<AcrTarget> {
   const wanted = parseAcrInput(acrInput);
   if (resourceGroup) {
     try {
-      const r = await client.registries.get(resourceGroup, wanted.name);
+      const r = await retry((abortSignal) =>
+        arm.sdk.registries.get(resourceGroup, wanted.name, { abortSignal }),
+      );
       return {
         name: r.name ?? wanted.name,
         resourceGroup,
@@ -77,13 +63,26 @@ export async function resolveRegistry(
   }
   const all: AcrTarget[] = [];
   try {
-    for await (const r of client.registries.list()) {
-      all.push({
-        name: r.name ?? '',
-        resourceGroup: resourceGroupOf(r.id),
-        loginServer: r.loginServer ?? '',
+    // Page by page, each page read (and retried) on its own: a 429 on page 3 re-reads page 3.
+    let continuationToken: string | undefined;
+    do {
+      const token = continuationToken;
+      const page = await retry(async (abortSignal) => {
+        const pages = arm.sdk.registries
+          .list({ abortSignal })
+          .byPage(token === undefined ? undefined : { continuationToken: token });
+        const next = await pages.next();
+        return next.done ? undefined : next.value;
       });
-    }
+      for (const r of page ?? []) {
+        all.push({
+          name: r.name ?? '',
+          resourceGroup: resourceGroupOf(r.id),
+          loginServer: r.loginServer ?? '',
+        });
+      }
+      continuationToken = (page as { continuationToken?: string } | undefined)?.continuationToken;
+    } while (continuationToken);
   } catch (err) {
     const what = `Could not list the subscription's container registries to find ${wanted.name}`;
     throw new Error(readFailureMessage(what, toFailure(err), wanted.name, resourceGroup), {
@@ -120,21 +119,10 @@ export function readFailureMessage(
   return `${what}: ${code}${f.message}${hint ? ` ${hint}` : ''}`;
 }
 
-export async function importImage(
-  client: ContainerRegistryManagementClient,
-  acr: AcrTarget,
-  params: ImportImageParameters,
-  opts: { signal?: AbortSignal; pollIntervalMs?: number },
-): Promise<void> {
-  const poller = client.registries.importImage(acr.resourceGroup, acr.name, params, {
-    updateIntervalInMs: opts.pollIntervalMs,
-    abortSignal: opts.signal,
-  });
-  await poller;
-}
-
 /** Turns whatever the SDK or the network threw into the core's Failure. */
 export function toFailure(err: unknown): Failure {
+  if (err instanceof ArmAnswerError) return err.failure;
+  if (err instanceof RetriesExhausted) return err.failure;
   if (!(err instanceof Error)) return { message: String(err) };
   const e = err as Error & {
     statusCode?: number;

@@ -3,12 +3,12 @@
 // federation), adapted to the TokenCredential the Azure SDK takes.
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { AZURE_TOKEN_FAILED, tokenHint } from '../core/retry';
+import { abortError } from '../core/schedule';
 import { federatedTokenSource, jwtClaims } from './federation';
 
 export interface AzureConnection {
-  credential: TokenCredential;
-  /** A bare ARM token (for the ACR data-plane exchange). */
-  armToken: () => Promise<string>;
+  /** The service connection's ARM tokens: cached, renewed when ARM or ACR refuses one. */
+  tokens: ArmTokens;
   /** ARM base URL without a trailing slash, from the connection (sovereign clouds work). */
   armUrl: string;
   subscriptionId: string;
@@ -21,18 +21,47 @@ export function jwtExpiry(token: string): number | undefined {
   return typeof exp === 'number' ? exp * 1000 : undefined;
 }
 
-/** Wraps a "give me a token" function; refreshes it a few minutes before it expires. */
+/** The connection's ARM token, shared by the ARM client and the ACR data-plane exchange. */
+export interface ArmTokens extends TokenCredential {
+  /** The current token; a new one a few minutes before it expires. */
+  token(signal?: SignalLike): Promise<string>;
+  /**
+   * A new token after `rejected` was refused (revoked, expired early): callers that saw the same
+   * token refused share one fetch; a caller whose token was already replaced gets the new one.
+   */
+  renew(rejected: string, signal?: SignalLike): Promise<string>;
+}
+
+/** What the SDK passes as a signal (core-auth's AbortSignalLike), and what Node's AbortSignal is. */
+export interface SignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Resolves as `p`, or rejects with an AbortError as soon as `signal` aborts (p is left to settle). */
+export function abortable<T>(p: Promise<T>, signal?: SignalLike): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Wraps a "give me a token" function: one fetch at a time, refreshed before it expires. */
 export function tokenCredential(
   getToken: (force: boolean) => Promise<string>,
   onSecret: (s: string) => void,
   now: () => number = Date.now,
-): TokenCredential {
+): ArmTokens {
+  const margin = 5 * 60 * 1000;
   let cached: AccessToken | undefined;
-  return {
-    async getToken(): Promise<AccessToken> {
-      const margin = 5 * 60 * 1000;
-      if (cached && cached.expiresOnTimestamp - margin > now()) return cached;
-      const force = cached !== undefined;
+  let pending: Promise<AccessToken> | undefined;
+  const fetch = (force: boolean): Promise<AccessToken> => {
+    if (pending) return pending;
+    const p = (async () => {
       let token: string;
       try {
         token = await getToken(force);
@@ -43,6 +72,25 @@ export function tokenCredential(
       // A token we cannot read is given a short life, so it is asked for again soon.
       cached = { token, expiresOnTimestamp: jwtExpiry(token) ?? now() + margin + 60 * 1000 };
       return cached;
+    })();
+    pending = p;
+    void p.then(
+      () => (pending = pending === p ? undefined : pending),
+      () => (pending = pending === p ? undefined : pending),
+    );
+    return p;
+  };
+  const current = (signal?: SignalLike): Promise<AccessToken> =>
+    cached && cached.expiresOnTimestamp - margin > now()
+      ? Promise.resolve(cached)
+      : abortable(fetch(cached !== undefined), signal);
+  return {
+    getToken: (_scopes, options) => current(options?.abortSignal),
+    token: async (signal) => (await current(signal)).token,
+    async renew(rejected, signal) {
+      if (cached && cached.token !== rejected) return cached.token;
+      cached = undefined;
+      return (await abortable(fetch(true), signal)).token;
     },
   };
 }
@@ -181,10 +229,8 @@ export async function connectAzure(
         });
       });
   }
-  const credential = tokenCredential(getToken, onSecret);
   return {
-    credential,
-    armToken: async () => (await credential.getToken([]))?.token ?? '',
+    tokens: tokenCredential(getToken, onSecret),
     armUrl: endpoint.url.replace(/\/+$/, ''),
     subscriptionId: endpoint.subscriptionID,
     tenantId: endpoint.tenantID,

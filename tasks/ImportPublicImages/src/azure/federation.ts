@@ -72,25 +72,29 @@ export async function federatedTokenSource(o: {
 }): Promise<(force: boolean) => Promise<string>> {
   let oidcToken: string | undefined;
   let oidcFailure: unknown;
-  const credential = new identity.ClientAssertionCredential(
-    o.tenantId,
-    o.clientId,
-    async () => {
-      try {
-        oidcToken = undefined;
-        oidcFailure = undefined;
-        const token = await o.getFederatedToken();
-        o.onSecret(token);
-        oidcToken = token;
-        return token;
-      } catch (err) {
-        oidcFailure = err;
-        throw err;
-      }
-    },
-    { authorityHost: o.authorityHost, disableInstanceDiscovery: true },
-  );
-  return async () => {
+  // A new credential per forced refresh: MSAL would answer from its cache with the token ARM refused.
+  const newCredential = () =>
+    new identity.ClientAssertionCredential(
+      o.tenantId,
+      o.clientId,
+      async () => {
+        try {
+          oidcToken = undefined;
+          oidcFailure = undefined;
+          const token = await o.getFederatedToken();
+          o.onSecret(token);
+          oidcToken = token;
+          return token;
+        } catch (err) {
+          oidcFailure = err;
+          throw err;
+        }
+      },
+      { authorityHost: o.authorityHost, disableInstanceDiscovery: true },
+    );
+  let credential = newCredential();
+  return async (force) => {
+    if (force) credential = newCredential();
     try {
       const t = await credential.getToken(o.scope);
       return t.token;

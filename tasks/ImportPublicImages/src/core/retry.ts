@@ -21,6 +21,10 @@ export interface Classification {
   retryAfterMs?: number;
 }
 
+/**
+ * Transport-level failures: the request or its answer was lost on the way, so nothing is known
+ * about what Azure did. Always worth another attempt (an accepted import is resumed, not redone).
+ */
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -29,9 +33,27 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
   'ECONNABORTED',
-  'UND_ERR_SOCKET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
   'REQUEST_SEND_ERROR',
+  'PARSE_ERROR',
+  'TRANSPORT',
 ]);
+
+/** What a transport failure looks like in a message when no code came with it. */
+const TRANSPORT_TEXT =
+  /socket hang up|ECONNRESET|\baborted\b|premature close|network|timed? ?out|EAI_AGAIN|Unexpected end of JSON|truncated/i;
+
+/** A failure of the transport (connection, DNS, a cut-off answer), not an answer from the service. */
+export function isTransport(f: Failure): boolean {
+  if (f.statusCode !== undefined && f.code !== 'PARSE_ERROR') return false;
+  return (
+    (f.code !== undefined && (NETWORK_CODES.has(f.code) || f.code.startsWith('UND_ERR_'))) ||
+    TRANSPORT_TEXT.test(f.message)
+  );
+}
 
 /** A NoForce import refused because a target tag already exists. */
 const ALREADY_EXISTS = /NoForce|already exists/i;
@@ -67,13 +89,12 @@ export function classify(f: Failure): Classification {
   if (f.statusCode === 429) {
     return { transient: true, throttle: true, retryAfterMs: f.retryAfterMs };
   }
+  if (isTransport(f)) return { transient: true, throttle: false, retryAfterMs: f.retryAfterMs };
   if (isPermanent(f)) return { transient: false, throttle: false };
   const text = `${f.code ?? ''} ${f.message}`;
   const transient =
     (f.statusCode !== undefined && (f.statusCode >= 500 || f.statusCode === 408)) ||
-    (f.code !== undefined && NETWORK_CODES.has(f.code)) ||
-    /socket hang up|ECONNRESET|network|timed? ?out/i.test(f.message) ||
-    /toomanyrequests|Error copying blobs|TooManyRequests/i.test(text);
+    /toomanyrequests|Error copying blobs|TooManyRequests|OperationUnknown/i.test(text);
   return { transient, throttle: false, retryAfterMs: transient ? f.retryAfterMs : undefined };
 }
 
@@ -84,9 +105,15 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 60000 };
 
+/** The spread added to a Retry-After so that waiting workers do not all send in the same ms. */
+export function retryAfterJitterMs(retryAfterMs: number, random: () => number): number {
+  return Math.round(random() * Math.min(1000, retryAfterMs / 10));
+}
+
 /**
- * Wait before retry number `retry` (1 = the first retry): "full jitter" exponential backoff,
- * base * 2^(retry-1) capped at maxMs, scaled by random() in [0.5, 1); never less than Retry-After.
+ * Wait before retry number `retry` (1 = the first retry). When the service said Retry-After, that
+ * is the wait, plus a small jitter (at most 10 %, at most 1 s). Otherwise "full jitter" exponential
+ * backoff: base * 2^(retry-1) capped at maxMs, scaled by random() in [0.5, 1).
  */
 export function backoffMs(
   retry: number,
@@ -94,9 +121,9 @@ export function backoffMs(
   retryAfterMs?: number,
   opts: BackoffOptions = DEFAULT_BACKOFF,
 ): number {
+  if (retryAfterMs !== undefined) return retryAfterMs + retryAfterJitterMs(retryAfterMs, random);
   const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, retry - 1));
-  const jittered = Math.round(exp * (0.5 + random() / 2));
-  return Math.max(jittered, retryAfterMs ?? 0);
+  return Math.round(exp * (0.5 + random() / 2));
 }
 
 /** Parses a Retry-After header (seconds or an HTTP date) into milliseconds. */

@@ -32,19 +32,33 @@ export function abortError(): Error {
   return err;
 }
 
-/** When one worker is told to slow down (ARM 429 + Retry-After), every worker waits. */
+/**
+ * When one worker is told to slow down (ARM 429 + Retry-After), every worker waits for that
+ * Retry-After, each with a small jitter of its own so that they do not all send in the same ms.
+ */
 export class ThrottleGate {
   private until = 0;
-  constructor(private readonly clock: Clock) {}
+  private jitterSpanMs = 0;
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   pause(ms: number): void {
-    this.until = Math.max(this.until, this.clock.now() + ms);
+    const until = this.clock.now() + ms;
+    if (until <= this.until) return;
+    this.until = until;
+    this.jitterSpanMs = Math.min(1000, ms / 10);
   }
 
+  /** Until the pause ends (plus a jitter when there was one); resolves at once when open. */
   async wait(signal?: AbortSignal): Promise<void> {
+    let waited = false;
     for (let left = this.until - this.clock.now(); left > 0; left = this.until - this.clock.now()) {
+      waited = true;
       await this.clock.sleep(left, signal);
     }
+    if (waited) await this.clock.sleep(Math.round(this.random() * this.jitterSpanMs), signal);
   }
 }
 
@@ -94,6 +108,67 @@ export interface WorkContext {
   signal: AbortSignal;
 }
 
+/** Thrown by withRetries when the failure is permanent or the retry budget is spent. */
+export class RetriesExhausted extends Error {
+  constructor(
+    readonly failure: Failure,
+    readonly attempts: number,
+  ) {
+    super(failure.message);
+  }
+}
+
+export interface RetryOptions {
+  retries: number;
+  clock: Clock;
+  random: () => number;
+  gate: ThrottleGate;
+  backoff?: BackoffOptions;
+  signal?: AbortSignal;
+  onAttempt?: (attempt: number) => void;
+  onRetry?: (r: { attempt: number; delayMs: number; failure: Failure; throttled: boolean }) => void;
+}
+
+/**
+ * Calls `work` until it succeeds, fails for good or has used `retries` retries of transient
+ * failures. An ARM 429 pauses the shared gate for its Retry-After (every caller waits, the
+ * retry budget is not used); a Retry-After on any other transient failure is the wait;
+ * without one, exponential backoff. An abort (timeout, cancel) ends it with the abort error.
+ */
+export async function withRetries<R>(
+  work: (ctx: WorkContext) => Promise<R>,
+  toFailure: (err: unknown) => Failure,
+  opts: RetryOptions,
+): Promise<R> {
+  const { gate, clock, signal } = opts;
+  const aborted = signal ?? new AbortController().signal;
+  let retriesUsed = 0;
+  for (let attempt = 1; ; attempt++) {
+    await gate.wait(signal);
+    opts.onAttempt?.(attempt);
+    try {
+      return await work({ attempt, signal: aborted });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const failure = toFailure(err);
+      const c = classify(failure);
+      if (!c.transient || (!c.throttle && ++retriesUsed > opts.retries)) {
+        throw new RetriesExhausted(failure, attempt);
+      }
+      if (c.throttle) {
+        // Everyone (this caller included) waits out the gate, each with its own small jitter.
+        const delayMs = c.retryAfterMs ?? backoffMs(attempt, opts.random, undefined, opts.backoff);
+        gate.pause(delayMs);
+        opts.onRetry?.({ attempt, delayMs, failure, throttled: true });
+      } else {
+        const delayMs = backoffMs(attempt, opts.random, c.retryAfterMs, opts.backoff);
+        opts.onRetry?.({ attempt, delayMs, failure, throttled: false });
+        await clock.sleep(delayMs, signal);
+      }
+    }
+  }
+}
+
 class Finished {
   constructor(readonly outcome: Omit<Outcome<never>, 'durationMs'>) {}
 }
@@ -105,7 +180,7 @@ export async function runScheduled<T, R>(
   opts: ScheduleOptions,
 ): Promise<Outcome<R>[]> {
   const { clock } = opts;
-  const gate = opts.gate ?? new ThrottleGate(clock);
+  const gate = opts.gate ?? new ThrottleGate(clock, opts.random);
   const outcomes: (Outcome<R> | undefined)[] = items.map(() => undefined);
   const emit = opts.onEvent ?? (() => undefined);
   let next = 0;
@@ -121,41 +196,29 @@ export async function runScheduled<T, R>(
     const onCancel = (): void => itemAbort.abort();
     opts.signal?.addEventListener('abort', onCancel, { once: true });
     let attempts = 0;
-    let retriesUsed = 0;
     let lastFailure: Failure | undefined;
     let started = clock.now();
     try {
       await gate.wait(itemAbort.signal);
       started = clock.now();
-      const attemptsLoop = async (): Promise<R> => {
-        for (;;) {
-          await gate.wait(itemAbort.signal);
-          attempts++;
-          emit({ type: 'start', index, attempt: attempts });
-          try {
-            return await work(item, { attempt: attempts, signal: itemAbort.signal });
-          } catch (err) {
-            if (itemAbort.signal.aborted) throw err;
-            const failure = toFailure(err);
-            lastFailure = failure;
-            const c = classify(failure);
-            if (!c.transient || (!c.throttle && ++retriesUsed > opts.retries)) {
-              throw new Finished({ status: 'failed', failure, attempts });
-            }
-            const delayMs = backoffMs(attempts, opts.random, c.retryAfterMs, opts.backoff);
-            if (c.throttle) gate.pause(c.retryAfterMs ?? delayMs);
-            emit({
-              type: 'retry',
-              index,
-              attempt: attempts,
-              delayMs,
-              failure,
-              throttled: c.throttle,
-            });
-            await clock.sleep(delayMs, itemAbort.signal);
-          }
-        }
-      };
+      const attemptsLoop = (): Promise<R> =>
+        withRetries((ctx) => work(item, ctx), toFailure, {
+          ...opts,
+          gate,
+          signal: itemAbort.signal,
+          onAttempt: (attempt) => {
+            attempts = attempt;
+            emit({ type: 'start', index, attempt });
+          },
+          onRetry: (r) => {
+            lastFailure = r.failure;
+            emit({ type: 'retry', index, ...r });
+          },
+        }).catch((err: unknown) => {
+          if (err instanceof RetriesExhausted)
+            throw new Finished({ status: 'failed', failure: err.failure, attempts });
+          throw err;
+        });
       const timeout = clock.sleep(opts.timeoutMs, itemAbort.signal).then(() => {
         throw new Finished({
           status: 'timed-out',

@@ -1,5 +1,7 @@
 // The ACR data plane: exchange an Entra (ARM) token for an ACR refresh token, then an access
-// token per repository, then read target digests with manifest HEADs.
+// token per repository, then read target digests with manifest HEADs. A token refused with a 401
+// (revoked or expired mid-run) is replaced once, at the level that was refused: the ARM token
+// for the exchange, the refresh token for an access token.
 import { describeError, registryUrl, request, type Overrides } from './http';
 import { headManifest, RegistryError } from './manifest';
 
@@ -13,7 +15,10 @@ export class AcrDataPlane {
   constructor(
     private readonly loginServer: string,
     private readonly tenantId: string | undefined,
-    private readonly getArmToken: () => Promise<string>,
+    private readonly armTokens: {
+      token(signal?: AbortSignal): Promise<string>;
+      renew(rejected: string, signal?: AbortSignal): Promise<string>;
+    },
     private readonly overrides: Overrides,
     private readonly onSecret: (s: string) => void = () => undefined,
   ) {}
@@ -41,13 +46,20 @@ export class AcrDataPlane {
 
   private refreshToken(signal?: AbortSignal): Promise<string> {
     this.refresh ??= (async () => {
-      const form: Record<string, string> = {
-        grant_type: 'access_token',
-        service: this.loginServer,
-        access_token: await this.getArmToken(),
+      const exchange = async (armToken: string): Promise<Record<string, unknown>> => {
+        const form: Record<string, string> = {
+          grant_type: 'access_token',
+          service: this.loginServer,
+          access_token: armToken,
+        };
+        if (this.tenantId) form.tenant = this.tenantId;
+        return this.post('/oauth2/exchange', form, signal);
       };
-      if (this.tenantId) form.tenant = this.tenantId;
-      const body = await this.post('/oauth2/exchange', form, signal);
+      const armToken = await this.armTokens.token(signal);
+      const body = await exchange(armToken).catch(async (err: unknown) => {
+        if (!refused(err)) throw err;
+        return exchange(await this.armTokens.renew(armToken, signal));
+      });
       const rt = body.refresh_token;
       if (typeof rt !== 'string')
         throw new RegistryError('/oauth2/exchange answered without a refresh_token');
@@ -59,16 +71,25 @@ export class AcrDataPlane {
   }
 
   private async accessToken(scope: string, signal?: AbortSignal): Promise<string> {
-    const body = await this.post(
-      '/oauth2/token',
-      {
-        grant_type: 'refresh_token',
-        service: this.loginServer,
-        scope,
-        refresh_token: await this.refreshToken(signal),
-      },
-      signal,
-    );
+    const ask = async (refreshToken: string): Promise<Record<string, unknown>> =>
+      this.post(
+        '/oauth2/token',
+        {
+          grant_type: 'refresh_token',
+          service: this.loginServer,
+          scope,
+          refresh_token: refreshToken,
+        },
+        signal,
+      );
+    const pending = this.refreshToken(signal);
+    const refreshToken = await pending;
+    const body = await ask(refreshToken).catch(async (err: unknown) => {
+      if (!refused(err)) throw err;
+      // The refresh token died: one new exchange, shared by every scope that saw it refused.
+      if (this.refresh === pending) this.refresh = undefined;
+      return ask(await this.refreshToken(signal));
+    });
     const at = body.access_token;
     if (typeof at !== 'string')
       throw new RegistryError('/oauth2/token answered without an access_token');
@@ -113,4 +134,9 @@ export class AcrDataPlane {
       return describeError(err);
     }
   }
+}
+
+/** A token endpoint's 401: the token it was given is no longer good. */
+function refused(err: unknown): boolean {
+  return err instanceof RegistryError && err.statusCode === 401;
 }

@@ -5,6 +5,7 @@ import {
   credentialFor,
   needsCheck,
   type CheckResult,
+  type Decision,
   type ImportMode,
   type PlanItem,
   type SourceCredentials,
@@ -137,4 +138,33 @@ export async function probeDockerHub(
   } catch {
     return undefined; // Docker Hub unreachable: nothing to compare, the imports will tell
   }
+}
+
+/**
+ * Whether every target of a job now holds its source's digest (read again now, not from the
+ * check): how a refused NoForce retry tells that an earlier attempt of this run made the tag.
+ */
+export async function landed(
+  job: { item: PlanItem; decision: Decision },
+  deps: Pick<CheckDeps, 'sources' | 'acr' | 'credentials'>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const { item } = job;
+  const source =
+    item.source.digest ??
+    (
+      await deps.sources.head(
+        item.source.registry,
+        item.source.repository,
+        item.source.tag ?? 'latest',
+        credentialFor(item.credentialKey, deps.credentials),
+        signal,
+      )
+    ).digest;
+  if (!source) return false;
+  const refs = job.decision.untagged ? [source] : job.decision.tags;
+  for (const ref of refs) {
+    if ((await deps.acr.digest(item.targetRepository, ref, signal)) !== source) return false;
+  }
+  return refs.length > 0;
 }

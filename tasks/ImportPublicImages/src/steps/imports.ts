@@ -1,17 +1,21 @@
 // The import step: one ARM importImage per item that needs it, through the scheduler
 // (bounded concurrency, shared throttle gate, retries, timeout, cancellation), with a log
 // line per state change and progress.
-import type {
-  ContainerRegistryManagementClient,
-  ImportImageParameters,
-} from '@azure/arm-containerregistry';
+import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import type { TaskOutput } from '../ado/output';
-import { importImage, toFailure, type AcrTarget } from '../azure/acr';
+import { toFailure, type AcrTarget } from '../azure/acr';
+import type { Arm, ImportState } from '../azure/arm';
 import { credentialFor, type Decision, type PlanItem, type SourceCredentials } from '../core/plan';
 import { armSource } from '../core/reference';
 import { formatDuration } from '../core/report';
 import { hintFor, isAlreadyExists } from '../core/retry';
-import { runScheduled, systemClock, type Clock, type Outcome } from '../core/schedule';
+import {
+  runScheduled,
+  systemClock,
+  type Clock,
+  type Outcome,
+  type ThrottleGate,
+} from '../core/schedule';
 
 export interface ImportJob {
   item: PlanItem;
@@ -19,7 +23,7 @@ export interface ImportJob {
 }
 
 export interface ImportDeps {
-  client: ContainerRegistryManagementClient;
+  arm: Pick<Arm, 'importImage'>;
   acr: AcrTarget;
   credentials: SourceCredentials;
   concurrency: number;
@@ -28,7 +32,14 @@ export interface ImportDeps {
   signal: AbortSignal;
   out: TaskOutput;
   clock?: Clock;
-  pollIntervalMs?: number;
+  /** The run's throttle gate, shared with the ARM reads before the imports. */
+  gate?: ThrottleGate;
+  /**
+   * Whether the job's target now holds its source's digest. Asked when a NoForce retry is refused
+   * with "already exists" after an earlier attempt of this run reached ARM: then that attempt
+   * made the tag, and the line is imported, not skipped.
+   */
+  landed?: (job: ImportJob, signal: AbortSignal) => Promise<boolean>;
 }
 
 export const ALREADY_PRESENT_NOTE = 'already present (NoForce import refused to overwrite)';
@@ -77,53 +88,66 @@ export async function runImports(
     return `line ${job.item.line}: ${job.item.sourceText}`;
   };
   out.progress(0, jobs.length, 'importing');
-  const outcomes = await runScheduled(
-    jobs,
-    (job, ctx) =>
-      importImage(deps.client, deps.acr, importParameters(job, deps.credentials), {
-        signal: ctx.signal,
-        pollIntervalMs: deps.pollIntervalMs,
-      }),
-    toFailure,
-    {
-      concurrency: deps.concurrency,
-      retries: deps.retries,
-      timeoutMs: deps.timeoutMs,
-      clock: deps.clock ?? systemClock,
-      random: Math.random,
-      signal: deps.signal,
-      onEvent: (e) => {
-        if (e.type === 'start') {
-          const job = jobs[e.index] as ImportJob;
-          const targets = job.decision.untagged
-            ? job.item.targetRepository
-            : job.decision.tags.map((t) => `${job.item.targetRepository}:${t}`).join(', ');
-          out.log(
-            `${label(e.index)} importing -> ${targets} (${job.decision.armMode}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''})`,
-          );
-        } else if (e.type === 'retry') {
-          const wait = formatDuration(e.delayMs);
-          out.log(
-            `${label(e.index)} attempt ${e.attempt} failed: ${e.failure.message}; ` +
-              (e.throttled
-                ? `ARM is throttling: every import waits ${wait}`
-                : `retrying in ${wait}`),
-          );
-        } else {
-          ended++;
-          const o = e.outcome;
-          const text =
-            o.status === 'done'
-              ? `imported in ${formatDuration(o.durationMs)}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''}`
-              : alreadyPresent((jobs[e.index] as ImportJob).decision, o)
-                ? `skipped: ${ALREADY_PRESENT_NOTE}`
-                : `${o.status}: ${o.failure?.message ?? ''}`;
-          out.log(`${label(e.index)} ${text}`);
-          out.progress(ended, jobs.length, `${ended}/${jobs.length} imports finished`);
-        }
-      },
+  const states = new Map(jobs.map((job) => [job, { sent: false } as ImportState]));
+  const work = async (job: ImportJob, signal: AbortSignal): Promise<void> => {
+    const state = states.get(job) as ImportState;
+    const sentBefore = state.sent;
+    const resumed = state.operationUrl !== undefined;
+    if (resumed) out.log(`${label(jobs.indexOf(job))} polling the import ARM already accepted`);
+    try {
+      await deps.arm.importImage(deps.acr, importParameters(job, deps.credentials), state, signal);
+    } catch (err) {
+      const refusedAsPresent =
+        sentBefore &&
+        !resumed &&
+        job.decision.armMode === 'NoForce' &&
+        isAlreadyExists(toFailure(err)) &&
+        (await deps.landed?.(job, signal).catch(() => false));
+      if (!refusedAsPresent) throw err;
+      out.log(
+        `${label(jobs.indexOf(job))} the target holds the source's digest: an earlier attempt of this run imported it`,
+      );
+    }
+  };
+  const outcomes = await runScheduled(jobs, (job, ctx) => work(job, ctx.signal), toFailure, {
+    concurrency: deps.concurrency,
+    retries: deps.retries,
+    timeoutMs: deps.timeoutMs,
+    clock: deps.clock ?? systemClock,
+    random: Math.random,
+    signal: deps.signal,
+    gate: deps.gate,
+    onEvent: (e) => {
+      if (e.type === 'start') {
+        const job = jobs[e.index] as ImportJob;
+        const targets = job.decision.untagged
+          ? job.item.targetRepository
+          : job.decision.tags.map((t) => `${job.item.targetRepository}:${t}`).join(', ');
+        out.log(
+          `${label(e.index)} importing -> ${targets} (${job.decision.armMode}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''})`,
+        );
+      } else if (e.type === 'retry') {
+        const wait = formatDuration(e.delayMs);
+        out.log(
+          `${label(e.index)} attempt ${e.attempt} failed: ${e.failure.message}; ` +
+            (e.throttled
+              ? `ARM is throttling: every import waits ${wait} (Retry-After)`
+              : `retrying in ${wait}`),
+        );
+      } else {
+        ended++;
+        const o = e.outcome;
+        const text =
+          o.status === 'done'
+            ? `imported in ${formatDuration(o.durationMs)}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''}`
+            : alreadyPresent((jobs[e.index] as ImportJob).decision, o)
+              ? `skipped: ${ALREADY_PRESENT_NOTE}`
+              : `${o.status}: ${o.failure?.message ?? ''}`;
+        out.log(`${label(e.index)} ${text}`);
+        out.progress(ended, jobs.length, `${ended}/${jobs.length} imports finished`);
+      }
     },
-  );
+  });
   return outcomes;
 }
 
