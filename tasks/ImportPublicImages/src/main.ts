@@ -4,16 +4,16 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import { checkResultPath, readImageList } from './ado/files';
 import { readInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
-import { createAcrClient, resolveRegistry } from './azure/acr';
-import { connectAzure } from './azure/credentials';
 import { parseImageList } from './core/imageList';
 import { reviewList } from './core/listFile';
 import { planImports } from './core/plan';
 import { closingLines, countImages, type RunResult } from './core/report';
+import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrData';
 import { readOverrides } from './registry/http';
 import { SourceRegistries } from './registry/manifest';
-import { checkItems, probeDockerHub } from './steps/check';
+import { checkItems, landed, probeDockerHub } from './steps/check';
+import { connectRegistry } from './steps/connect';
 import { runImports } from './steps/imports';
 import { imageResult, planRecords, withDuplicates } from './steps/results';
 import { TASK_VERSION } from './version';
@@ -52,16 +52,29 @@ export async function run(): Promise<void> {
   );
 
   const secret = (s: string): void => tl.setSecret(s);
-  const azure = await connectAzure(inputs.connectionId, secret);
-  const client = createAcrClient(azure.credential, azure.subscriptionId, azure.armUrl);
-  const acr = await resolveRegistry(client, inputs.acrName, inputs.resourceGroup);
+  const gate = new ThrottleGate(systemClock);
+  const connected = await connectRegistry({
+    ...inputs,
+    clock: systemClock,
+    gate,
+    signal: cancel.signal,
+    onSecret: secret,
+    log: (t) => out.log(t),
+  }).catch((err: unknown) => {
+    if (!cancel.signal.aborted) throw err;
+    return undefined;
+  });
+  if (!connected) {
+    return out.fail('The run was canceled while connecting to Azure; nothing was imported.');
+  }
+  const { azure, arm, acr } = connected;
   out.log(`registry ${acr.name} (${acr.loginServer}, resource group ${acr.resourceGroup})`);
 
   const items = planImports(list.entries, inputs.credentials);
   const overrides = readOverrides();
   const checkDeps = {
     sources: new SourceRegistries(overrides, secret, (w) => out.warn(w)),
-    acr: new AcrDataPlane(acr.loginServer, azure.tenantId, azure.armToken, overrides, secret),
+    acr: new AcrDataPlane(acr.loginServer, azure.tenantId, azure.tokens, overrides, secret),
     credentials: inputs.credentials,
     concurrency: inputs.concurrency,
     signal: cancel.signal,
@@ -98,7 +111,9 @@ export async function run(): Promise<void> {
 
   if (!inputs.dryRun && jobs.length > 0 && !cancel.signal.aborted) {
     const outcomes = await runImports(jobs, {
-      client,
+      arm,
+      gate,
+      landed: (job, signal) => landed(job, checkDeps, signal),
       acr,
       credentials: inputs.credentials,
       concurrency: inputs.concurrency,
