@@ -172,13 +172,10 @@ function joinReference(name: string, tag?: string, digest?: string): string {
   return name + (tag !== undefined ? `:${tag}` : '') + (digest !== undefined ? `@${digest}` : '');
 }
 
+/** A parsed name; a refusal says whether lower-casing the name would make it valid. */
 export type NameResult =
   | { ok: true; registry: string; repository: string }
-  | {
-      ok: false;
-      message: string;
-      /** true when lower-casing the name makes it valid */ lowercaseFixes: boolean;
-    };
+  | { ok: false; message: string; lowercaseFixes: boolean };
 
 /**
  * Parses a name (`[host/]path`, no tag or digest) and normalises it as docker does: the first
@@ -208,11 +205,8 @@ export function parseName(name: string): NameResult {
       registry = first.toLowerCase();
       path = name.slice(slash + 1);
     } else {
-      const fixes = parseName(name.toLowerCase()).ok;
-      return nameFail(
-        `repository names must be lowercase ("${first}" is not a registry host)`,
-        fixes,
-      );
+      const message = `repository names must be lowercase ("${first}" is not a registry host)`;
+      return nameFail(message, parseName(name.toLowerCase()).ok);
     }
   }
   if (DOCKER_HUB_ALIASES.has(registry)) {
