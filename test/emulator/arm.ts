@@ -45,7 +45,7 @@ function armFault(em: Emulator, ctx: Ctx, targets: string[]): boolean {
   const rule = em.faults.pick(['arm429', 'arm500', 'arm503'], {
     listener: 'arm',
     method: ctx.req.method ?? '',
-    path: ctx.url.pathname,
+    path: ctx.url.pathname + ctx.url.search, // with the query: a fault can target one list page
     targets,
   });
   if (!rule) return false;
@@ -239,5 +239,8 @@ export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Pro
   const invalid = validateImportBody(body);
   if (invalid) return armError(ctx, 400, 'InvalidParameters', invalid, writeHeaders);
   const op = importer.start(acr, body as Parameters<Importer['start']>[1], apiVersion);
+  // Accepted, but the answer is lost on the way back: the import runs, the client never hears of it.
+  if (em.faults.pick(['dropAnswer'], { listener: 'arm', method, path, targets: importTargets }))
+    return void ctx.req.socket.destroy();
   sendEmpty(ctx, 202, { ...writeHeaders, ...importer.pollHeaders(op, apiVersion) });
 }

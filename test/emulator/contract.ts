@@ -103,12 +103,16 @@ export type FaultKind =
   | 'opStuck'
   | 'slowToken'
   | 'dropConnection'
-  | 'tokenLifetime';
+  | 'tokenLifetime'
+  /** After answering the matching request, every token issued so far is revoked (as POST /tokens/invalidate). */
+  | 'invalidateTokens'
+  /** importImage is accepted (the import runs) but the connection is cut before the 202 is sent. */
+  | 'dropAnswer';
 
 export interface FaultRule {
   kind: FaultKind;
   /** All given fields must match. `target` is a substring of the ACR target repo:tag or of the source image
-   * (`registry/repo:tag`); `path` is a substring of the request path; `method` exact; `listener` 'arm'|'entra'|registry host. */
+   * (`registry/repo:tag`); `path` is a substring of the request path (for ARM 429/500/503 with its query, e.g. `skiptoken=1` for page 2); `method` exact; `listener` 'arm'|'entra'|registry host. */
   match?: { target?: string; path?: string; method?: string; listener?: string };
   /** Apply to the first `count` matching requests only. */
   count?: number;

@@ -21,6 +21,8 @@ const KINDS: FaultKind[] = [
   'slowToken',
   'dropConnection',
   'tokenLifetime',
+  'invalidateTokens',
+  'dropAnswer',
 ];
 
 function mulberry32(seed: number): () => number {

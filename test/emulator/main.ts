@@ -47,6 +47,14 @@ export async function start(
       path: ctx.url.pathname,
     });
     if (rule) dropMidResponse(ctx);
+    // Tokens revoked mid-run, at exactly this request: every token issued so far stops working
+    // once this request is answered (the answer itself still carries a good token).
+    const revoke = em.faults.pick(['invalidateTokens'], {
+      listener: ctx.listener,
+      method: ctx.req.method ?? '',
+      path: ctx.url.pathname,
+    });
+    if (revoke) ctx.res.on('finish', () => em.tokens.invalidateAll());
     return !!rule;
   };
   let base = '';
