@@ -43,6 +43,41 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
     assert.deepEqual(await em.admin.tags(em.ready.acrs[0]!.name), []);
   }
 
+  it('acrName naming another host, or a resourceGroup that would change the ARM path, is refused before any request', async () => {
+    for (const env of [
+      { INPUT_ACRNAME: 'contosoacr.azurecr.io:8443' },
+      { INPUT_ACRNAME: 'contosoacr.azurecr.io/../other' },
+      { INPUT_RESOURCEGROUP: '..' },
+      { INPUT_RESOURCEGROUP: 'rg-aks/../../other' },
+    ]) {
+      const run = await runTask(em.ready, { env });
+      assert.equal(run.status, 'Failed', explain(run));
+      const input = Object.keys(env)[0] === 'INPUT_ACRNAME' ? 'acrName' : 'resourceGroup';
+      assert.match(run.statusMessage ?? '', new RegExp(`^Input ${input} "`), run.statusMessage);
+      await assertNoRequest(run);
+    }
+  });
+
+  it('acrName contosoacr.evil.example does not resolve to contosoacr: only its own login server does', async () => {
+    const run = await runTask(em.ready, { env: { INPUT_ACRNAME: 'contosoacr.evil.example' } });
+    assert.equal(run.status, 'Failed', explain(run));
+    const own = em.ready.acrs[0]!.loginServer;
+    assert.match(
+      run.statusMessage ?? '',
+      new RegExp(
+        `"contosoacr\\.evil\\.example" is not the login server of registry contosoacr .*which is ${own.replace(/\./g, '\\.')}`,
+      ),
+    );
+    const log = await em.admin.requests();
+    assert.equal(armWrites(log).length, 0, 'read the registries only');
+    assert.deepEqual(await em.admin.tags(em.ready.acrs[0]!.name), []);
+    // and the real login server still works
+    const good = await runTask(em.ready, {
+      env: { INPUT_ACRNAME: own, INPUT_DRYRUN: 'true' },
+    });
+    assert.equal(good.status, 'Succeeded', explain(good));
+  });
+
   it('dryRun: yes, 1 or on is refused (task-lib would read it as false and import)', async () => {
     for (const value of ['yes', '1', 'on']) {
       const run = await runTask(em.ready, { env: { INPUT_DRYRUN: value } });

@@ -8,7 +8,8 @@ import {
   readEndpointSecret,
   registryHostOf,
 } from '../../tasks/ImportPublicImages/src/ado/inputs';
-import { parseAcrInput, toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
+import { toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
+import { parseAcrInput } from '../../tasks/ImportPublicImages/src/core/acrName';
 import { jwtExpiry, tokenCredential } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { parseChallenge } from '../../tasks/ImportPublicImages/src/registry/auth';
 import {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as im from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseBoolean, parseChoice } from '../core/inputValues';
+import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
 import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
   IMPORT_MODES,
@@ -31,6 +32,20 @@ export interface TaskInputs {
   importTimeoutMs: number;
   failurePolicy: (typeof FAILURE_POLICIES)[number];
   resultPath: string;
+}
+
+/** acrName, checked (a name or the registry's login server) before any request. */
+function acrNameInput(): string {
+  const raw = (tl.getInput('acrName', true) as string).trim();
+  parseAcrInput(raw);
+  return raw;
+}
+
+function resourceGroupInput(): string | undefined {
+  const raw = optional('resourceGroup');
+  const problem = raw === undefined ? undefined : resourceGroupProblem(raw);
+  if (problem) throw new Error(problem);
+  return raw;
 }
 
 /** `$(DOCKER_TOKEN)` left as is: the variable does not exist in this pipeline. */
@@ -181,8 +196,8 @@ export function readInputs(): TaskInputs {
   const imageList = optional('imageListPath') ?? 'images.txt';
   return {
     connectionId: tl.getInput('azureSubscription', true) as string,
-    acrName: (tl.getInput('acrName', true) as string).trim(),
-    resourceGroup: optional('resourceGroup'),
+    acrName: acrNameInput(),
+    resourceGroup: resourceGroupInput(),
     imageListInput: imageList,
     imageListPath: path.resolve(imageList),
     mode: choice('importMode', CHOICE_INPUTS.importMode, 'sync'),

@@ -1,5 +1,6 @@
 // The target registry through ARM: resolve it (name or login server; resource group found from
 // the subscription's registries when not given), every read retried like the imports.
+import { parseAcrInput } from '../core/acrName';
 import type { Failure } from '../core/retry';
 import { armHint, AZURE_TOKEN_FAILED, parseRetryAfter } from '../core/retry';
 import { RetriesExhausted } from '../core/schedule';
@@ -13,17 +14,6 @@ import type { AcrTarget } from './arm';
  * `retries` budget); its signal aborts the read on cancel.
  */
 export type ReadRetry = <R>(read: (signal: AbortSignal) => Promise<R>) => Promise<R>;
-
-/** `contosoacr`, `contosoacr.azurecr.io` or `https://contosoacr.azurecr.io/` -> name and login server (if given). */
-export function parseAcrInput(input: string): { name: string; loginServer?: string } {
-  const trimmed = input
-    .trim()
-    .replace(/^https?:\/\//i, '')
-    .replace(/\/.*$/, '')
-    .toLowerCase();
-  if (!trimmed.includes('.')) return { name: trimmed };
-  return { name: trimmed.split('.')[0] ?? trimmed, loginServer: trimmed };
-}
 
 function resourceGroupOf(id: string | undefined): string {
   return id?.split('/')[4] ?? '';
@@ -41,12 +31,16 @@ export async function resolveRegistry(
       const r = await retry((abortSignal) =>
         arm.sdk.registries.get(resourceGroup, wanted.name, { abortSignal }),
       );
-      return {
+      const found = {
         name: r.name ?? wanted.name,
         resourceGroup,
         loginServer: r.loginServer ?? `${wanted.name}.azurecr.io`,
       };
+      if (!wanted.loginServer || found.loginServer.toLowerCase() === wanted.loginServer)
+        return found;
+      throw notItsLoginServer(acrInput, found);
     } catch (err) {
+      if (err instanceof NotItsLoginServer) throw err;
       const f = toFailure(err);
       if (f.statusCode !== 404)
         throw new Error(
@@ -89,13 +83,17 @@ export async function resolveRegistry(
       cause: err,
     });
   }
-  const found = all.find(
-    (r) =>
-      (r.name.toLowerCase() === wanted.name &&
-        (!resourceGroup || r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase())) ||
-      (wanted.loginServer !== undefined && r.loginServer.toLowerCase() === wanted.loginServer),
+  const inGroup = (r: AcrTarget) =>
+    !resourceGroup || r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase();
+  // A login server names the registry by ARM's loginServer alone, exactly; a name by its name.
+  const found = all.find((r) =>
+    wanted.loginServer !== undefined
+      ? r.loginServer.toLowerCase() === wanted.loginServer && inGroup(r)
+      : r.name.toLowerCase() === wanted.name && inGroup(r),
   );
   if (found) return found;
+  const sameName = all.find((r) => r.name.toLowerCase() === wanted.name && inGroup(r));
+  if (wanted.loginServer && sameName) throw notItsLoginServer(acrInput, sameName);
   const names = all.map((r) => `${r.name} (${r.resourceGroup})`).join(', ');
   throw new Error(
     `Container registry "${acrInput}"${resourceGroup ? ` in resource group ${resourceGroup}` : ''} was not found in the subscription. ` +
@@ -144,4 +142,13 @@ export function toFailure(err: unknown): Failure {
     code: armCode ?? e.code,
     retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
   };
+}
+
+class NotItsLoginServer extends Error {}
+
+/** acrName named a host that is not the registry's own login server. */
+function notItsLoginServer(acrInput: string, r: AcrTarget): Error {
+  return new NotItsLoginServer(
+    `Input acrName "${acrInput}" is not the login server of registry ${r.name} (resource group ${r.resourceGroup}), which is ${r.loginServer}: write ${r.name} or ${r.loginServer}.`,
+  );
 }
