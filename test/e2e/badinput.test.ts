@@ -44,12 +44,13 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
   }
 
   it('acrName naming another host, or a resourceGroup that would change the ARM path, is refused before any request', async () => {
-    for (const env of [
+    const cases: Record<string, string>[] = [
       { INPUT_ACRNAME: 'contosoacr.azurecr.io:8443' },
       { INPUT_ACRNAME: 'contosoacr.azurecr.io/../other' },
       { INPUT_RESOURCEGROUP: '..' },
       { INPUT_RESOURCEGROUP: 'rg-aks/../../other' },
-    ]) {
+    ];
+    for (const env of cases) {
       const run = await runTask(em.ready, { env });
       assert.equal(run.status, 'Failed', explain(run));
       const input = Object.keys(env)[0] === 'INPUT_ACRNAME' ? 'acrName' : 'resourceGroup';

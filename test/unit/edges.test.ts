@@ -9,7 +9,6 @@ import {
   registryHostOf,
 } from '../../tasks/ImportPublicImages/src/ado/inputs';
 import { toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
-import { parseAcrInput } from '../../tasks/ImportPublicImages/src/core/acrName';
 import { jwtExpiry, tokenCredential } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { parseChallenge } from '../../tasks/ImportPublicImages/src/registry/auth';
 import {
@@ -80,18 +79,6 @@ describe('edges: registry http', () => {
 });
 
 describe('edges: azure', () => {
-  const names: [string, { name: string; loginServer?: string }][] = [
-    ['contosoacr', { name: 'contosoacr' }],
-    ['ContosoACR', { name: 'contosoacr' }],
-    ['contosoacr.azurecr.io', { name: 'contosoacr', loginServer: 'contosoacr.azurecr.io' }],
-    [
-      'https://contosoacr.azurecr.cn/',
-      { name: 'contosoacr', loginServer: 'contosoacr.azurecr.cn' },
-    ],
-  ];
-  for (const [input, expected] of names)
-    it(`acrName ${input}`, () => assert.deepEqual(parseAcrInput(input), expected));
-
   it('a failed long-running operation becomes an operation failure with its code', () => {
     const f = toFailure(
       new Error(
