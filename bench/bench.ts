@@ -4,51 +4,19 @@
 //     line, then `sleep 15`), measured with the Azure CLI, against the task, cold and re-run;
 //  2. N distinct images (default 50): wall time one at a time vs the default concurrency and
 //     their ratio; the re-run's wall time and request count;
-//  3. the bundled task's start-up time to its first ARM request (median of 5); bundle and .vsix sizes.
+//  3. the bundled task's start-up time to its first ARM request (median of 5); bundle and .vsix sizes;
+//  4. the same N images under an ARM 429 storm with Retry-After (bench/throttle.ts).
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
+//     [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH] [--only throttle]
 import fs from 'node:fs';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../test/helpers/emulator';
-import {
-  ensureBundle,
-  importRequests,
-  runTask,
-  type RunOptions,
-  type TaskRun,
-} from '../test/e2e/runTask';
+import { startEmulator } from '../test/helpers/emulator';
+import { ensureBundle, importRequests } from '../test/e2e/runTask';
 import { runOldScript } from './oldScript';
+import { arg, distinctImages, median, ratio, seconds, table, textArg, timedTask } from './common';
+import { throttleOptions, throttleStorm } from './throttle';
 
 const root = path.resolve(__dirname, '..', '..');
-
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : def;
-  return Number.isFinite(v) ? v : def;
-}
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
-async function timedTask(
-  em: RunningEmulator,
-  opts: RunOptions,
-): Promise<{ run: TaskRun; ms: number }> {
-  const t0 = Date.now();
-  const run = await runTask(em.ready, opts);
-  const ms = Date.now() - t0;
-  if (run.status !== 'Succeeded') {
-    throw new Error(`task ${run.status}: ${run.statusMessage}\n${run.stderr}`);
-  }
-  return { run, ms };
-}
-
-function table(title: string, rows: [string, string][]): void {
-  console.log(`\n${title}`);
-  const w = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
-}
 
 async function exampleList(latency: number, oldSleep: number, withOld: boolean): Promise<void> {
   const list = path.join(root, 'images.txt');
@@ -88,10 +56,7 @@ async function exampleList(latency: number, oldSleep: number, withOld: boolean):
 }
 
 async function manyImages(images: number, latency: number, concurrency: number): Promise<void> {
-  const list = Array.from({ length: images }, (_, i) => {
-    const n = String(i).padStart(3, '0');
-    return `quay.io/bench/img-${n}:v1 => bench/img-${n}`;
-  }).join('\n');
+  const list = distinctImages(images);
   const em = await startEmulator({
     importLatencyMs: latency,
     extraArgs: ['--extra-images', String(images)],
@@ -165,9 +130,12 @@ async function main(): Promise<void> {
   const concurrency = arg('concurrency', 8);
   const oldSleep = arg('old-sleep', 15);
   ensureBundle(); // bundles and copies dist/ once, outside every timed run
+  const throttle = throttleOptions(images, latency, concurrency, arg);
+  if (textArg('only') === 'throttle') return throttleStorm(throttle);
   await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'));
   await manyImages(images, latency, concurrency);
   sizes();
+  await throttleStorm(throttle);
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,145 @@
+// Scenario 4 of `npm run bench`: N distinct images under an ARM 429 storm with Retry-After (and a
+// few 429s, optionally 500s, on the import status polls). What the storm cost is read from the emulator's
+// request log, not from the task's own account:
+//  - the Retry-After pauses the task had to honour: every ARM 429 in time order; one answered
+//    while an earlier pause (its first 429's answer + Retry-After) still runs belongs to that
+//    pause; each pause costs Retry-After;
+//  - wall time / (those pauses + the ideal import time ceil(N/C) * latency);
+//  - importImage POSTs ARM accepted (202) against images (goal: equal: no import sent twice).
+// `--bundle PATH` (or BENCH_BUNDLE) runs another build of the task, e.g. an older commit's
+// dist/index.js, against this emulator.
+import type { FaultRule, RequestLogEntry } from '../test/helpers/emulator';
+import { startEmulator } from '../test/helpers/emulator';
+import { importRequests } from '../test/e2e/runTask';
+import { distinctImages, seconds, table, textArg, timedTask } from './common';
+
+export interface ThrottleOptions {
+  images: number;
+  latency: number;
+  concurrency: number;
+  /** 429s on the first importImage POSTs. */
+  storm: number;
+  retryAfterSeconds: number;
+  /** 429s (Retry-After as the storm's) on the first status polls. */
+  poll429: number;
+  /** 500s on the status polls (after the 429s). */
+  poll500: number;
+  /** Another task bundle to run instead of this tree's. */
+  bundle?: string;
+}
+
+export function throttleOptions(
+  images: number,
+  latency: number,
+  concurrency: number,
+  num: (name: string, def: number) => number,
+): ThrottleOptions {
+  return {
+    images,
+    latency,
+    concurrency,
+    storm: num('storm', 150),
+    retryAfterSeconds: num('retry-after', 1),
+    poll429: num('poll-429', 3),
+    poll500: num('poll-500', 0),
+    bundle: textArg('bundle') ?? process.env.BENCH_BUNDLE,
+  };
+}
+
+/** The pauses the 429s in `log` imposed, grouped as the header comment says. */
+export function retryAfterPauses(log: RequestLogEntry[], retryAfterMs: number): number {
+  const answered = log
+    .filter((e) => e.host === 'arm' && e.status === 429)
+    .map((e) => Date.parse(e.time) + e.durationMs)
+    .sort((a, b) => a - b);
+  let pauses = 0;
+  let until = -Infinity;
+  for (const t of answered) {
+    if (t < until) continue; // within the running pause
+    pauses++;
+    until = t + retryAfterMs;
+  }
+  return pauses;
+}
+
+export async function throttleStorm(o: ThrottleOptions): Promise<void> {
+  const rules: FaultRule[] = [
+    {
+      kind: 'arm429',
+      match: { path: 'importImage', method: 'POST' },
+      count: o.storm,
+      retryAfterSeconds: o.retryAfterSeconds,
+    },
+  ];
+  if (o.poll429 > 0) {
+    rules.push({
+      kind: 'arm429',
+      match: { path: 'operationStatuses' },
+      count: o.poll429,
+      retryAfterSeconds: o.retryAfterSeconds,
+    });
+  }
+  if (o.poll500 > 0)
+    rules.push({ kind: 'arm500', match: { path: 'operationStatuses' }, count: o.poll500 });
+  const em = await startEmulator({
+    importLatencyMs: o.latency,
+    extraArgs: ['--extra-images', String(o.images)],
+    faults: { seed: 7, rules },
+  });
+  try {
+    const { run, ms } = await timedTask(
+      em,
+      {
+        imageList: distinctImages(o.images),
+        env: { INPUT_CONCURRENCY: String(o.concurrency) },
+        timeoutMs: 15 * 60 * 1000,
+        // runTask spawns `node <its bundle>`; this exec's `node <o.bundle>` instead.
+        wrap: o.bundle ? ['sh', '-c', 'exec "$1" "$0"', o.bundle] : undefined,
+      },
+      true,
+    );
+    const log = await em.admin.requests();
+    const posts = importRequests(log);
+    const accepted = posts.filter((e) => e.status === 202).length;
+    const polls = log.filter((e) => e.host === 'arm' && /operationStatuses/i.test(e.path));
+    const armThrottled = log.filter((e) => e.host === 'arm' && e.status === 429).length;
+    const pauses = retryAfterPauses(log, o.retryAfterSeconds * 1000);
+    const pauseMs = pauses * o.retryAfterSeconds * 1000;
+    const idealMs = Math.ceil(o.images / o.concurrency) * o.latency;
+    const counts = run.result?.counts;
+    table(
+      `4. throttle storm: ${o.images} distinct images, concurrency ${o.concurrency}, import latency ${o.latency} ms, ` +
+        `the first ${o.storm} importImage POSTs answered 429 Retry-After: ${o.retryAfterSeconds}` +
+        (o.poll429 > 0 ? `, ${o.poll429} status polls 429` : '') +
+        (o.poll500 > 0 ? `, ${o.poll500} status polls 500` : '') +
+        (o.bundle ? ` [bundle ${o.bundle}]` : ''),
+      [
+        [
+          'task result',
+          `${run.status ?? `no result (exit ${run.code})`}: ${counts ? `${counts.imported} imported, ${counts.failed} failed of ${counts.total}` : run.statusMessage}`,
+        ],
+        ['wall time', seconds(ms)],
+        [
+          'Retry-After pauses honoured (from the request log)',
+          `${pauses} x ${o.retryAfterSeconds} s = ${seconds(pauseMs)}`,
+        ],
+        [
+          `wall / (pauses + ideal import ceil(${o.images}/${o.concurrency}) x ${seconds(o.latency)})`,
+          `${(ms / (pauseMs + idealMs)).toFixed(2)} (${seconds(ms)} / ${seconds(pauseMs + idealMs)})`,
+        ],
+        ['accepted importImage POSTs (202) / images', `${accepted} / ${o.images}`],
+        [
+          'importImage POSTs, all',
+          `${posts.length} (${posts.filter((e) => e.status === 429).length} answered 429)`,
+        ],
+        [
+          'status polls',
+          `${polls.length} (${polls.filter((e) => e.status === 429).length} answered 429, ${polls.filter((e) => e.status >= 500).length} 5xx)`,
+        ],
+        ['ARM 429s in all', String(armThrottled)],
+      ],
+    );
+  } finally {
+    await em.stop();
+  }
+}
