@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const TASKLIB =
+  'task-lib is the platform: only ado/ imports it (steps get a core/reporter.ts Reporter).';
+const PURE =
+  'core/ is pure: no task-lib, Azure SDK, file system or network (pass I/O in as parameters).';
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'build/', 'out/', 'tasks/*/dist/', '.tmp/'] },
   js.configs.recommended,
@@ -21,6 +26,63 @@ export default tseslint.config(
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // The layers (README, docs): task-lib only under ado/; core/ pure.
+  {
+    files: ['tasks/*/src/core/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['azure-pipelines-task-lib', 'azure-pipelines-task-lib/*'], message: TASKLIB },
+            { group: ['azure-pipelines-tasks-*', '@azure/*', '@azure-rest/*'], message: PURE },
+            { group: ['fs', 'node:fs', 'fs/*', 'node:fs/*'], message: PURE },
+            { group: ['http', 'https', 'net', 'tls', 'dns', 'undici'], message: PURE },
+            {
+              group: ['node:http', 'node:https', 'node:net', 'node:tls', 'node:dns'],
+              message: PURE,
+            },
+            { group: ['child_process', 'node:child_process'], message: PURE },
+            { group: ['../ado/*', '../azure/*', '../registry/*', '../steps/*'], message: PURE },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'tasks/*/src/registry/**/*.ts',
+      'tasks/*/src/azure/**/*.ts',
+      'tasks/*/src/steps/**/*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['azure-pipelines-task-lib', 'azure-pipelines-task-lib/*'], message: TASKLIB },
+            { group: ['../ado/*'], message: TASKLIB },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['tasks/*/src/steps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./*'],
+              message: 'A step does not import another step: share through core/.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     rules: {

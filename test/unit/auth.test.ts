@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { realmMayGetCredentials } from '../../tasks/ImportPublicImages/src/registry/auth';
 import { readOverrides } from '../../tasks/ImportPublicImages/src/registry/http';
-import { withheldWarning } from '../../tasks/ImportPublicImages/src/registry/manifest';
+import { withheldWarning } from '../../tasks/ImportPublicImages/src/registry/sourceRegistries';
 
 describe('auth: the realm that may receive a registry credential', () => {
   const table: [string, string, boolean][] = [

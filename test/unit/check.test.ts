@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { planImports, type PlanItem } from '../../tasks/ImportPublicImages/src/core/plan';
 import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { checkItems, probeDockerHub } from '../../tasks/ImportPublicImages/src/steps/check';
-import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/manifest';
+import { checkItems } from '../../tasks/ImportPublicImages/src/steps/check';
+import { probeDockerHub } from '../../tasks/ImportPublicImages/src/steps/decide';
+import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/sourceRegistries';
 import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan';
 
 interface HeadCall {

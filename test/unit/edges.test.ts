@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import * as im from 'azure-pipelines-task-lib/internal';
 import {
   endpointSecretKey,
-  isUnexpandedMacro,
   readEndpointSecret,
-  registryHostOf,
-} from '../../tasks/ImportPublicImages/src/ado/inputs';
+} from '../../tasks/ImportPublicImages/src/ado/endpoints';
+import { isUnexpandedMacro, registryHostOf } from '../../tasks/ImportPublicImages/src/ado/inputs';
 import { toFailure } from '../../tasks/ImportPublicImages/src/azure/acr';
 import { jwtExpiry, tokenCredential } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { parseChallenge } from '../../tasks/ImportPublicImages/src/registry/auth';
@@ -16,7 +15,7 @@ import {
   registryUrl,
   rewriteUrl,
 } from '../../tasks/ImportPublicImages/src/registry/http';
-import { parseRateLimit } from '../../tasks/ImportPublicImages/src/registry/manifest';
+import { parseRateLimit } from '../../tasks/ImportPublicImages/src/registry/sourceRegistries';
 import { classify } from '../../tasks/ImportPublicImages/src/core/retry';
 
 describe('edges: registry http', () => {

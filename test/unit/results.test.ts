@@ -1,23 +1,21 @@
-// The per-image results (steps/results.ts): statuses from decisions and outcomes, duplicates.
+// The per-image results (core/results.ts): statuses from decisions and outcomes, duplicates.
 import assert from 'node:assert/strict';
 import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
 import {
   decide,
   planImports,
+  planRecords,
   type CheckResult,
   type ImportMode,
+  type LineRecord,
 } from '../../tasks/ImportPublicImages/src/core/plan';
 import type { Outcome } from '../../tasks/ImportPublicImages/src/core/schedule';
 import {
   ALREADY_PRESENT_NOTE,
   alreadyPresent,
-} from '../../tasks/ImportPublicImages/src/steps/imports';
-import {
   imageResult,
-  planRecords,
   withDuplicates,
-  type ItemRecord,
-} from '../../tasks/ImportPublicImages/src/steps/results';
+} from '../../tasks/ImportPublicImages/src/core/results';
 
 const acr = { name: 'contosoacr', resourceGroup: 'rg', loginServer: 'contosoacr.azurecr.io' };
 const credentials = { registries: {} };
@@ -28,7 +26,7 @@ function record(
   mode: ImportMode,
   check: CheckResult = {},
   outcome?: Outcome<void>,
-): ItemRecord {
+): LineRecord {
   const item = planImports(parseImageList(line).entries, credentials)[0]!;
   return { item, check, decision: decide(item, mode, check), outcome };
 }

@@ -4,11 +4,13 @@ import { tokenCredential } from '../../tasks/ImportPublicImages/src/azure/creden
 import {
   armHint,
   AZURE_TOKEN_FAILED,
-  backoffMs,
-  classify,
   hintFor,
   permissionHint,
   tokenHint,
+} from '../../tasks/ImportPublicImages/src/core/hints';
+import {
+  backoffMs,
+  classify,
   parseRetryAfter,
   type Failure,
 } from '../../tasks/ImportPublicImages/src/core/retry';

@@ -375,4 +375,27 @@ describe('schedule: withRetries', () => {
         e instanceof RetriesExhausted && e.attempts === 1 && e.failure.statusCode === 403,
     );
   });
+
+  it('a 500 after many 429s backs off from its own first retry, not from the attempt count', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const delays: number[] = [];
+    await clock.run(
+      withRetries(
+        async () => {
+          calls++;
+          if (calls <= 19)
+            throw Object.assign(new Error('slow down'), { statusCode: 429, retryAfterMs: 1000 });
+          if (calls === 20) throw Object.assign(new Error('internal'), { statusCode: 500 });
+        },
+        (err) => err as Failure,
+        opts(clock, {
+          retries: 1,
+          onRetry: (r) => void (!r.throttled && delays.push(r.delayMs)),
+        }),
+      ),
+    );
+    assert.equal(calls, 21);
+    assert.deepEqual(delays, [750]); // base 1 s x 2^0, jitter 0.75 (random 0.5)
+  });
 });

@@ -3,10 +3,10 @@
 // are applied here so the task also runs with only the required inputs set.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as im from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseBoolean, parseChoice } from '../core/inputValues';
 import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
+import { readEndpointSecret, readSecretInput } from './endpoints';
 import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
   IMPORT_MODES,
@@ -112,40 +112,8 @@ export function registryHostOf(url: string): string {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
 }
 
-/**
- * Reads a secret input without tl.getInput, which writes `name=value` to the debug log before
- * the caller has a chance to setSecret it; the value is masked before anything else sees it.
- */
-function readSecretInput(name: string): string | undefined {
-  // task-lib's vault; when task-lib is mocked (MockTestRunner's registerMock) there is none.
-  const vault = im._vault as typeof im._vault | undefined;
-  const v = (
-    vault ? vault.retrieveSecret(`INPUT_${im._getVariableKey(name)}`) : tl.getInput(name, false)
-  )?.trim();
-  if (v && !isUnexpandedMacro(v)) tl.setSecret(v);
-  return v ? v : undefined;
-}
-
-/** task-lib's vault key of an endpoint authorization parameter (as getEndpointAuthorizationParameter builds it). */
-export function endpointSecretKey(id: string, key: string): string {
-  return `ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`;
-}
-
-/**
- * Reads an endpoint secret (a registry connection's password) from task-lib's vault: its
- * getEndpointAuthorizationParameter writes the value to the debug log before setSecret can mask it.
- */
-export function readEndpointSecret(id: string, key: string): string | undefined {
-  const vault = im._vault as typeof im._vault | undefined;
-  const v = vault
-    ? vault.retrieveSecret(endpointSecretKey(id, key))
-    : tl.getEndpointAuthorizationParameter(id, key, true);
-  if (v) tl.setSecret(v);
-  return v ? v : undefined;
-}
-
 function secretInput(name: string, unexpanded: string[], secret = false): string | undefined {
-  const v = secret ? readSecretInput(name) : optional(name);
+  const v = secret ? readSecretInput(name, isUnexpandedMacro) : optional(name);
   if (v === undefined) return undefined;
   if (isUnexpandedMacro(v)) {
     unexpanded.push(`${name} = ${v}`);

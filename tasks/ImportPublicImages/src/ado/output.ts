@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import type { ListAnnotation } from '../core/listFile';
+import type { RunReporter } from '../core/reporter';
 import { elapsedPrefix, markdownSummary, verdict, type RunResult } from '../core/report';
 import { resultPathError } from './files';
 
@@ -17,7 +18,7 @@ function setCounts(imported: number, skipped: number, failed: number): void {
   tl.setVariable('failedCount', String(failed), false, true);
 }
 
-export class TaskOutput {
+export class TaskOutput implements RunReporter {
   /** Set when the JSON result could not be written at the end: finish() then fails the task. */
   private resultError: string | undefined;
 
@@ -38,6 +39,11 @@ export class TaskOutput {
 
   warn(text: string): void {
     tl.warning(text);
+  }
+
+  /** Masks a value in every later log line (the agent's setsecret). */
+  secret(value: string): void {
+    tl.setSecret(value);
   }
 
   progress(done: number, total: number, what: string): void {

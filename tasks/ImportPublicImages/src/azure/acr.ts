@@ -2,7 +2,8 @@
 // the subscription's registries when not given), every read retried like the imports.
 import { parseAcrInput } from '../core/acrName';
 import type { Failure } from '../core/retry';
-import { armHint, AZURE_TOKEN_FAILED, parseRetryAfter } from '../core/retry';
+import { armHint, AZURE_TOKEN_FAILED, failureText } from '../core/hints';
+import { parseRetryAfter } from '../core/retry';
 import { RetriesExhausted } from '../core/schedule';
 import { ArmAnswerError, type Arm } from './arm';
 
@@ -112,9 +113,8 @@ export function readFailureMessage(
 ): string {
   const hint = armHint(f, { operation: 'read', acrName, resourceGroup });
   // A token failure is the connection's, not the registry read's: say that alone.
-  if (f.code === AZURE_TOKEN_FAILED) return `${f.message}${hint ? ` ${hint}` : ''}`;
-  const code = f.code && !f.message.includes(f.code) ? `${f.code}: ` : '';
-  return `${what}: ${code}${f.message}${hint ? ` ${hint}` : ''}`;
+  if (f.code === AZURE_TOKEN_FAILED) return failureText({ message: f.message }, hint);
+  return `${what}: ${failureText(f, hint)}`;
 }
 
 /** Turns whatever the SDK or the network threw into the core's Failure. */

@@ -2,7 +2,7 @@
 // (service principal with secret or certificate, managed identity, workload identity
 // federation), adapted to the TokenCredential the Azure SDK takes.
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { AZURE_TOKEN_FAILED, tokenHint } from '../core/retry';
+import { AZURE_TOKEN_FAILED, tokenHint } from '../core/hints';
 import { abortError } from '../core/schedule';
 import { federatedTokenSource, jwtClaims } from './federation';
 
@@ -160,14 +160,22 @@ export function privateKeyLines(pem: string): string[] {
   return out;
 }
 
+/** What the agent knows of the connection, read (without logging) by ado/endpoints.ts. */
+export interface ConnectionSecrets {
+  /** The connection's authorization parameters, to mask before azure-arm-rest reads them. */
+  authParameters: Record<string, string>;
+  /** The job's System.AccessToken (workload identity federation asks Azure DevOps with it). */
+  jobAccessToken: () => string | undefined;
+}
+
 export async function connectAzure(
   connectionId: string,
+  agent: ConnectionSecrets,
   onSecret: (s: string) => void,
 ): Promise<AzureConnection> {
   // Loaded lazily: azure-arm-endpoint needs Agent.TempDirectory at require time.
   const { AzureRMEndpoint } =
     await import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint');
-  const tl = await import('azure-pipelines-task-lib/task');
   // Masked before azure-arm-rest reads them, since task-lib debug-logs every authorization
   // parameter it is asked for (getEndpointAuthorization, read here, does not); again after, in case
   // the agent gave no ENDPOINT_AUTH_<id> JSON.
@@ -181,12 +189,7 @@ export async function connectAzure(
     mask(key);
     if (certificate) privateKeyLines(certificate).forEach(mask);
   };
-  let params: Record<string, string> = {};
-  try {
-    params = tl.getEndpointAuthorization(connectionId, true)?.parameters ?? {};
-  } catch {
-    // malformed JSON (its message would quote it): azure-arm-rest reports the connection itself
-  }
+  const params = agent.authParameters;
   const param = (name: string) =>
     Object.entries(params).find(([k]) => k.toLowerCase() === name)?.[1];
   maskConnection(param('serviceprincipalkey'), param('serviceprincipalcertificate'));
@@ -205,9 +208,7 @@ export async function connectAzure(
   let getToken: (force: boolean) => Promise<string>;
   if (endpoint.scheme?.toLowerCase() === 'workloadidentityfederation') {
     // The job's System.AccessToken asks Azure DevOps for the OIDC token (the agent masks it too).
-    // Read as the whole authorization: getEndpointAuthorizationParameter would debug-log the value.
-    const jobToken = tl.getEndpointAuthorization('SYSTEMVSSCONNECTION', true)?.parameters
-      ?.AccessToken;
+    const jobToken = agent.jobAccessToken();
     mask(jobToken);
     const resource = (endpoint.activeDirectoryResourceID || endpoint.url).replace(/\/+$/, '');
     getToken = await federatedTokenSource({

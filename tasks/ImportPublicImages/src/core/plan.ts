@@ -1,5 +1,7 @@
 // Planning: which credentials each line's source gets, and (once digests are known) what to do
 // with each target: skip, import, overwrite. Pure.
+import type { ImageEntry } from './imageList';
+import type { Outcome } from './schedule';
 import { formatReference, type ImageReference } from './reference';
 
 export type ImportMode = 'sync' | 'missing' | 'force';
@@ -17,16 +19,10 @@ export interface SourceCredentials {
   registries: Record<string, Credential>;
 }
 
-/** The parts of an image list entry the plan needs (structurally an ImageEntry). */
-export interface PlanEntry {
-  line: number;
-  text: string;
-  source: ImageReference;
-  targetRepository: string;
-  /** [] = import untagged (by digest) into targetRepository. */
-  targetTags: string[];
-}
-
+/**
+ * One line of the list, ready to check and import: the parsed entry (core/imageList.ts
+ * ImageEntry) plus its normalised source text and which credentials it gets.
+ */
 export interface PlanItem {
   line: number;
   text: string;
@@ -54,7 +50,7 @@ export function credentialKeyFor(registry: string, creds: SourceCredentials): st
   return Object.prototype.hasOwnProperty.call(creds.registries, host) ? host : undefined;
 }
 
-export function planImports(entries: readonly PlanEntry[], creds: SourceCredentials): PlanItem[] {
+export function planImports(entries: readonly ImageEntry[], creds: SourceCredentials): PlanItem[] {
   return entries.map((e) => ({
     line: e.line,
     text: e.text,
@@ -163,4 +159,35 @@ export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}
     };
   }
   return { action: stale.length > 0 ? 'update' : 'import', armMode, tags: todo, untagged };
+}
+
+/**
+ * The one record of a list line as it flows through the steps: the plan, what the check found,
+ * the decision, and (after the import step) the outcome of its import.
+ */
+export interface LineRecord {
+  item: PlanItem;
+  check: CheckResult;
+  decision: Decision;
+  /** Undefined when no import ran (skipped, or dry run). */
+  outcome?: Outcome<void>;
+}
+
+/**
+ * The decision for each item from its check. When the run was canceled during the check, the
+ * check's failures are the cancel's, not the registry's: no "could not read, importing with
+ * Force" note (nothing is imported either).
+ */
+export function planRecords(
+  items: readonly PlanItem[],
+  mode: ImportMode,
+  checks: readonly CheckResult[],
+  canceled: boolean,
+): LineRecord[] {
+  return items.map((item, i) => {
+    const check = checks[i] ?? {};
+    const decision = decide(item, mode, check);
+    if (canceled && decision.action === 'unverified') delete decision.note;
+    return { item, check, decision };
+  });
 }

@@ -142,7 +142,8 @@ export async function withRetries<R>(
 ): Promise<R> {
   const { gate, clock, signal } = opts;
   const aborted = signal ?? new AbortController().signal;
-  let retriesUsed = 0;
+  let retriesUsed = 0; // retries of transient failures: the budget, and backoff's exponent
+  let throttles = 0; // 429s: no budget; their own exponent when one comes without Retry-After
   for (let attempt = 1; ; attempt++) {
     await gate.wait(signal);
     opts.onAttempt?.(attempt);
@@ -157,16 +158,43 @@ export async function withRetries<R>(
       }
       if (c.throttle) {
         // Everyone (this caller included) waits out the gate, each with its own small jitter.
-        const delayMs = c.retryAfterMs ?? backoffMs(attempt, opts.random, undefined, opts.backoff);
+        throttles++;
+        const delayMs =
+          c.retryAfterMs ?? backoffMs(throttles, opts.random, undefined, opts.backoff);
         gate.pause(delayMs);
         opts.onRetry?.({ attempt, delayMs, failure, throttled: true });
       } else {
-        const delayMs = backoffMs(attempt, opts.random, c.retryAfterMs, opts.backoff);
+        // The exponent counts this item's failures of this kind, not its 429s: a 500 after a
+        // throttle storm waits 0.5-1 s, not the 60 s cap.
+        const delayMs = backoffMs(retriesUsed, opts.random, c.retryAfterMs, opts.backoff);
         opts.onRetry?.({ attempt, delayMs, failure, throttled: false });
         await clock.sleep(delayMs, signal);
       }
     }
   }
+}
+
+/**
+ * The one worker pool: runs fn over items with at most `limit` at once, in order of index, and
+ * keeps the results in that order. Once `signal` aborts, no new item starts (its result stays
+ * undefined).
+ */
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<(R | undefined)[]> {
+  const out: (R | undefined)[] = new Array<R | undefined>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !signal?.aborted) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
 }
 
 class Finished {
@@ -183,7 +211,6 @@ export async function runScheduled<T, R>(
   const gate = opts.gate ?? new ThrottleGate(clock, opts.random);
   const outcomes: (Outcome<R> | undefined)[] = items.map(() => undefined);
   const emit = opts.onEvent ?? (() => undefined);
-  let next = 0;
 
   const finish = (index: number, outcome: Outcome<R>): void => {
     if (outcomes[index] !== undefined) return;
@@ -255,14 +282,7 @@ export async function runScheduled<T, R>(
     }
   };
 
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !opts.signal?.aborted) {
-      const index = next++;
-      await runItem(index, items[index] as T);
-    }
-  };
-  const workers = Math.max(1, Math.min(opts.concurrency, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  await pool(items, opts.concurrency, (item, index) => runItem(index, item), opts.signal);
 
   return outcomes.map(
     (o) =>

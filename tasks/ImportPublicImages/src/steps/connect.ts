@@ -3,8 +3,9 @@
 // the `retries` budget). A cancel while a token or a read is awaited ends it at once.
 import { resolveRegistry, toFailure, type AcrTarget, type ReadRetry } from '../azure/acr';
 import { Arm } from '../azure/arm';
-import { connectAzure, type AzureConnection } from '../azure/credentials';
+import { connectAzure, type AzureConnection, type ConnectionSecrets } from '../azure/credentials';
 import { formatDuration } from '../core/report';
+import type { RunReporter } from '../core/reporter';
 import { withRetries, type Clock, type ThrottleGate } from '../core/schedule';
 
 export interface Connected {
@@ -21,12 +22,27 @@ export interface ConnectDeps {
   clock: Clock;
   gate: ThrottleGate;
   signal: AbortSignal;
-  onSecret: (s: string) => void;
-  log: (text: string) => void;
+  agent: ConnectionSecrets;
+  out: RunReporter;
 }
 
-export async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
-  const azure = await connectAzure(deps.connectionId, deps.onSecret);
+/** The registry, or undefined when the run was canceled before it was found (the task failed). */
+export async function connect(deps: ConnectDeps): Promise<Connected | undefined> {
+  try {
+    const connected = await connectRegistry(deps);
+    const { acr } = connected;
+    deps.out.log(`registry ${acr.name} (${acr.loginServer}, resource group ${acr.resourceGroup})`);
+    return connected;
+  } catch (err) {
+    if (!deps.signal.aborted) throw err;
+    deps.out.fail('The run was canceled while connecting to Azure; nothing was imported.');
+    return undefined;
+  }
+}
+
+async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
+  const { out } = deps;
+  const azure = await connectAzure(deps.connectionId, deps.agent, (s) => out.secret(s));
   const arm = new Arm(azure.tokens, azure.subscriptionId, azure.armUrl, deps.clock);
   const retry: ReadRetry = (read) =>
     withRetries((ctx) => read(ctx.signal), toFailure, {
@@ -36,7 +52,7 @@ export async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
       gate: deps.gate,
       signal: deps.signal,
       onRetry: (r) =>
-        deps.log(
+        out.log(
           `reading the registry failed: ${r.failure.message}; ` +
             (r.throttled
               ? `ARM is throttling: every request waits ${formatDuration(r.delayMs)} (Retry-After)`

@@ -1,26 +1,27 @@
-// The import step: one ARM importImage per item that needs it, through the scheduler
-// (bounded concurrency, shared throttle gate, retries, timeout, cancellation), with a log
-// line per state change and progress.
+// The import step: one ARM importImage per line that needs it, through the scheduler (bounded
+// concurrency, shared throttle gate, retries, timeout, cancellation), with a log line per state
+// change and progress. Each line's outcome is set on its record.
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
-import type { TaskOutput } from '../ado/output';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
-import { credentialFor, type Decision, type PlanItem, type SourceCredentials } from '../core/plan';
+import { credentialFor, targetNames, type LineRecord, type SourceCredentials } from '../core/plan';
 import { armSource } from '../core/reference';
 import { formatDuration } from '../core/report';
-import { hintFor, isAlreadyExists } from '../core/retry';
+import type { Reporter } from '../core/reporter';
+import { ALREADY_PRESENT_NOTE, alreadyPresent } from '../core/results';
+import { isAlreadyExists } from '../core/retry';
+import type { AcrDataPlane } from '../registry/acrDataPlane';
+import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import {
   runScheduled,
   systemClock,
   type Clock,
-  type Outcome,
+  type ScheduleEvent,
   type ThrottleGate,
 } from '../core/schedule';
 
-export interface ImportJob {
-  item: PlanItem;
-  decision: Decision;
-}
+/** What an import needs to know of its line. */
+export type ImportJob = Pick<LineRecord, 'item' | 'decision'>;
 
 export interface ImportDeps {
   arm: Pick<Arm, 'importImage'>;
@@ -30,33 +31,50 @@ export interface ImportDeps {
   retries: number;
   timeoutMs: number;
   signal: AbortSignal;
-  out: TaskOutput;
+  out: Reporter;
   clock?: Clock;
   /** The run's throttle gate, shared with the ARM reads before the imports. */
   gate?: ThrottleGate;
   /**
-   * Whether the job's target now holds its source's digest. Asked when a NoForce retry is refused
-   * with "already exists" after an earlier attempt of this run reached ARM: then that attempt
-   * made the tag, and the line is imported, not skipped.
+   * Where to read digests again when a NoForce retry is refused with "already exists" after an
+   * earlier attempt of this run reached ARM (see landed()). Without it such a line stays skipped.
    */
-  landed?: (job: ImportJob, signal: AbortSignal) => Promise<boolean>;
+  registries?: LandedDeps;
 }
 
-export const ALREADY_PRESENT_NOTE = 'already present (NoForce import refused to overwrite)';
+export interface LandedDeps {
+  sources: Pick<SourceRegistries, 'head'>;
+  acr: Pick<AcrDataPlane, 'digest'>;
+  credentials: SourceCredentials;
+}
 
 /**
- * A NoForce import of a single target refused because the target exists: what missing mode
- * wanted, so it ends skipped. With several target tags the refusal says nothing about which
- * exist (NoForce copies none of them), so it stays a failure.
+ * Whether every target of a job now holds its source's digest (read again now, not from the
+ * check): how a refused NoForce retry tells that an earlier attempt of this run made the tag,
+ * so the line is imported, not skipped.
  */
-export function alreadyPresent(decision: Decision, outcome: Outcome<unknown>): boolean {
-  return (
-    outcome.status === 'failed' &&
-    decision.armMode === 'NoForce' &&
-    (decision.untagged || decision.tags.length === 1) &&
-    outcome.failure !== undefined &&
-    isAlreadyExists(outcome.failure)
-  );
+export async function landed(
+  job: ImportJob,
+  deps: LandedDeps,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const { item } = job;
+  const source =
+    item.source.digest ?? (await headSource(deps.sources, item, deps.credentials, signal)).digest;
+  if (!source) return false;
+  const refs = job.decision.untagged ? [source] : job.decision.tags;
+  for (const ref of refs) {
+    if ((await deps.acr.digest(item.targetRepository, ref, signal)) !== source) return false;
+  }
+  return refs.length > 0;
+}
+
+/** The `repository:tag` names an import writes (the repository alone when untagged). */
+export function importTargets(job: ImportJob): string[] {
+  return targetNames({
+    targetRepository: job.item.targetRepository,
+    targetTags: job.decision.tags,
+  });
 }
 
 export function importParameters(
@@ -73,27 +91,24 @@ export function importParameters(
     mode: decision.armMode ?? 'NoForce',
   };
   if (decision.untagged) params.untaggedTargetRepositories = [item.targetRepository];
-  else params.targetTags = decision.tags.map((t) => `${item.targetRepository}:${t}`);
+  else params.targetTags = importTargets(job);
   return params;
 }
 
-export async function runImports(
-  jobs: readonly ImportJob[],
-  deps: ImportDeps,
-): Promise<Outcome<void>[]> {
+const label = (job: ImportJob): string => `line ${job.item.line}: ${job.item.sourceText}`;
+
+/** Imports every record whose decision has an ARM mode; sets each one's outcome. */
+export async function importLines(records: readonly LineRecord[], deps: ImportDeps): Promise<void> {
+  const jobs = records.filter((r) => r.decision.armMode !== undefined);
+  if (jobs.length === 0) return;
   const { out } = deps;
-  let ended = 0;
-  const label = (i: number): string => {
-    const job = jobs[i] as ImportJob;
-    return `line ${job.item.line}: ${job.item.sourceText}`;
-  };
   out.progress(0, jobs.length, 'importing');
   const states = new Map(jobs.map((job) => [job, { sent: false } as ImportState]));
-  const work = async (job: ImportJob, signal: AbortSignal): Promise<void> => {
+  const attempt = async (job: LineRecord, signal: AbortSignal): Promise<void> => {
     const state = states.get(job) as ImportState;
     const sentBefore = state.sent;
     const resumed = state.operationUrl !== undefined;
-    if (resumed) out.log(`${label(jobs.indexOf(job))} polling the import ARM already accepted`);
+    if (resumed) out.log(`${label(job)} polling the import ARM already accepted`);
     try {
       await deps.arm.importImage(deps.acr, importParameters(job, deps.credentials), state, signal);
     } catch (err) {
@@ -102,14 +117,15 @@ export async function runImports(
         !resumed &&
         job.decision.armMode === 'NoForce' &&
         isAlreadyExists(toFailure(err)) &&
-        (await deps.landed?.(job, signal).catch(() => false));
+        deps.registries !== undefined &&
+        (await landed(job, deps.registries, signal).catch(() => false));
       if (!refusedAsPresent) throw err;
       out.log(
-        `${label(jobs.indexOf(job))} the target holds the source's digest: an earlier attempt of this run imported it`,
+        `${label(job)} the target holds the source's digest: an earlier attempt of this run imported it`,
       );
     }
   };
-  const outcomes = await runScheduled(jobs, (job, ctx) => work(job, ctx.signal), toFailure, {
+  const outcomes = await runScheduled(jobs, (job, ctx) => attempt(job, ctx.signal), toFailure, {
     concurrency: deps.concurrency,
     retries: deps.retries,
     timeoutMs: deps.timeoutMs,
@@ -117,59 +133,40 @@ export async function runImports(
     random: Math.random,
     signal: deps.signal,
     gate: deps.gate,
-    onEvent: (e) => {
-      if (e.type === 'start') {
-        const job = jobs[e.index] as ImportJob;
-        const targets = job.decision.untagged
-          ? job.item.targetRepository
-          : job.decision.tags.map((t) => `${job.item.targetRepository}:${t}`).join(', ');
-        out.log(
-          `${label(e.index)} importing -> ${targets} (${job.decision.armMode}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''})`,
-        );
-      } else if (e.type === 'retry') {
-        const wait = formatDuration(e.delayMs);
-        out.log(
-          `${label(e.index)} attempt ${e.attempt} failed: ${e.failure.message}; ` +
-            (e.throttled
-              ? `ARM is throttling: every import waits ${wait} (Retry-After)`
-              : `retrying in ${wait}`),
-        );
-      } else {
-        ended++;
-        const o = e.outcome;
-        const text =
-          o.status === 'done'
-            ? `imported in ${formatDuration(o.durationMs)}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''}`
-            : alreadyPresent((jobs[e.index] as ImportJob).decision, o)
-              ? `skipped: ${ALREADY_PRESENT_NOTE}`
-              : `${o.status}: ${o.failure?.message ?? ''}`;
-        out.log(`${label(e.index)} ${text}`);
-        out.progress(ended, jobs.length, `${ended}/${jobs.length} imports finished`);
-      }
-    },
+    onEvent: importLogger(jobs, out),
   });
-  return outcomes;
+  jobs.forEach((r, i) => (r.outcome = outcomes[i]));
 }
 
-/** The user-facing error of a failed outcome: the failure plus what to do about it. */
-export function errorText(
-  job: ImportJob,
-  o: Outcome<void>,
-  ctx: { acr: AcrTarget; credentials: SourceCredentials },
-): string | null {
-  if (!o.failure) return null;
-  const hint =
-    o.status === 'failed'
-      ? hintFor(o.failure, {
-          sourceRegistry: job.item.source.registry,
-          sourceRepository: job.item.source.repository,
-          sourceText: job.item.text,
-          hasCredentials: credentialFor(job.item.credentialKey, ctx.credentials) !== undefined,
-          acrName: ctx.acr.name,
-          resourceGroup: ctx.acr.resourceGroup,
-        })
-      : undefined;
-  const code =
-    o.failure.code && !o.failure.message.includes(o.failure.code) ? `${o.failure.code}: ` : '';
-  return `${code}${o.failure.message}${hint ? ` ${hint}` : ''}`;
+/** A log line per start, retry and end of an import, and the progress after each end. */
+function importLogger(jobs: readonly ImportJob[], out: Reporter): (e: ScheduleEvent) => void {
+  let ended = 0;
+  return (e) => {
+    const job = jobs[e.index] as ImportJob;
+    if (e.type === 'start') {
+      const again = e.attempt > 1 ? `, attempt ${e.attempt}` : '';
+      out.log(
+        `${label(job)} importing -> ${importTargets(job).join(', ')} (${job.decision.armMode}${again})`,
+      );
+    } else if (e.type === 'retry') {
+      const wait = formatDuration(e.delayMs);
+      out.log(
+        `${label(job)} attempt ${e.attempt} failed: ${e.failure.message}; ` +
+          (e.throttled
+            ? `ARM is throttling: every import waits ${wait} (Retry-After)`
+            : `retrying in ${wait}`),
+      );
+    } else {
+      ended++;
+      const o = e.outcome;
+      const text =
+        o.status === 'done'
+          ? `imported in ${formatDuration(o.durationMs)}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''}`
+          : alreadyPresent(job.decision, o)
+            ? `skipped: ${ALREADY_PRESENT_NOTE}`
+            : `${o.status}: ${o.failure?.message ?? ''}`;
+      out.log(`${label(job)} ${text}`);
+      out.progress(ended, jobs.length, `${ended}/${jobs.length} imports finished`);
+    }
+  };
 }

@@ -3,7 +3,7 @@
 // (revoked or expired mid-run) is replaced once, at the level that was refused: the ARM token
 // for the exchange, the refresh token for an access token.
 import { describeError, registryUrl, request, type Overrides } from './http';
-import { headManifest, RegistryError } from './manifest';
+import { headManifest, RegistryError } from './sourceRegistries';
 
 export class AcrDataPlane {
   private refresh?: Promise<string>;

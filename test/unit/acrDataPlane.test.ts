@@ -1,6 +1,6 @@
 // The ACR data plane's token cache (registry/acrData.ts).
 import assert from 'node:assert/strict';
-import { AcrDataPlane } from '../../tasks/ImportPublicImages/src/registry/acrData';
+import { AcrDataPlane } from '../../tasks/ImportPublicImages/src/registry/acrDataPlane';
 
 const armTokens = { token: async () => 'arm', renew: async () => 'arm2' };
 

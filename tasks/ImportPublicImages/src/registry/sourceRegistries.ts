@@ -1,6 +1,11 @@
 // Manifest HEADs against public registries (source digests) with the token flow and
 // Docker Hub's rate-limit headers. HEADs do not count against Docker Hub's pull limit.
-import type { Credential } from '../core/plan';
+import {
+  credentialFor,
+  type Credential,
+  type PlanItem,
+  type SourceCredentials,
+} from '../core/plan';
 import { fetchToken } from './auth';
 import { header, registryUrl, request, type HttpResponse, type Overrides } from './http';
 
@@ -143,5 +148,24 @@ export function withheldWarning(registry: string, realmHost: string): string {
   return (
     `${registry} sent its token requests to ${realmHost}, which is not ${registry}'s host: ` +
     `the credentials for ${registry} were withheld and its digests are read anonymously.`
+  );
+}
+
+/**
+ * The manifest HEAD of a line's source, with that line's own credentials: its digest when
+ * pinned, else its tag (`latest` when none).
+ */
+export function headSource(
+  sources: Pick<SourceRegistries, 'head'>,
+  item: PlanItem,
+  credentials: SourceCredentials,
+  signal?: AbortSignal,
+): Promise<ManifestHead> {
+  return sources.head(
+    item.source.registry,
+    item.source.repository,
+    item.source.digest ?? item.source.tag ?? 'latest',
+    credentialFor(item.credentialKey, credentials),
+    signal,
   );
 }

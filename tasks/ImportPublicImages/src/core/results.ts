@@ -1,37 +1,62 @@
-// Turns plan, checks, decisions and outcomes into the per-image results of the report.
-import type { ListProblem } from '../core/imageList';
-import type { CheckResult, Decision, ImportMode, PlanItem, SourceCredentials } from '../core/plan';
-import { decide, targetNames } from '../core/plan';
-import type { ImageResult, ImageStatus } from '../core/report';
-import type { Outcome } from '../core/schedule';
-import type { AcrTarget } from '../azure/acr';
-import { ALREADY_PRESENT_NOTE, alreadyPresent, errorText } from './imports';
+// The result of each line, from what was planned, checked, decided and done: the rows of the
+// report (log, summary, JSON). Pure.
+import type { ListProblem } from './imageList';
+import {
+  credentialFor,
+  targetNames,
+  type CheckResult,
+  type Decision,
+  type LineRecord,
+  type SourceCredentials,
+} from './plan';
+import type { ImageResult, ImageStatus } from './report';
+import { failureText, hintFor } from './hints';
+import { isAlreadyExists } from './retry';
+import type { Outcome } from './schedule';
 
-export interface ItemRecord {
-  item: PlanItem;
-  check: CheckResult;
-  decision: Decision;
-  /** Undefined when no import ran (skipped, or dry run). */
-  outcome?: Outcome<void>;
+/** The registry the lines go to, as the results name it. */
+export interface TargetRegistry {
+  name: string;
+  loginServer: string;
+  resourceGroup: string;
 }
 
+export const ALREADY_PRESENT_NOTE = 'already present (NoForce import refused to overwrite)';
+
 /**
- * The decision for each item from its check. When the run was canceled during the check, the
- * check's failures are the cancel's, not the registry's: no "could not read, importing with
- * Force" note (nothing is imported either).
+ * A NoForce import of a single target refused because the target exists: what missing mode
+ * wanted, so it ends skipped. With several target tags the refusal says nothing about which
+ * exist (NoForce copies none of them), so it stays a failure.
  */
-export function planRecords(
-  items: readonly PlanItem[],
-  mode: ImportMode,
-  checks: readonly CheckResult[],
-  canceled: boolean,
-): ItemRecord[] {
-  return items.map((item, i) => {
-    const check = checks[i] ?? {};
-    const decision = decide(item, mode, check);
-    if (canceled && decision.action === 'unverified') delete decision.note;
-    return { item, check, decision };
-  });
+export function alreadyPresent(decision: Decision, outcome: Outcome<unknown>): boolean {
+  return (
+    outcome.status === 'failed' &&
+    decision.armMode === 'NoForce' &&
+    (decision.untagged || decision.tags.length === 1) &&
+    outcome.failure !== undefined &&
+    isAlreadyExists(outcome.failure)
+  );
+}
+
+/** The user-facing error of a failed outcome: the failure plus what to do about it. */
+export function errorText(
+  job: Pick<LineRecord, 'item' | 'decision'>,
+  o: Outcome<void>,
+  ctx: { acr: TargetRegistry; credentials: SourceCredentials },
+): string | null {
+  if (!o.failure) return null;
+  const hint =
+    o.status === 'failed'
+      ? hintFor(o.failure, {
+          sourceRegistry: job.item.source.registry,
+          sourceRepository: job.item.source.repository,
+          sourceText: job.item.text,
+          hasCredentials: credentialFor(job.item.credentialKey, ctx.credentials) !== undefined,
+          acrName: ctx.acr.name,
+          resourceGroup: ctx.acr.resourceGroup,
+        })
+      : undefined;
+  return failureText(o.failure, hint);
 }
 
 function notFoundOutcome(check: CheckResult): Outcome<void> {
@@ -45,8 +70,8 @@ function notFoundOutcome(check: CheckResult): Outcome<void> {
 }
 
 export function imageResult(
-  r: ItemRecord,
-  ctx: { acr: AcrTarget; credentials: SourceCredentials; dryRun: boolean },
+  r: LineRecord,
+  ctx: { acr: TargetRegistry; credentials: SourceCredentials; dryRun: boolean },
 ): ImageResult {
   const { item, decision, outcome } = r;
   let status: ImageStatus;

@@ -1,0 +1,45 @@
+// The report step: every line's result (the duplicates too), the run's counts, the closing log
+// lines, the summary, output variables, JSON result and the task result.
+import type { ParsedList } from '../core/imageList';
+import type { LineRecord, SourceCredentials } from '../core/plan';
+import { closingLines, countImages, type RunResult } from '../core/report';
+import type { RunReporter } from '../core/reporter';
+import { imageResult, withDuplicates, type TargetRegistry } from '../core/results';
+import { TASK_VERSION } from '../version';
+
+export interface ReportInputs {
+  mode: RunResult['mode'];
+  dryRun: boolean;
+  credentials: SourceCredentials;
+  failurePolicy: 'fail' | 'warn';
+  resultPath: string;
+}
+
+export function report(
+  records: readonly LineRecord[],
+  list: ParsedList,
+  run: { inputs: ReportInputs; acr: TargetRegistry; canceled: boolean; startedAt: Date },
+  out: RunReporter,
+): void {
+  const { inputs, acr } = run;
+  const ctx = { acr, credentials: inputs.credentials, dryRun: inputs.dryRun };
+  const images = withDuplicates(
+    records.map((r) => imageResult(r, ctx)),
+    list.warnings,
+  );
+  const result: RunResult = {
+    version: 1,
+    taskVersion: TASK_VERSION,
+    acr: { name: acr.name, loginServer: acr.loginServer, resourceGroup: acr.resourceGroup },
+    mode: inputs.mode,
+    dryRun: inputs.dryRun,
+    canceled: run.canceled,
+    startedAt: run.startedAt.toISOString(),
+    durationMs: out.elapsed(),
+    counts: countImages(images),
+    images,
+  };
+  for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);
+  out.publish(result, inputs.resultPath);
+  out.finish(result, inputs.failurePolicy);
+}
