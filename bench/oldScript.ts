@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ReadyFile } from '../test/helpers/emulator';
 
-// As the old pipeline had it (tag = text after the last ':', the bug FACTS.md describes).
+// As the old pipeline had it (tag = text after the last ':', the bug docs/benchmarks.md describes).
 const OLD_LOOP = `
 set -e
 while IFS= read -r line || [ -n "$line" ]; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the task into tasks/ImportPublicImages/dist/index.js with esbuild.
-// Solves the two azure-arm-rest bundling pitfalls (see shared FACTS.md):
+// Solves the two azure-arm-rest bundling pitfalls (see docs/building-and-packaging.md):
 //  1. azure-arm-rest calls tl.setResourcePath(path.join(__dirname, 'module.json')) in every module,
 //     and task-lib throws when that file is missing: module.json is copied beside the bundle.
 //  2. azure-arm-common.js loads MSAL with `require(msalVer)`, which esbuild cannot follow:

@@ -5,7 +5,7 @@ import type { Options } from './state';
 
 export const USAGE = `Usage: npm run emulator -- [options]
   --import-latency-ms N        time an import takes (default 2000)
-  --faults FILE                fault rules JSON (see README, section "Emulator")
+  --faults FILE                fault rules JSON (see test/emulator/README.md, "Faults")
   --upstream HOST=URL          forward source registry HOST to a real registry URL (repeatable)
   --ready-file FILE            where to write the ready file (default: <state dir>/ready.json)
   --port N                     port of the ARM/Entra/admin listener (default: ephemeral)

@@ -37,11 +37,11 @@ export interface ReadyFile {
   /** Azure DevOps stand-in for workload identity federation (System.CollectionUri, the OIDC issuer and the subject Entra trusts). */
   ado: { collectionUri: string; projectId: string; oidcIssuer: string; oidcSubject: string };
   /** `taskEnv` for a workload identity federation connection (OIDC token from `ado`, then MSAL). Its
-   * OIDC leg works; MSAL's instance discovery at login.microsoftonline.com fails offline (see README). */
+   * OIDC leg works; MSAL's instance discovery at login.microsoftonline.com fails offline (docs/authentication.md). */
   taskEnvWorkloadIdentity: Record<string, string>;
   /** `taskEnv` for a managed identity connection (scheme ManagedServiceIdentity, parameter
    * `tenantid` only, no secret): azure-arm-rest asks IMDS at http://169.254.169.254 for the token,
-   * so it works only where the emulator's `--imds` listener has that address (see README). */
+   * so it works only where the emulator's `--imds` listener has that address (docs/authentication.md). */
   taskEnvManagedIdentity: Record<string, string>;
   /** The managed identities IMDS answers for: system-assigned (no `client_id`) and user-assigned
    * (`client_id`, set as `ENDPOINT_DATA_<id>_MSICLIENTID`). */

@@ -1,7 +1,7 @@
 // The environments that point the bundled task at the emulator, one per Azure RM service connection
 // scheme: service principal with a secret (`taskEnv`), with a certificate (`taskEnvCertificate`),
 // workload identity federation (`taskEnvWorkloadIdentity`), managed identity (`taskEnvManagedIdentity`).
-// Connection id `emulator`; ENDPOINT_* names as the agent sets them (see FACTS.md).
+// Connection id `emulator`; ENDPOINT_* names as the agent sets them (see docs/authentication.md).
 import type { AzureDevOps } from './ado';
 import type { Emulator } from './state';
 
@@ -104,7 +104,7 @@ export function certificateTaskEnv(t: TaskEnvInput, pem: string): Record<string,
  * (System.CollectionUri, with the SYSTEMVSSCONNECTION access token) and is presented to Entra v2 as
  * client assertion, authority = ACTIVEDIRECTORYAUTHORITY + tenant. The task does this with a
  * ClientAssertionCredential with instance discovery off; azure-arm-rest's own MSAL path would first
- * ask login.microsoftonline.com for instance discovery, which fails offline (README, "The emulator").
+ * ask login.microsoftonline.com for instance discovery, which fails offline (docs/authentication.md).
  */
 export function workloadIdentityTaskEnv(t: TaskEnvInput, ado: AzureDevOps): Record<string, string> {
   const fx = t.em.fx;
