@@ -168,6 +168,32 @@ export interface ConnectionSecrets {
   jobAccessToken: () => string | undefined;
 }
 
+/** azure-arm-rest's view of the connection (AzureRMEndpoint.getEndpoint()). */
+type ArmEndpoint = Awaited<
+  ReturnType<
+    InstanceType<
+      typeof import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint').AzureRMEndpoint
+    >['getEndpoint']
+  >
+>;
+
+/** Masks each secret once: the key, and the private-key lines of a certificate. */
+function connectionMasker(onSecret: (s: string) => void) {
+  const masked = new Set<string>();
+  const mask = (s: string | undefined): void => {
+    if (!s || masked.has(s)) return;
+    masked.add(s);
+    onSecret(s);
+  };
+  return {
+    mask,
+    connection(key: string | undefined, certificate: string | undefined): void {
+      mask(key);
+      if (certificate) privateKeyLines(certificate).forEach(mask);
+    },
+  };
+}
+
 export async function connectAzure(
   connectionId: string,
   agent: ConnectionSecrets,
@@ -177,41 +203,49 @@ export async function connectAzure(
   const { AzureRMEndpoint } =
     await import('azure-pipelines-tasks-azure-arm-rest/azure-arm-endpoint');
   // Masked before azure-arm-rest reads them, since task-lib debug-logs every authorization
-  // parameter it is asked for (getEndpointAuthorization, read here, does not); again after, in case
-  // the agent gave no ENDPOINT_AUTH_<id> JSON.
-  const masked = new Set<string>();
-  const mask = (s: string | undefined): void => {
-    if (!s || masked.has(s)) return;
-    masked.add(s);
-    onSecret(s);
-  };
-  const maskConnection = (key: string | undefined, certificate: string | undefined): void => {
-    mask(key);
-    if (certificate) privateKeyLines(certificate).forEach(mask);
-  };
-  const params = agent.authParameters;
+  // parameter it is asked for (getEndpointAuthorization, read by ado/endpoints.ts, does not);
+  // again after, in case the agent gave no ENDPOINT_AUTH_<id> JSON.
+  const masker = connectionMasker(onSecret);
   const param = (name: string) =>
-    Object.entries(params).find(([k]) => k.toLowerCase() === name)?.[1];
-  maskConnection(param('serviceprincipalkey'), param('serviceprincipalcertificate'));
+    Object.entries(agent.authParameters).find(([k]) => k.toLowerCase() === name)?.[1];
+  masker.connection(param('serviceprincipalkey'), param('serviceprincipalcertificate'));
   const endpoint = await new AzureRMEndpoint(connectionId).getEndpoint().catch((err: unknown) => {
     const e = tokenError(err);
     throw new Error(`${e.message} ${tokenHint()}`, { cause: err });
   });
-  maskConnection(endpoint.servicePrincipalKey, endpoint.servicePrincipalCertificate);
+  masker.connection(endpoint.servicePrincipalKey, endpoint.servicePrincipalCertificate);
   if (!endpoint.subscriptionID) {
     throw new Error(
       `The service connection ${connectionId} is not scoped to a subscription; use a subscription-level Azure Resource Manager connection.`,
     );
   }
+  const getToken = await tokenSource(endpoint, connectionId, agent, masker.mask, onSecret);
+  return {
+    tokens: tokenCredential(getToken, onSecret),
+    armUrl: endpoint.url.replace(/\/+$/, ''),
+    subscriptionId: endpoint.subscriptionID,
+    tenantId: endpoint.tenantID,
+  };
+}
+
+/**
+ * How the connection's scheme gets an ARM token: workload identity federation through
+ * @azure/identity (azure/federation.ts); every other scheme through azure-arm-rest.
+ */
+async function tokenSource(
+  endpoint: ArmEndpoint,
+  connectionId: string,
+  agent: ConnectionSecrets,
+  mask: (s: string | undefined) => void,
+  onSecret: (s: string) => void,
+): Promise<(force: boolean) => Promise<string>> {
   const creds = endpoint.applicationTokenCredentials;
   const clientId = endpoint.servicePrincipalClientID ?? '';
-  let getToken: (force: boolean) => Promise<string>;
   if (endpoint.scheme?.toLowerCase() === 'workloadidentityfederation') {
     // The job's System.AccessToken asks Azure DevOps for the OIDC token (the agent masks it too).
-    const jobToken = agent.jobAccessToken();
-    mask(jobToken);
+    mask(agent.jobAccessToken());
     const resource = (endpoint.activeDirectoryResourceID || endpoint.url).replace(/\/+$/, '');
-    getToken = await federatedTokenSource({
+    return federatedTokenSource({
       tenantId: endpoint.tenantID,
       clientId,
       connectionId,
@@ -220,20 +254,13 @@ export async function connectAzure(
       getFederatedToken: () => creds.getFederatedToken(),
       onSecret,
     });
-  } else {
-    getToken = (force) =>
-      creds.getToken(force).catch((err: unknown) => {
-        throw explainTokenFailure(err, {
-          clientId,
-          scheme: endpoint.scheme,
-          msiClientId: endpoint.msiClientId,
-        });
-      });
   }
-  return {
-    tokens: tokenCredential(getToken, onSecret),
-    armUrl: endpoint.url.replace(/\/+$/, ''),
-    subscriptionId: endpoint.subscriptionID,
-    tenantId: endpoint.tenantID,
-  };
+  return (force) =>
+    creds.getToken(force).catch((err: unknown) => {
+      throw explainTokenFailure(err, {
+        clientId,
+        scheme: endpoint.scheme,
+        msiClientId: endpoint.msiClientId,
+      });
+    });
 }

@@ -207,83 +207,22 @@ export async function runScheduled<T, R>(
   toFailure: (err: unknown) => Failure,
   opts: ScheduleOptions,
 ): Promise<Outcome<R>[]> {
-  const { clock } = opts;
-  const gate = opts.gate ?? new ThrottleGate(clock, opts.random);
-  const outcomes: (Outcome<R> | undefined)[] = items.map(() => undefined);
+  const gate = opts.gate ?? new ThrottleGate(opts.clock, opts.random);
   const emit = opts.onEvent ?? (() => undefined);
-
-  const finish = (index: number, outcome: Outcome<R>): void => {
-    if (outcomes[index] !== undefined) return;
-    outcomes[index] = outcome;
-    emit({ type: 'end', index, outcome });
-  };
-
-  const runItem = async (index: number, item: T): Promise<void> => {
-    const itemAbort = new AbortController();
-    const onCancel = (): void => itemAbort.abort();
-    opts.signal?.addEventListener('abort', onCancel, { once: true });
-    let attempts = 0;
-    let lastFailure: Failure | undefined;
-    let started = clock.now();
-    try {
-      await gate.wait(itemAbort.signal);
-      started = clock.now();
-      const attemptsLoop = (): Promise<R> =>
-        withRetries((ctx) => work(item, ctx), toFailure, {
-          ...opts,
-          gate,
-          signal: itemAbort.signal,
-          onAttempt: (attempt) => {
-            attempts = attempt;
-            emit({ type: 'start', index, attempt });
-          },
-          onRetry: (r) => {
-            lastFailure = r.failure;
-            emit({ type: 'retry', index, ...r });
-          },
-        }).catch((err: unknown) => {
-          if (err instanceof RetriesExhausted)
-            throw new Finished({ status: 'failed', failure: err.failure, attempts });
-          throw err;
-        });
-      const timeout = clock.sleep(opts.timeoutMs, itemAbort.signal).then(() => {
-        throw new Finished({
-          status: 'timed-out',
-          attempts,
-          failure: {
-            message: `abandoned after ${formatMinutes(opts.timeoutMs)} (importTimeoutMinutes); an import already started may still complete in Azure${lastFailure ? `; last error: ${lastFailure.message}` : ''}`,
-          },
-        });
+  const outcomes = await pool(
+    items,
+    opts.concurrency,
+    async (item, index) => {
+      const outcome = await runItem(index, (ctx) => work(item, ctx), toFailure, {
+        ...opts,
+        gate,
+        emit,
       });
-      const value = await Promise.race([attemptsLoop(), timeout]);
-      finish(index, { status: 'done', value, attempts, durationMs: clock.now() - started });
-    } catch (err) {
-      const durationMs = attempts === 0 ? 0 : clock.now() - started;
-      if (err instanceof Finished) {
-        finish(index, { ...err.outcome, durationMs });
-      } else if (opts.signal?.aborted) {
-        finish(index, {
-          status: 'canceled',
-          attempts,
-          durationMs,
-          failure: {
-            message:
-              attempts > 0
-                ? 'run canceled while importing; the import may still complete in Azure'
-                : 'run canceled before this import started',
-          },
-        });
-      } else {
-        finish(index, { status: 'failed', attempts, durationMs, failure: toFailure(err) });
-      }
-    } finally {
-      itemAbort.abort(); // stops the losing side of the race (timer or polling)
-      opts.signal?.removeEventListener('abort', onCancel);
-    }
-  };
-
-  await pool(items, opts.concurrency, (item, index) => runItem(index, item), opts.signal);
-
+      emit({ type: 'end', index, outcome });
+      return outcome;
+    },
+    opts.signal,
+  );
   return outcomes.map(
     (o) =>
       o ?? {
@@ -293,6 +232,70 @@ export async function runScheduled<T, R>(
         failure: { message: 'run canceled before this import started' },
       },
   );
+}
+
+/**
+ * One item from its first attempt to its one Outcome: its attempts (withRetries) raced against
+ * its timeout; a cancel or the timeout aborts the attempt in flight.
+ */
+async function runItem<R>(
+  index: number,
+  work: (ctx: WorkContext) => Promise<R>,
+  toFailure: (err: unknown) => Failure,
+  opts: ScheduleOptions & { gate: ThrottleGate; emit: (e: ScheduleEvent) => void },
+): Promise<Outcome<R>> {
+  const { clock, gate, emit } = opts;
+  const itemAbort = new AbortController();
+  const onCancel = (): void => itemAbort.abort();
+  opts.signal?.addEventListener('abort', onCancel, { once: true });
+  let attempts = 0;
+  let lastFailure: Failure | undefined;
+  let started = clock.now();
+  try {
+    await gate.wait(itemAbort.signal);
+    started = clock.now();
+    const attemptsLoop = withRetries(work, toFailure, {
+      ...opts,
+      signal: itemAbort.signal,
+      onAttempt: (attempt) => {
+        attempts = attempt;
+        emit({ type: 'start', index, attempt });
+      },
+      onRetry: (r) => {
+        lastFailure = r.failure;
+        emit({ type: 'retry', index, ...r });
+      },
+    }).catch((err: unknown) => {
+      if (err instanceof RetriesExhausted)
+        throw new Finished({ status: 'failed', failure: err.failure, attempts });
+      throw err;
+    });
+    const timeout = clock.sleep(opts.timeoutMs, itemAbort.signal).then(() => {
+      throw new Finished({
+        status: 'timed-out',
+        attempts,
+        failure: {
+          message: `abandoned after ${formatMinutes(opts.timeoutMs)} (importTimeoutMinutes); an import already started may still complete in Azure${lastFailure ? `; last error: ${lastFailure.message}` : ''}`,
+        },
+      });
+    });
+    const value = await Promise.race([attemptsLoop, timeout]);
+    return { status: 'done', value, attempts, durationMs: clock.now() - started };
+  } catch (err) {
+    const durationMs = attempts === 0 ? 0 : clock.now() - started;
+    if (err instanceof Finished) return { ...err.outcome, durationMs };
+    if (opts.signal?.aborted) {
+      const message =
+        attempts > 0
+          ? 'run canceled while importing; the import may still complete in Azure'
+          : 'run canceled before this import started';
+      return { status: 'canceled', attempts, durationMs, failure: { message } };
+    }
+    return { status: 'failed', attempts, durationMs, failure: toFailure(err) };
+  } finally {
+    itemAbort.abort(); // stops the losing side of the race (timer or polling)
+    opts.signal?.removeEventListener('abort', onCancel);
+  }
 }
 
 function formatMinutes(ms: number): string {

@@ -4,6 +4,7 @@ import type { Credential } from '../core/plan';
 import {
   apiHost,
   header,
+  hostOf,
   registryUrl,
   request,
   rewriteUrl,
@@ -30,20 +31,6 @@ export function parseChallenge(value: string): Challenge | undefined {
 
 export function basicAuth(c: Credential): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
-}
-
-/** The host (with a non-default port) of a URL, lower-cased; undefined when it is no URL. */
-function hostOf(url: string): { host: string; hostname: string; https: boolean } | undefined {
-  try {
-    const u = new URL(url);
-    return {
-      host: u.host.toLowerCase(),
-      hostname: u.hostname.toLowerCase(),
-      https: u.protocol === 'https:',
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 /**

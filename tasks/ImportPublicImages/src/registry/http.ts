@@ -51,11 +51,29 @@ export function registryUrl(registry: string, path: string, overrides: Overrides
   return `${override ?? `https://${apiHost(registry)}`}${path}`;
 }
 
+/** The host (with a non-default port) of a URL, lower-cased; undefined when it is no URL. */
+export function hostOf(
+  url: string,
+): { host: string; hostname: string; https: boolean } | undefined {
+  try {
+    const u = new URL(url);
+    return {
+      host: u.host.toLowerCase(),
+      hostname: u.hostname.toLowerCase(),
+      https: u.protocol === 'https:',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Rewrites an absolute URL (e.g. a token realm) whose host has an override. */
 export function rewriteUrl(url: string, overrides: Overrides): string {
+  const host = hostOf(url)?.host;
+  const override = host === undefined ? undefined : overrides[host];
+  if (!override) return url;
   const u = new URL(url);
-  const override = overrides[u.host.toLowerCase()];
-  return override ? `${override}${u.pathname}${u.search}` : url;
+  return `${override}${u.pathname}${u.search}`;
 }
 
 export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
@@ -83,7 +101,7 @@ export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
     );
     r.on('timeout', () =>
       r.destroy(
-        Object.assign(new Error(`request to ${new URL(url).host} timed out`), {
+        Object.assign(new Error(`request to ${hostOf(url)?.host ?? url} timed out`), {
           code: 'ETIMEDOUT',
         }),
       ),
