@@ -185,7 +185,8 @@ export async function pool<T, R>(
   fn: (item: T, index: number) => Promise<R>,
   signal?: AbortSignal,
 ): Promise<(R | undefined)[]> {
-  const out: (R | undefined)[] = new Array<R | undefined>(items.length);
+  // Filled, not sparse: map() skips holes, and an item never started must still be mapped.
+  const out: (R | undefined)[] = Array.from(items, () => undefined);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && !signal?.aborted) {
