@@ -64,11 +64,14 @@ export function countImages(images: readonly ImageResult[]): Counts {
 
 export type Verdict = 'Succeeded' | 'SucceededWithIssues' | 'Failed';
 
-/** The task result and its one-line reason. */
+/**
+ * The task result and its parts: `summary` (the counts and time), `firstFailure` (the first
+ * failed line, when one failed) and `message`, the one-line reason they make together.
+ */
 export function verdict(
   result: RunResult,
   policy: 'fail' | 'warn',
-): { result: Verdict; message: string } {
+): { result: Verdict; message: string; summary: string; firstFailure?: string } {
   const c = result.counts;
   const parts = [
     result.dryRun ? `${c.planned} planned` : `${c.imported} imported`,
@@ -78,13 +81,15 @@ export function verdict(
   if (c.timedOut > 0) parts.push(`(${c.timedOut} timed out)`);
   if (c.canceled > 0) parts.push(`${c.canceled} canceled`);
   const summary = `${parts.join(', ')} of ${c.total} in ${formatDuration(result.durationMs)}`;
-  if (result.canceled) return { result: 'Failed', message: `Run canceled: ${summary}` };
-  if (c.failed === 0) return { result: 'Succeeded', message: summary };
+  if (result.canceled) return { result: 'Failed', message: `Run canceled: ${summary}`, summary };
+  if (c.failed === 0) return { result: 'Succeeded', message: summary, summary };
   const first = result.images.find((i) => i.status === 'failed' || i.status === 'timed-out');
-  const why = first ? `; first failure line ${first.line}: ${first.error ?? first.status}` : '';
+  const firstFailure = first ? `line ${first.line}: ${first.error ?? first.status}` : undefined;
   return {
     result: policy === 'warn' ? 'SucceededWithIssues' : 'Failed',
-    message: `${summary}${why}`,
+    message: firstFailure ? `${summary}; first failure ${firstFailure}` : summary,
+    summary,
+    ...(firstFailure ? { firstFailure } : {}),
   };
 }
 
@@ -160,9 +165,8 @@ export function markdownSummary(result: RunResult): string {
 /** The closing log lines: counts and total time, then each failure with its line. */
 export function closingLines(result: RunResult, policy: 'fail' | 'warn'): string[] {
   const v = verdict(result, policy);
-  const lines = [
-    `${elapsedPrefix(result.durationMs)} done: ${v.message.split('; first failure')[0]}`,
-  ];
+  const done = result.canceled ? `Run canceled: ${v.summary}` : v.summary;
+  const lines = [`${elapsedPrefix(result.durationMs)} done: ${done}`];
   for (const i of result.images) {
     if (i.status === 'failed' || i.status === 'timed-out') {
       lines.push(`  line ${i.line} ${i.source}: ${i.status}: ${i.error ?? ''}`);
