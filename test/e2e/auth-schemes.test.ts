@@ -4,11 +4,12 @@
 // exchanged at its Entra v2 endpoint). A refused credential fails the task with a message that
 // says what to check, and nothing is written.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import type { ReadyFile, RunningEmulator } from '../helpers/emulator';
+import type { RunningEmulator } from '../helpers/emulator';
+import { fingerprint } from '../emulator/tokens';
 import { unregisteredCertificate } from '../helpers/assertions';
 import { privateKeyLines } from '../../tasks/ImportPublicImages/src/azure/credentials';
 import { armWrites, explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
+import { assertNoSecretShown } from './secrets';
 
 const LIST = [
   'quay.io/jetstack/cert-manager-webhook:v1.15.2 => jetstack/cert-manager-webhook',
@@ -17,7 +18,6 @@ const LIST = [
 ].join('\n');
 const CERT_PARAM = 'ENDPOINT_AUTH_PARAMETER_emulator_SERVICEPRINCIPALCERTIFICATE';
 const JOB_TOKEN = 'ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN';
-const fingerprint = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 const claimsOf = (jwt: string): Record<string, unknown> => {
   try {
     return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
@@ -40,12 +40,6 @@ function renameConnection(env: Record<string, string>, to: string): Record<strin
   return out;
 }
 
-/** The ready file with taskEnv swapped for another scheme's environment (runTask starts from taskEnv). */
-const withEnv = (ready: ReadyFile, taskEnv: Record<string, string>): ReadyFile => ({
-  ...ready,
-  taskEnv,
-});
-
 /** The run succeeded and the ACR now holds exactly LIST's two targets. */
 async function assertListImported(em: RunningEmulator, run: TaskRun): Promise<void> {
   assert.equal(run.status, 'Succeeded', explain(run));
@@ -64,7 +58,8 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
 
   describe('service principal with certificate', () => {
     it('imports a small list; the token came from a certificate assertion on the v1 endpoint', async () => {
-      const run = await runTask(withEnv(em.ready, em.ready.taskEnvCertificate), {
+      const run = await runTask(em.ready, {
+        taskEnv: em.ready.taskEnvCertificate,
         imageList: LIST,
       });
       await assertListImported(em, run);
@@ -80,15 +75,15 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       const pem = em.ready.taskEnvCertificate[CERT_PARAM]!;
       const keyLines = privateKeyLines(pem);
       assert.ok(keyLines.length >= 20, 'a PEM with a private key');
-      for (const line of keyLines) {
-        assert.ok(run.secrets.includes(line), 'key line masked');
-        assert.ok(!run.visible.includes(line), 'not even in task-lib debug lines');
-      }
+      for (const line of keyLines) assert.ok(run.secrets.includes(line), 'key line masked');
+      // not even in task-lib debug lines
+      assertNoSecretShown(run, { secrets: keyLines, debug: true });
     });
 
     it('a certificate the app does not know: Failed, says to check the connection, writes nothing', async () => {
       const wrong = unregisteredCertificate();
-      const run = await runTask(withEnv(em.ready, em.ready.taskEnvCertificate), {
+      const run = await runTask(em.ready, {
+        taskEnv: em.ready.taskEnvCertificate,
         imageList: LIST,
         env: { [CERT_PARAM]: wrong.pem },
       });
@@ -112,7 +107,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
   describe('workload identity federation', () => {
     it('imports a small list with the OIDC token as client assertion at Entra v2; every token masked', async () => {
       const wif = em.ready.taskEnvWorkloadIdentity;
-      const run = await runTask(withEnv(em.ready, wif), { imageList: LIST });
+      const run = await runTask(em.ready, { taskEnv: wif, imageList: LIST });
       await assertListImported(em, run);
       const log = await em.admin.requests();
       const oidc = log.filter((e) => e.host === 'ado' && /\/oidctoken\?/.test(e.path));
@@ -140,17 +135,13 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       for (const t of arm) assert.ok(masked.has(t.fingerprint), `ARM token for ${t.aud} is masked`);
       const jobToken = wif[JOB_TOKEN]!;
       assert.ok(jobToken && run.secrets.includes(jobToken), 'the job access token is masked');
-      const shown = [run.visible, run.summary ?? '', JSON.stringify(run.result)];
-      for (const text of shown) {
-        for (const secret of [...run.secrets, jobToken])
-          assert.ok(!text.includes(secret), `${secret.slice(0, 12)} in ${text.slice(0, 300)}`);
-      }
+      assertNoSecretShown(run, { secrets: [jobToken], debug: true });
       assert.ok(!run.stdout.includes(em.ready.clientSecret), 'no client secret anywhere');
     });
 
     it('no federated credential for the token subject: Failed, says what to add, writes nothing', async () => {
       const env = renameConnection(em.ready.taskEnvWorkloadIdentity, 'other-connection');
-      const run = await runTask(withEnv(em.ready, env), { imageList: LIST });
+      const run = await runTask(em.ready, { taskEnv: env, imageList: LIST });
       assert.equal(run.status, 'Failed', explain(run));
       const message = run.statusMessage ?? '';
       assert.match(message, /service connection gave no Azure token/, explain(run));
@@ -175,9 +166,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
       assert.ok(refused.length >= 1 && refused.every((e) => e.status === 400), explain(run));
       const oidc = run.secrets.filter((s) => claimsOf(s).aud === 'api://AzureADTokenExchange');
       assert.ok(oidc.length >= 1, 'the refused OIDC token is masked too');
-      for (const text of [run.visible, JSON.stringify(run.result ?? {})]) {
-        for (const secret of [...run.secrets, env[JOB_TOKEN]!]) assert.ok(!text.includes(secret));
-      }
+      assertNoSecretShown(run, { secrets: [env[JOB_TOKEN]!], debug: true });
     });
   });
 });

@@ -5,22 +5,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { armWrites, explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
-
-/** Requests the task made (the admin API's own are not the task's). */
-const taskRequests = (log: RequestLogEntry[]): RequestLogEntry[] =>
-  log.filter((e) => e.host !== 'admin');
-
-const errorIssues = (run: TaskRun) =>
-  run.commands.filter((c) => c.name === 'task.logissue' && c.props.type === 'error');
-
-const outputs = (run: TaskRun): Record<string, string> =>
-  Object.fromEntries(
-    run.commands
-      .filter((c) => c.name === 'task.setvariable' && c.props.isOutput === 'true')
-      .map((c) => [c.props.variable ?? '', c.message]),
-  );
+import type { RunningEmulator } from '../helpers/emulator';
+import {
+  armWrites,
+  errorIssues,
+  explain,
+  importRequests,
+  outputVariables,
+  runTask,
+  taskRequests,
+  useEmulator,
+  type TaskRun,
+} from './runTask';
 
 describe('e2e: bad input never writes (bundled task vs emulator)', function () {
   this.timeout(180000);
@@ -114,7 +110,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
     );
     assert.ok(!run.stdout.includes('nologin'), 'no line of the file is echoed');
     assert.ok(issues.length <= 2, 'the annotation and the task failure only');
-    assert.equal(outputs(run).failedCount, '500');
+    assert.equal(outputVariables(run).failedCount, '500');
     await assertNoRequest(run);
   });
 
@@ -186,7 +182,11 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
         warnings.some((w) => /images\.txt \(input imageListPath\) lists no image/.test(w.message)),
         explain(run),
       );
-      assert.deepEqual(outputs(run), { importedCount: '0', skippedCount: '0', failedCount: '0' });
+      assert.deepEqual(outputVariables(run), {
+        importedCount: '0',
+        skippedCount: '0',
+        failedCount: '0',
+      });
       await assertNoRequest(run);
     }
   });
@@ -230,7 +230,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
       run.statusMessage?.includes(`Input resultPath: cannot write the result file ${resultPath}`),
       run.statusMessage,
     );
-    assert.deepEqual(outputs(run), {
+    assert.deepEqual(outputVariables(run), {
       importedCount: String(imported),
       skippedCount: '0',
       failedCount: '0',

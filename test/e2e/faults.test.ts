@@ -2,7 +2,7 @@
 // refused sources, stuck operations, cancellation.
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, useEmulator } from './runTask';
+import { explain, importRequests, runTask, untilLogged, useEmulator } from './runTask';
 
 describe('e2e: faults (bundled task vs emulator)', function () {
   this.timeout(180000);
@@ -26,18 +26,26 @@ describe('e2e: faults (bundled task vs emulator)', function () {
     const throttled = posts.filter((p) => p.status === 429);
     assert.equal(throttled.length, 6);
     // After the last 429 reached the task, no import is sent before its Retry-After (1 s) has
-    // passed: the gate is shared. Requests already in flight when that 429 was answered (they
-    // arrive within a few ms of its answer on loopback) were sent before the task could know.
-    const lastThrottle = throttled[throttled.length - 1]!;
-    const last429 = Date.parse(lastThrottle.time);
-    const answered = last429 + lastThrottle.durationMs + 50;
-    const after = posts.filter((p) => p.status !== 429 && Date.parse(p.time) > answered);
-    assert.ok(after.length > 0);
-    for (const p of after)
-      assert.ok(
-        Date.parse(p.time) - last429 >= 900,
-        `sent ${Date.parse(p.time) - last429} ms after a 429`,
-      );
+    // passed: the gate is shared. The task's stdout is one thread's ordered record: a line
+    // "importing ->" before each POST, "ARM is throttling" the moment each 429 is read and the gate
+    // shut. The POSTs started after the last such line waited for the gate, which opened 1 s after
+    // that 429 was read, so after ARM began answering every 429: at least that many POSTs reached
+    // ARM 1 s or more after the start of the last 429. A POST already on its way when the task read
+    // that 429 is not counted; one sent without waiting would arrive too early and be missing.
+    const lines = run.stdout.split('\n');
+    const starts = lines.filter((l) => /importing ->/.test(l));
+    assert.equal(starts.length, posts.length, 'one "importing ->" line per POST');
+    const lastThrottleLine = lines
+      .map((l) => /ARM is throttling: every import waits/.test(l))
+      .lastIndexOf(true);
+    const startedAfter = lines.slice(lastThrottleLine + 1).filter((l) => /importing ->/.test(l));
+    assert.ok(startedAfter.length > 0, 'the throttled import was started again');
+    const last429 = Math.max(...throttled.map((p) => Date.parse(p.time)));
+    const afterPause = posts.filter((p) => Date.parse(p.time) >= last429 + 1000);
+    assert.ok(
+      afterPause.length >= startedAfter.length,
+      `${startedAfter.length} imports started after the last 429 was read, ${afterPause.length} reached ARM 1 s after it: ${JSON.stringify(posts.map((p) => [p.status, Date.parse(p.time) - last429]))}`,
+    );
     assert.match(run.visible, /ARM is throttling: every import waits/);
   });
 
@@ -106,18 +114,20 @@ describe('e2e: faults (bundled task vs emulator)', function () {
       (_, i) => `registry.k8s.io/pause:3.10 => pause${i}:3.10`,
     ).join('\n');
     await em.admin.setFaults([{ kind: 'opStuck', match: { target: 'pause' } }]);
-    let sent = false;
-    const run = await runTask(em.ready, {
+    let kill: ((signal: NodeJS.Signals) => void) | undefined;
+    const running = runTask(em.ready, {
       imageList: `${list}\n`,
       env: { INPUT_CONCURRENCY: '2' },
-      onOutput: (all, kill) => {
-        if (!sent && /importing ->/.test(all)) {
-          sent = true;
-          setTimeout(() => kill('SIGTERM'), 300);
-        }
-      },
+      onOutput: (_all, k) => (kill = k),
     });
-    assert.ok(sent);
+    // Both workers hold an accepted import that never finishes: no third can start before the signal.
+    await untilLogged(
+      em,
+      (log) => importRequests(log).filter((e) => e.status === 202).length === 2,
+      running,
+    );
+    kill!('SIGTERM');
+    const run = await running;
     assert.equal(run.status, 'Failed', explain(run));
     const r = run.result!;
     assert.equal(r.canceled, true);

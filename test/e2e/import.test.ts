@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
 import { explain, importRequests, runTask, useEmulator } from './runTask';
+import { assertCredentialsOnlyAt } from './secrets';
 
 describe('e2e: import (bundled task vs emulator)', function () {
   this.timeout(180000);
@@ -147,12 +148,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
     assert.equal(run.status, 'Succeeded', explain(run));
     const log = await em.admin.requests();
     const hubUser = em.ready.dockerHub.username;
-    const withUser = log.filter((e) => e.authUser === hubUser);
-    assert.ok(withUser.length > 0, 'the docker.io token request carried the credentials');
-    assert.ok(
-      withUser.every((e) => e.host === 'docker.io'),
-      JSON.stringify(withUser),
-    );
+    assertCredentialsOnlyAt(log, hubUser, 'docker.io');
     const posts = importRequests(log);
     assert.equal(posts.length, 7);
     for (const p of posts) {

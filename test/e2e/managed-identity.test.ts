@@ -5,17 +5,17 @@
 // (Debian's iproute2, installed by scripts/setup.sh): without them the suite fails, it does not skip.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   startEmulator,
   wrappedRequest,
-  type ReadyFile,
   type RequestLogEntry,
   type RunningEmulator,
 } from '../helpers/emulator';
+import { fingerprint } from '../emulator/tokens';
 import { armWrites, ensureBundle, explain, importRequests, runTask } from './runTask';
+import { assertNoSecretShown } from './secrets';
 
 const NS = `ipi-mi-${process.pid}`;
 const IMDS_IP = '169.254.169.254';
@@ -25,7 +25,6 @@ const LIST = [
   '',
 ].join('\n');
 const MSI_CLIENT_ID = 'ENDPOINT_DATA_emulator_MSICLIENTID';
-const fingerprint = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 /** `ip` from PATH or the sbin directories (not always on a non-root PATH). */
 function findIp(): string {
@@ -62,10 +61,6 @@ function ipCmd(ip: string, args: string[]): void {
 }
 
 const imdsCalls = (log: RequestLogEntry[]) => log.filter((e) => e.host === 'imds');
-const withEnv = (ready: ReadyFile, taskEnv: Record<string, string>): ReadyFile => ({
-  ...ready,
-  taskEnv,
-});
 
 describe('e2e: managed identity connection (bundled task vs emulator IMDS, own network namespace)', function () {
   this.timeout(240000);
@@ -77,6 +72,14 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
     if (!em) throw new Error('emulator not started');
     return em;
   };
+  /** The task in the namespace with the connection's user-assigned identity set to `clientId`. */
+  const runAsUserAssigned = (clientId: string) =>
+    runTask(emu().ready, {
+      taskEnv: emu().ready.taskEnvManagedIdentity,
+      imageList: LIST,
+      env: { [MSI_CLIENT_ID]: clientId },
+      wrap,
+    });
 
   before(async () => {
     ip = findIp();
@@ -116,7 +119,7 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
       !Object.keys(mi).some((k) => /SERVICEPRINCIPALKEY|CERTIFICATE/i.test(k)),
       'no secret',
     );
-    const run = await runTask(withEnv(ready, mi), { imageList: LIST, wrap });
+    const run = await runTask(ready, { taskEnv: mi, imageList: LIST, wrap });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 2, explain(run));
 
@@ -166,17 +169,13 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
     assert.equal(issued.length, imds.length);
     const masked = new Set(run.secrets.map(fingerprint));
     for (const t of issued) assert.ok(masked.has(t.fingerprint), 'IMDS token masked');
-    for (const s of run.secrets) assert.ok(!run.visible.includes(s));
+    assertNoSecretShown(run, { debug: true });
   });
 
   it('user-assigned: ENDPOINT_DATA_<id>_MSICLIENTID is sent as client_id', async () => {
     const { ready, admin } = emu();
     const clientId = ready.managedIdentity.userAssignedClientId;
-    const run = await runTask(withEnv(ready, ready.taskEnvManagedIdentity), {
-      imageList: LIST,
-      env: { [MSI_CLIENT_ID]: clientId },
-      wrap,
-    });
+    const run = await runAsUserAssigned(clientId);
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 2, explain(run));
     const imds = imdsCalls(await admin.requests());
@@ -190,13 +189,9 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
   // azure-arm-rest drops IMDS's answer ("Identity not found") and reports only its status with a
   // generic "configure MSI" text; the task names the client id to assign, and its connection hint.
   it('an unknown user-assigned client_id: Failed naming the client id to assign, writes nothing', async () => {
-    const { ready, admin } = emu();
+    const { admin } = emu();
     const unknown = '44444444-0000-4000-8000-00000000dead';
-    const run = await runTask(withEnv(ready, ready.taskEnvManagedIdentity), {
-      imageList: LIST,
-      env: { [MSI_CLIENT_ID]: unknown },
-      wrap,
-    });
+    const run = await runAsUserAssigned(unknown);
     assert.equal(run.status, 'Failed', explain(run));
     const message = run.statusMessage ?? '';
     assert.match(message, /^The service connection gave no Azure token/, explain(run));

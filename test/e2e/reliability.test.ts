@@ -3,7 +3,7 @@
 // a cancel while the token is awaited. Each asserts what the user sees and what ARM received.
 import assert from 'node:assert/strict';
 import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, useEmulator } from './runTask';
+import { explain, importRequests, outputVariables, runTask, useEmulator } from './runTask';
 
 /** importImage POSTs ARM answered 202 (accepted: an import ran for each). */
 const accepted = (log: RequestLogEntry[]) => importRequests(log).filter((e) => e.status === 202);
@@ -54,8 +54,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     assert.equal(webhook.status, 'imported', JSON.stringify(webhook));
     assert.equal(run.result!.counts.imported, 7);
     assert.equal(run.result!.counts.skipped, 0);
-    const outputs = run.commands.filter((c) => c.name === 'task.setvariable');
-    assert.equal(outputs.find((c) => c.props.variable === 'importedCount')?.message, '7');
+    assert.equal(outputVariables(run).importedCount, '7');
     assert.match(run.visible, /earlier attempt of this run imported it/);
   });
 

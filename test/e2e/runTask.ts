@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  startEmulator,
+  useEmulator as useSuiteEmulator,
   type ReadyFile,
   type RequestLogEntry,
   type RunningEmulator,
-  type StartOptions,
+  type SuiteOptions,
 } from '../helpers/emulator';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -50,18 +50,12 @@ export function ensureBundle(): void {
 }
 
 /**
- * Mocha hooks for an e2e suite: the bundle once, one emulator (its own process) for the suite,
- * a reset before each test. `set` receives the running emulator.
+ * Mocha hooks for an e2e suite: the bundle once, then the shared emulator hooks (one emulator, its
+ * own process, for the suite; a reset before each test). `set` receives the running emulator.
  */
-export function useEmulator(opts: StartOptions, set: (em: RunningEmulator) => void): void {
-  let running: RunningEmulator | undefined;
-  before(async () => {
-    ensureBundle();
-    running = await startEmulator(opts);
-    set(running);
-  });
-  after(async () => running?.stop());
-  beforeEach(async () => running?.admin.reset());
+export function useEmulator(opts: SuiteOptions, set: (em: RunningEmulator) => void): void {
+  before(() => ensureBundle());
+  useSuiteEmulator(opts, set);
 }
 
 export interface VsoCommand {
@@ -164,7 +158,10 @@ export function maskLikeAgent(stdout: string): { visible: string; secrets: strin
 }
 
 export interface RunOptions {
-  /** Extra environment (INPUT_* etc.), applied over the emulator's taskEnv. */
+  /** The connection's environment to start from (default: the ready file's `taskEnv`, a client
+   * secret); e.g. `ready.taskEnvCertificate`. */
+  taskEnv?: Record<string, string>;
+  /** Extra environment (INPUT_* etc.), applied over the taskEnv. */
   env?: Record<string, string>;
   /** Image list content; written to a temp file and passed as INPUT_IMAGELISTPATH. */
   imageList?: string;
@@ -181,7 +178,7 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? dir,
-    ...ready.taskEnv,
+    ...(opts.taskEnv ?? ready.taskEnv),
     INPUT_RESULTPATH: resultPath,
     ...(opts.env ?? {}),
   };
@@ -232,6 +229,22 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
   });
 }
 
+/** The error issues the run logged (##vso[task.logissue type=error]), with their properties. */
+export const errorIssues = (run: TaskRun): VsoCommand[] =>
+  run.commands.filter((c) => c.name === 'task.logissue' && c.props.type === 'error');
+
+/** The output variables the run set (##vso[task.setvariable ...;isOutput=true]), by name. */
+export const outputVariables = (run: TaskRun): Record<string, string> =>
+  Object.fromEntries(
+    run.commands
+      .filter((c) => c.name === 'task.setvariable' && c.props.isOutput === 'true')
+      .map((c) => [c.props.variable ?? '', c.message]),
+  );
+
+/** Requests the task made (the admin API's own are not the task's). */
+export const taskRequests = (log: RequestLogEntry[]): RequestLogEntry[] =>
+  log.filter((e) => e.host !== 'admin');
+
 /** importImage POSTs in the emulator's request log. */
 export function importRequests(log: RequestLogEntry[]): RequestLogEntry[] {
   return log.filter((e) => e.method === 'POST' && /\/importImage/i.test(e.path));
@@ -242,6 +255,28 @@ export function armWrites(log: RequestLogEntry[]): RequestLogEntry[] {
   return log.filter(
     (e) => e.host === 'arm' && ['PUT', 'POST', 'PATCH', 'DELETE'].includes(e.method),
   );
+}
+
+/**
+ * Resolves once `holds` is true of the emulator's request log, polled while the task runs: a test
+ * waits for what the task did, not for a time. Rejects, explaining the run, if it ends first.
+ */
+export async function untilLogged(
+  em: RunningEmulator,
+  holds: (log: RequestLogEntry[]) => boolean,
+  running: Promise<TaskRun>,
+): Promise<void> {
+  let ended = false;
+  running.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
+  for (;;) {
+    if (holds(await em.admin.requests())) return;
+    if (ended)
+      throw new Error(`the run ended before the request log showed it\n${explain(await running)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Explains a failed run in an assertion message. */

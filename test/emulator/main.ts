@@ -15,14 +15,7 @@ import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
 import { createTls } from './tls';
 import { createClientCertificate } from './clientauth';
-import {
-  ARM_AUDIENCE,
-  CONNECTION_ID,
-  certificateTaskEnv,
-  managedIdentityTaskEnv,
-  secretTaskEnv,
-  workloadIdentityTaskEnv,
-} from './taskenv';
+import { ARM_AUDIENCE, buildTaskEnv, CONNECTION_ID } from './taskenv';
 import { AzureDevOps } from './ado';
 import { listenImds, SYSTEM_ASSIGNED_CLIENT_ID, USER_ASSIGNED_CLIENT_ID } from './imds';
 
@@ -103,7 +96,7 @@ export async function start(
   const spnCert = createClientCertificate(path.join(stateDir, 'spn'), 'emulator-spn');
   em.clientAuth.registerCertificate(fx.clientId, spnCert.pem);
   const envInput = { em, base, imagesFile, agentTemp, caCertPath: tls.caCertPath };
-  const taskEnv = secretTaskEnv(envInput);
+  const taskEnv = buildTaskEnv(envInput, { scheme: 'secret' });
   // Workload identity federation: the app trusts ADO's OIDC tokens for connection `emulator`.
   ado.federate(fx.clientId, CONNECTION_ID);
   const ready: ReadyFile = {
@@ -139,15 +132,15 @@ export async function start(
     taskEnv,
     certificatePemPath: spnCert.pemPath,
     certificateThumbprint: spnCert.thumbprint,
-    taskEnvCertificate: certificateTaskEnv(envInput, spnCert.pem),
+    taskEnvCertificate: buildTaskEnv(envInput, { scheme: 'certificate', pem: spnCert.pem }),
     ado: {
       collectionUri: ado.collectionUri(base),
       projectId: ado.projectId,
       oidcIssuer: ado.issuer,
       oidcSubject: ado.subject(CONNECTION_ID),
     },
-    taskEnvWorkloadIdentity: workloadIdentityTaskEnv(envInput, ado),
-    taskEnvManagedIdentity: managedIdentityTaskEnv(envInput),
+    taskEnvWorkloadIdentity: buildTaskEnv(envInput, { scheme: 'workloadIdentity', ado }),
+    taskEnvManagedIdentity: buildTaskEnv(envInput, { scheme: 'managedIdentity' }),
     managedIdentity: {
       systemAssignedClientId: SYSTEM_ASSIGNED_CLIENT_ID,
       userAssignedClientId: USER_ASSIGNED_CLIENT_ID,

@@ -1,6 +1,7 @@
-// The environments that point the bundled task at the emulator, one per Azure RM service connection
-// scheme: service principal with a secret (`taskEnv`), with a certificate (`taskEnvCertificate`),
-// workload identity federation (`taskEnvWorkloadIdentity`), managed identity (`taskEnvManagedIdentity`).
+// The environments that point the bundled task at the emulator, one builder for every Azure RM service
+// connection scheme: service principal with a secret (ready file `taskEnv`), with a certificate
+// (`taskEnvCertificate`), workload identity federation (`taskEnvWorkloadIdentity`), managed identity
+// (`taskEnvManagedIdentity`).
 // Connection id `emulator`; ENDPOINT_* names as the agent sets them (see docs/authentication.md).
 import type { AzureDevOps } from './ado';
 import type { Emulator } from './state';
@@ -17,10 +18,10 @@ export interface TaskEnvInput {
   caCertPath: string;
 }
 
-type Auth = { scheme: string; parameters: Record<string, string> };
+export type Auth = { scheme: string; parameters: Record<string, string> };
 
 /** ENDPOINT_AUTH_<id> (JSON) and one ENDPOINT_AUTH_PARAMETER_<id>_<KEY> per parameter. */
-function authEnv(id: string, auth: Auth): Record<string, string> {
+export function authEnv(id: string, auth: Auth): Record<string, string> {
   const env: Record<string, string> = {
     [`ENDPOINT_AUTH_SCHEME_${id}`]: auth.scheme,
     [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters: auth.parameters, scheme: auth.scheme }),
@@ -61,65 +62,76 @@ function commonEnv(t: TaskEnvInput, data: Record<string, string> = {}): Record<s
   return env;
 }
 
-/** Service principal with a client secret (authenticationType spnKey): the v1 token endpoint. */
-export function secretTaskEnv(t: TaskEnvInput): Record<string, string> {
+/** The Azure RM service connection's scheme, with what each needs beyond the emulator itself. */
+export type ConnectionScheme =
+  /** Service principal with a client secret (authenticationType spnKey): the v1 token endpoint. */
+  | { scheme: 'secret' }
+  /**
+   * Service principal with a certificate (authenticationType spnCertificate): azure-arm-rest writes
+   * the PEM (certificate + private key) to $AGENT_TEMPDIRECTORY/spnCert.pem and, without MSAL, posts
+   * an RS256 client assertion to the v1 token endpoint. No secret in this environment.
+   */
+  | { scheme: 'certificate'; pem: string }
+  /**
+   * Workload identity federation: the OIDC token for this connection comes from Azure DevOps
+   * (System.CollectionUri, with the SYSTEMVSSCONNECTION access token) and is presented to Entra v2
+   * as client assertion, authority = ACTIVEDIRECTORYAUTHORITY + tenant. The task does this with a
+   * ClientAssertionCredential with instance discovery off; azure-arm-rest's own MSAL path would
+   * first ask login.microsoftonline.com for instance discovery, which fails offline
+   * (docs/authentication.md, "Workload identity federation").
+   */
+  | { scheme: 'workloadIdentity'; ado: AzureDevOps }
+  /**
+   * Managed identity (scheme ManagedServiceIdentity): only `tenantid` as authorization parameter,
+   * no secret. azure-arm-rest (ADAL path, the default) asks IMDS at
+   * http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=<ENDPOINT_URL>
+   * with `Metadata: true`, adding `&client_id=` ENDPOINT_DATA_<id>_MSICLIENTID for a user-assigned one.
+   */
+  | { scheme: 'managedIdentity' };
+
+/** The connection's authorization (ENDPOINT_AUTH_<id>) for a scheme. */
+function connectionAuth(t: TaskEnvInput, c: ConnectionScheme): Auth {
   const fx = t.em.fx;
-  return {
-    ...commonEnv(t),
-    ...authEnv(CONNECTION_ID, {
-      scheme: 'ServicePrincipal',
-      parameters: {
-        serviceprincipalid: fx.clientId,
-        serviceprincipalkey: fx.clientSecret,
-        tenantid: fx.tenantId,
-        authenticationType: 'spnKey',
-      },
-    }),
-  };
+  switch (c.scheme) {
+    case 'secret':
+      return {
+        scheme: 'ServicePrincipal',
+        parameters: {
+          serviceprincipalid: fx.clientId,
+          serviceprincipalkey: fx.clientSecret,
+          tenantid: fx.tenantId,
+          authenticationType: 'spnKey',
+        },
+      };
+    case 'certificate':
+      return {
+        scheme: 'ServicePrincipal',
+        parameters: {
+          serviceprincipalid: fx.clientId,
+          servicePrincipalCertificate: c.pem,
+          tenantid: fx.tenantId,
+          authenticationType: 'spnCertificate',
+        },
+      };
+    case 'workloadIdentity':
+      return {
+        scheme: 'WorkloadIdentityFederation',
+        parameters: {
+          serviceprincipalid: fx.clientId,
+          tenantid: fx.tenantId,
+          workloadIdentityFederationIssuer: c.ado.issuer,
+          workloadIdentityFederationSubject: c.ado.subject(CONNECTION_ID),
+        },
+      };
+    case 'managedIdentity':
+      return { scheme: 'ManagedServiceIdentity', parameters: { tenantid: fx.tenantId } };
+  }
 }
 
-/**
- * Service principal with a certificate (authenticationType spnCertificate): azure-arm-rest writes
- * the PEM (certificate + private key) to $AGENT_TEMPDIRECTORY/spnCert.pem and, without MSAL, posts an
- * RS256 client assertion to the v1 token endpoint. No secret in this environment.
- */
-export function certificateTaskEnv(t: TaskEnvInput, pem: string): Record<string, string> {
-  const fx = t.em.fx;
-  return {
-    ...commonEnv(t),
-    ...authEnv(CONNECTION_ID, {
-      scheme: 'ServicePrincipal',
-      parameters: {
-        serviceprincipalid: fx.clientId,
-        servicePrincipalCertificate: pem,
-        tenantid: fx.tenantId,
-        authenticationType: 'spnCertificate',
-      },
-    }),
-  };
-}
-
-/**
- * Workload identity federation: the OIDC token for this connection comes from Azure DevOps
- * (System.CollectionUri, with the SYSTEMVSSCONNECTION access token) and is presented to Entra v2 as
- * client assertion, authority = ACTIVEDIRECTORYAUTHORITY + tenant. The task does this with a
- * ClientAssertionCredential with instance discovery off; azure-arm-rest's own MSAL path would first
- * ask login.microsoftonline.com for instance discovery, which fails offline (docs/authentication.md).
- */
-export function workloadIdentityTaskEnv(t: TaskEnvInput, ado: AzureDevOps): Record<string, string> {
-  const fx = t.em.fx;
+/** The job's own connection and variables, which workload identity federation asks Azure DevOps with. */
+function jobEnv(t: TaskEnvInput, ado: AzureDevOps): Record<string, string> {
   const collectionUri = ado.collectionUri(t.base);
   return {
-    ...commonEnv(t),
-    ...authEnv(CONNECTION_ID, {
-      scheme: 'WorkloadIdentityFederation',
-      parameters: {
-        serviceprincipalid: fx.clientId,
-        tenantid: fx.tenantId,
-        workloadIdentityFederationIssuer: ado.issuer,
-        workloadIdentityFederationSubject: ado.subject(CONNECTION_ID),
-      },
-    }),
     ...authEnv('SYSTEMVSSCONNECTION', {
       scheme: 'OAuth',
       parameters: { AccessToken: ado.accessToken },
@@ -135,18 +147,11 @@ export function workloadIdentityTaskEnv(t: TaskEnvInput, ado: AzureDevOps): Reco
   };
 }
 
-/**
- * Managed identity (scheme ManagedServiceIdentity): only `tenantid` as authorization parameter, no
- * secret. azure-arm-rest (ADAL path, the default) asks IMDS at
- * http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=<ENDPOINT_URL>
- * with `Metadata: true`, adding `&client_id=` ENDPOINT_DATA_<id>_MSICLIENTID for a user-assigned one.
- */
-export function managedIdentityTaskEnv(t: TaskEnvInput): Record<string, string> {
+/** The environment that runs the task against the emulator with connection `emulator` of a scheme. */
+export function buildTaskEnv(t: TaskEnvInput, c: ConnectionScheme): Record<string, string> {
   return {
     ...commonEnv(t),
-    ...authEnv(CONNECTION_ID, {
-      scheme: 'ManagedServiceIdentity',
-      parameters: { tenantid: t.em.fx.tenantId },
-    }),
+    ...authEnv(CONNECTION_ID, connectionAuth(t, c)),
+    ...(c.scheme === 'workloadIdentity' ? jobEnv(t, c.ado) : {}),
   };
 }

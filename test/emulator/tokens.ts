@@ -7,8 +7,9 @@ export interface Claims {
   aud: string;
   iat: number;
   exp: number;
-  /** issued-at in ms, for "invalidate all current tokens". */
   iatMs: number;
+  /** The how-manieth token this emulator issued: "invalidate all current tokens" compares it. */
+  serial: number;
   tid?: string;
   appid?: string;
   /** registry tokens: the user (Basic username) or '' for anonymous. */
@@ -37,10 +38,12 @@ export class TokenService {
   private readonly key = crypto.randomBytes(32);
   /** Every token issued since the last reset (fingerprints only). */
   readonly issued: IssuedToken[] = [];
-  private invalidBefore = 0;
+  private serial = 0;
+  /** Tokens with a lower serial were issued before the last invalidateAll. */
+  private validFrom = 0;
 
   issue(
-    claims: Omit<Claims, 'iat' | 'exp' | 'iatMs'>,
+    claims: Omit<Claims, 'iat' | 'exp' | 'iatMs' | 'serial'>,
     lifetimeSeconds: number,
   ): { token: string; claims: Claims } {
     const now = Date.now();
@@ -49,6 +52,7 @@ export class TokenService {
       iat: Math.floor(now / 1000),
       exp: Math.floor(now / 1000) + lifetimeSeconds,
       iatMs: now,
+      serial: ++this.serial,
     };
     const head = b64({ alg: 'HS256', typ: 'JWT' });
     const body = b64({
@@ -79,14 +83,14 @@ export class TokenService {
       return { ok: false, reason: 'invalid' };
     const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Claims;
     if (kind && claims.kind !== kind) return { ok: false, reason: 'invalid' };
-    if (claims.exp * 1000 <= Date.now() || claims.iatMs < this.invalidBefore)
+    if (claims.exp * 1000 <= Date.now() || claims.serial < this.validFrom)
       return { ok: false, reason: 'expired' };
     return { ok: true, claims };
   }
 
-  /** Every token issued before now stops working (as after a credential rotation). */
+  /** Every token issued so far stops working (as after a credential rotation); later ones work. */
   invalidateAll(): void {
-    this.invalidBefore = Date.now() + 1;
+    this.validFrom = this.serial + 1;
   }
 }
 

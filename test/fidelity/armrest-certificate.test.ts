@@ -4,7 +4,7 @@
 // endpoint. The emulator checks it against the certificate registered for the app, like Entra.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { clientAssertion, JWT_BEARER, unregisteredCertificate } from '../helpers/assertions';
 import { postForm } from './support';
 import { runArmRestChild } from './armrestChild';
@@ -15,12 +15,10 @@ describe('fidelity: service principal with certificate (azure-arm-rest and Entra
   this.timeout(120000);
   let em: RunningEmulator;
   let ca: string;
-  before(async () => {
-    em = await startEmulator({ importLatencyMs: 100 });
+  useEmulator({ importLatencyMs: 100, beforeEach: 'clearRequests' }, (e) => {
+    em = e;
     ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
   });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.clearRequests());
 
   it('the ready file names a PEM (certificate + key) and an environment without a secret', () => {
     const env = em.ready.taskEnvCertificate;

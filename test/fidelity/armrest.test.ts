@@ -3,17 +3,14 @@
 // accepted by ARM. Runs in a child process: task-lib moves INPUT_/ENDPOINT_AUTH_ vars into its vault at load.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { runArmRestChild } from './armrestChild';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
 describe('fidelity: azure-arm-rest AzureRMEndpoint against the emulator', function () {
   let em: RunningEmulator;
-  before(async () => {
-    em = await startEmulator({ importLatencyMs: 100 });
-  });
-  after(async () => em?.stop());
+  useEmulator({ importLatencyMs: 100, beforeEach: 'none' }, (e) => (em = e));
 
   it('gets a service-principal token from Entra v1 over TLS and ARM accepts it', async () => {
     const r = await runArmRestChild(em.ready.taskEnv);

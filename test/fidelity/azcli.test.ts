@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 
 interface Run {
   code: number;
@@ -48,8 +48,8 @@ describe('fidelity: Azure CLI against the emulator', function () {
     return r;
   };
 
+  useEmulator({ importLatencyMs: 300 }, (e) => (em = e));
   before(async () => {
-    em = await startEmulator({ importLatencyMs: 300 });
     configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azcfg-'));
     env = {
       PATH: process.env.PATH,
@@ -81,11 +81,9 @@ describe('fidelity: Azure CLI against the emulator', function () {
       (e) => `${e.method} ${e.host} ${e.path.split('?')[0]} ${e.status}`,
     );
   });
-  after(async () => {
-    await em?.stop();
+  after(() => {
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
-  beforeEach(async () => em.admin.reset());
 
   it('logs in through the ADFS-style authority without calling login.microsoftonline.com', async () => {
     assert.deepEqual(loginLog, [
@@ -130,38 +128,18 @@ describe('fidelity: Azure CLI against the emulator', function () {
       'mirror/pause:3.10',
     );
     const u = em.ready.dockerHub;
-    await azOk(
-      'acr',
-      'import',
-      '-n',
-      'contosoacr',
-      '--source',
-      'docker.io/library/nginx:1.27',
-      '--username',
-      u.username,
-      '--password',
-      u.password,
-      '--force',
-    );
+    const hub = ['--source', 'docker.io/library/nginx:1.27', '--username', u.username, '--force'];
+    const hubImport = (password: string) =>
+      az('acr', 'import', '-n', 'contosoacr', ...hub, '--password', password);
+    const ok = await hubImport(u.password);
+    assert.equal(ok.code, 0, ok.stderr);
     const tags = await em.admin.tags('contosoacr');
     assert.equal(tags.find((t) => t.repository === 'mirror/pause')?.digest, pause.digest);
     assert.ok(tags.some((t) => t.repository === 'library/nginx' && t.tag === '1.27'));
     const log = await em.admin.requests();
     assert.ok(log.some((e) => e.sourceUsername === u.username));
     assert.ok(!JSON.stringify(log).includes(u.password));
-    const bad = await az(
-      'acr',
-      'import',
-      '-n',
-      'contosoacr',
-      '--source',
-      'docker.io/library/nginx:1.27',
-      '--username',
-      u.username,
-      '--password',
-      'wrong',
-      '--force',
-    );
+    const bad = await hubImport('wrong');
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /UNAUTHORIZED/);
   });

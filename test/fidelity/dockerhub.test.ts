@@ -5,29 +5,9 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
-import { armClient, EmulatorCredential } from './support';
-
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(ca: string, url: string, headers: Record<string, string> = {}, method = 'GET') {
-  return new Promise<Res>((resolve, reject) => {
-    https
-      .request(url, { method, ca, headers }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      })
-      .on('error', reject)
-      .end();
-  });
-}
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
+import { armClient, basicAuth, EmulatorCredential, httpsGet as call } from './support';
 
 const ACCEPT = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
@@ -37,34 +17,29 @@ describe('fidelity: Docker Hub switches (require auth, limit, realm host)', func
   let ca: string;
   const poll = { updateIntervalInMs: 50 };
 
-  before(async () => {
-    em = await startEmulator({
+  useEmulator(
+    {
       importLatencyMs: 100,
       dockerHubLimit: 2,
       realmHosts: { 'docker.io': 'quay.io' },
       extraArgs: ['--dockerhub-require-auth'],
-    });
-    client = armClient(em.ready);
-    ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+    },
+    (e) => {
+      em = e;
+      client = armClient(em.ready);
+      ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
+    },
+  );
 
   const hubToken = async (repo: string, creds?: { username: string; password: string }) => {
     const base = em.ready.registries['docker.io']!;
-    const headers: Record<string, string> = creds
-      ? {
-          authorization:
-            'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64'),
-        }
-      : {};
     const t = await call(
       ca,
       `${base}/token?service=registry.docker.io&scope=repository:${repo}:pull`,
-      headers,
+      basicAuth(creds),
     );
     assert.equal(t.status, 200);
-    return (JSON.parse(t.body) as { token: string }).token;
+    return (JSON.parse(t.body.toString()) as { token: string }).token;
   };
 
   it('--dockerhub-require-auth: an anonymous import fails UNAUTHORIZED; with credentials it succeeds', async () => {
@@ -117,7 +92,7 @@ describe('fidelity: Docker Hub switches (require auth, limit, realm host)', func
     assert.equal((await call(ca, url, h)).headers['ratelimit-remaining'], '0;w=21600');
     const limited = await call(ca, url, h);
     assert.equal(limited.status, 429);
-    assert.match(limited.body, /TOOMANYREQUESTS/);
+    assert.match(limited.body.toString(), /TOOMANYREQUESTS/);
   });
 
   it("--realm-host docker.io=quay.io: docker.io's challenge names quay.io's token endpoint", async () => {
@@ -135,10 +110,7 @@ describe('fidelity: Docker Hub switches (require auth, limit, realm host)', func
     const t = await call(
       ca,
       `${em.ready.registries['quay.io']}/token?service=registry.docker.io&scope=repository:library/nginx:pull`,
-      {
-        authorization:
-          'Basic ' + Buffer.from(`${em.ready.dockerHub.username}:x`).toString('base64'),
-      },
+      basicAuth({ username: em.ready.dockerHub.username, password: 'x' }),
     );
     assert.equal(t.status, 400);
     const log = await em.admin.requests();

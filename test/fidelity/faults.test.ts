@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { startEmulator, useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { armClient, armGet, EmulatorCredential } from './support';
 
 const poll = { updateIntervalInMs: 50 };
@@ -53,17 +53,19 @@ describe('fidelity: faults as real clients see them', function () {
   let client: ContainerRegistryManagementClient;
   let ca: string;
   let importUrl: string;
-  before(async () => {
-    em = await startEmulator({ importLatencyMs: 50 });
-    client = armClient(em.ready);
+  useEmulator({ importLatencyMs: 50 }, (e) => {
+    em = e;
     ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
     importUrl = `${em.ready.armUrl}subscriptions/${em.ready.subscriptionId}/resourceGroups/rg-aks/providers/Microsoft.ContainerRegistry/registries/contosoacr/importImage?api-version=2025-11-01`;
   });
-  after(async () => em?.stop());
-  beforeEach(async () => {
-    await em.admin.reset();
-    client = armClient(em.ready);
-  });
+  beforeEach(() => (client = armClient(em.ready))); // a fresh client: no token cached across tests
+  /** A JWT's exp claim, in ms. */
+  const expiry = (jwt: string): number =>
+    (
+      JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        exp: number;
+      }
+    ).exp * 1000;
   const token = async () =>
     (await new EmulatorCredential(em.ready).getToken('https://management.azure.com/.default'))
       .token;
@@ -213,10 +215,23 @@ describe('fidelity: faults as real clients see them', function () {
 
   it('token expiry: short-lived tokens and invalidated tokens get 401 ExpiredAuthenticationToken', async () => {
     await em.admin.setFaults([{ kind: 'tokenLifetime', lifetimeSeconds: 1 }]);
-    const short = await token();
     const p = `/subscriptions?api-version=2022-12-01`;
-    assert.equal((await armGet(em.ready, p, short)).status, 200);
-    await new Promise((r) => setTimeout(r, 1100));
+    // A 1 s token lives 0-1000 ms (exp is in whole seconds): its own exp says when. An answer that
+    // came back before exp was checked while the token lived; take tokens until one is used so.
+    const usedWhileAlive = async (tries = 1): Promise<{ short: string; exp: number }> => {
+      const short = await token();
+      const res = await armGet(em.ready, p, short);
+      const exp = expiry(short);
+      if (Date.now() >= exp) {
+        assert.ok(tries < 20, 'no 1 s token could be used before its exp');
+        return usedWhileAlive(tries + 1);
+      }
+      assert.equal(res.status, 200, 'accepted before its exp');
+      return { short, exp };
+    };
+    const { short, exp } = await usedWhileAlive();
+    // Past its exp, ARM refuses it.
+    while (Date.now() < exp) await new Promise((r) => setTimeout(r, exp - Date.now()));
     const expired = await armGet(em.ready, p, short);
     assert.equal(expired.status, 401);
     assert.equal(

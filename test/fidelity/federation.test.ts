@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { ConfidentialClientApplication } from 'msalv3';
 import { getHandlerFromToken, WebApi } from 'azure-devops-node-api';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { JWT_BEARER } from '../helpers/assertions';
 import { postForm } from './support';
 
@@ -26,13 +26,11 @@ describe('fidelity: workload identity federation (Azure DevOps OIDC token, Entra
   let em: RunningEmulator;
   let ca: string;
   let env: Record<string, string>;
-  before(async () => {
-    em = await startEmulator({ importLatencyMs: 100 });
+  useEmulator({ importLatencyMs: 100, beforeEach: 'clearRequests' }, (e) => {
+    em = e;
     ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
     env = em.ready.taskEnvWorkloadIdentity;
   });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.clearRequests());
 
   /** What azure-arm-rest's getFederatedToken() does, with the job's variables from taskEnvWorkloadIdentity. */
   async function oidcToken(connectionId = 'emulator', accessToken?: string): Promise<string> {

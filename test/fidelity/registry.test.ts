@@ -3,9 +3,8 @@
 // and the ACR /oauth2/exchange + /oauth2/token flow with an Entra token.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
-import { EmulatorCredential, postForm } from './support';
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
+import { basicAuth, EmulatorCredential, httpsGet as get, postForm } from './support';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -13,36 +12,6 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function get(
-  ca: string,
-  url: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    https
-      .request(url, { method, ca, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-      })
-      .on('error', reject)
-      .end();
-  });
-}
 
 function challenge(h: string | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -53,12 +22,10 @@ function challenge(h: string | string[] | undefined): Record<string, string> {
 describe('fidelity: registry data plane (OCI distribution API)', function () {
   let em: RunningEmulator;
   let ca: string;
-  before(async () => {
-    em = await startEmulator({ importLatencyMs: 100 });
+  useEmulator({ importLatencyMs: 100 }, (e) => {
+    em = e;
     ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
   });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
 
   async function hubToken(
     repo: string,
@@ -70,16 +37,10 @@ describe('fidelity: registry data plane (OCI distribution API)', function () {
     const ch = challenge(first.headers['www-authenticate']);
     assert.equal(ch.service, 'registry.docker.io');
     assert.equal(ch.scope, `repository:${repo}:pull`);
-    const auth: Record<string, string> = creds
-      ? {
-          authorization:
-            'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64'),
-        }
-      : {};
     const t = await get(
       ca,
       `${ch.realm}?service=${ch.service}&scope=${encodeURIComponent(ch.scope!)}`,
-      auth,
+      basicAuth(creds),
     );
     assert.equal(t.status, 200);
     return (JSON.parse(t.body.toString()) as { token: string }).token;
@@ -133,9 +94,7 @@ describe('fidelity: registry data plane (OCI distribution API)', function () {
     const t = await get(
       ca,
       `${base}/token?service=registry.docker.io&scope=repository:library/nginx:pull`,
-      {
-        authorization: 'Basic ' + Buffer.from('someone:wrong').toString('base64'),
-      },
+      basicAuth({ username: 'someone', password: 'wrong' }),
     );
     assert.equal(t.status, 401);
   });

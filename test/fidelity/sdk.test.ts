@@ -1,7 +1,7 @@
 // @azure/arm-containerregistry 12 (a real ARM client) against the emulator: list, get, import, poll, errors.
 import assert from 'node:assert/strict';
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { armClient, armGet, EmulatorCredential } from './support';
 
 type RestErrorLike = { statusCode?: number; code?: string; message: string };
@@ -25,15 +25,13 @@ describe('fidelity: @azure/arm-containerregistry against the emulator', function
   let client: ContainerRegistryManagementClient;
   const poll = { updateIntervalInMs: 50 };
 
-  before(async () => {
-    em = await startEmulator({
-      importLatencyMs: 200,
-      extraArgs: ['--extra-acrs', '5', '--registries-page-size', '2'],
-    });
-    client = armClient(em.ready);
-  });
-  after(async () => em?.stop());
-  beforeEach(async () => em.admin.reset());
+  useEmulator(
+    { importLatencyMs: 200, extraArgs: ['--extra-acrs', '5', '--registries-page-size', '2'] },
+    (e) => {
+      em = e;
+      client = armClient(em.ready);
+    },
+  );
 
   it('lists every registry through nextLink pages; the resource group is the 5th id segment', async () => {
     const names: { name: string; rg: string; loginServer: string }[] = [];

@@ -1,6 +1,7 @@
 // Shared pieces of the fidelity tests: a TokenCredential against the emulator's Entra v2 endpoint
 // and an ARM client from the real @azure/arm-containerregistry SDK.
 import fs from 'node:fs';
+import https from 'node:https';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import type { ReadyFile } from '../helpers/emulator';
@@ -39,7 +40,6 @@ export async function postForm(
   form: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const https = await import('node:https');
   return new Promise((resolve, reject) => {
     const data = new URLSearchParams(form).toString();
     const req = https.request(
@@ -84,7 +84,6 @@ export function armClient(
 
 /** GET with a bearer token against ARM; returns status and JSON. */
 export async function armGet(ready: ReadyFile, p: string, token: string) {
-  const https = await import('node:https');
   const ca = fs.readFileSync(ready.caCertPath, 'utf8');
   return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
     https
@@ -104,5 +103,43 @@ export async function armGet(ready: ReadyFile, p: string, token: string) {
         },
       )
       .on('error', reject);
+  });
+}
+
+/** An Authorization header with Basic credentials, or none without them. */
+export function basicAuth(creds?: { username: string; password: string }): Record<string, string> {
+  if (!creds) return {};
+  const pair = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
+  return { authorization: `Basic ${pair}` };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** A request with no body over HTTPS that trusts `ca`; the answer's body as bytes. */
+export function httpsGet(
+  ca: string,
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    https
+      .request(url, { method, ca, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      })
+      .on('error', reject)
+      .end();
   });
 }

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator';
+import { basicAuth, httpsGet } from './support';
 
 const sha = (b: Buffer) => 'sha256:' + crypto.createHash('sha256').update(b).digest('hex');
 
@@ -205,33 +206,19 @@ describe('fidelity: forwarding a source registry to a real docker-registry', fun
     // Read the copy back through the ACR data plane: a child manifest and a layer with the pushed digest.
     const acr = em.ready.acrs[0]!;
     const ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
-    const https = await import('node:https');
-    const basicAuth =
-      'Basic ' + Buffer.from(`${em.ready.clientId}:${em.ready.clientSecret}`).toString('base64');
     const acrUrl = em.ready.registries[acr.loginServer]!;
-    const getBuf = (url: string, headers: Record<string, string>) =>
-      new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-        https
-          .get(url, { ca, headers }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }),
-            );
-          })
-          .on('error', reject);
-      });
-    const tok = await getBuf(
+    const tok = await httpsGet(
+      ca,
       `${acrUrl}/oauth2/token?service=${acr.loginServer}&scope=repository:${repo}:pull`,
-      { authorization: basicAuth },
+      basicAuth({ username: em.ready.clientId, password: em.ready.clientSecret }),
     );
     const access = (JSON.parse(tok.body.toString()) as { access_token: string }).access_token;
-    const layer = await getBuf(`${acrUrl}/v2/${repo}/blobs/${blobDigests[0]}`, {
+    const layer = await httpsGet(ca, `${acrUrl}/v2/${repo}/blobs/${blobDigests[0]}`, {
       authorization: `Bearer ${access}`,
     });
     assert.equal(layer.status, 200);
     assert.equal(sha(layer.body), blobDigests[0]);
-    const child = await getBuf(`${acrUrl}/v2/${repo}/manifests/${children[1]!.digest}`, {
+    const child = await httpsGet(ca, `${acrUrl}/v2/${repo}/manifests/${children[1]!.digest}`, {
       authorization: `Bearer ${access}`,
     });
     assert.equal(sha(child.body), children[1]!.digest);

@@ -215,3 +215,27 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
     },
   };
 }
+
+export interface SuiteOptions extends StartOptions {
+  /**
+   * Before each test: `reset` (tags, request log, faults and issued tokens; the default),
+   * `clearRequests` (the request log only) or `none`.
+   */
+  beforeEach?: 'reset' | 'clearRequests' | 'none';
+}
+
+/**
+ * Mocha hooks for a suite: one emulator (its own process) started before it and stopped after it,
+ * reset before each test. `set` receives the running emulator (and can derive clients from it).
+ */
+export function useEmulator(opts: SuiteOptions, set: (em: RunningEmulator) => void): void {
+  let running: RunningEmulator | undefined;
+  const { beforeEach: each = 'reset', ...start } = opts;
+  before(async () => {
+    running = await startEmulator(start);
+    set(running);
+  });
+  after(async () => running?.stop());
+  if (each === 'reset') beforeEach(async () => running?.admin.reset());
+  if (each === 'clearRequests') beforeEach(async () => running?.admin.clearRequests());
+}

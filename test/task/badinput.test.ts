@@ -1,5 +1,5 @@
 // Bad input under MockTestRunner (offline, Azure mocked out): a boolean or pickList value the task
-// does not accept, a list file that is not a list, an unwritable resultPath. Each fails (or, for
+// does not accept, a list file that is missing or not a list, an unwritable resultPath. Each fails (or, for
 // an empty list, warns) with a message naming the input, before any Azure call.
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -74,6 +74,22 @@ describe('task: bad input fails before any Azure call (MockTestRunner)', functio
       JSON.stringify(tr.errorIssues),
     );
     assert.ok(!tr.stdout.includes(AZURE));
+  });
+
+  it('a list file that does not exist is named, with zero counts', async () => {
+    const missing = path.join(dir, 'nope', 'images.txt');
+    const tr = await runTask(inputs({ imageListPath: missing }));
+    assert.equal(tr.succeeded, false);
+    assert.ok(
+      tr.errorIssues.some((m) => m.includes(missing)),
+      `error issues should name ${missing}: ${JSON.stringify(tr.errorIssues)}`,
+    );
+    assert.ok(!tr.stdout.includes(AZURE));
+    assert.deepEqual(outputVariables(tr.stdout), {
+      importedCount: '0',
+      skippedCount: '0',
+      failedCount: '0',
+    });
   });
 
   it('a UTF-16 list says to save it as UTF-8', async () => {
