@@ -6,8 +6,11 @@
 //     their ratio; the re-run's wall time and request count;
 //  3. the bundled task's start-up time to its first ARM request (median of 5); bundle and .vsix sizes;
 //  4. the same N images under an ARM 429 storm with Retry-After (bench/throttle.ts).
+// The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
+// just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
-//     [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH] [--only throttle]
+//     [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
+//     [--only throttle|old-script]
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../test/helpers/emulator';
@@ -25,7 +28,7 @@ async function exampleList(latency: number, oldSleep: number, withOld: boolean):
     const rows: [string, string][] = [];
     let oldMs: number | undefined;
     if (withOld) {
-      const old = await runOldScript(em.ready, list, oldSleep);
+      const old = await runOldScript(em, list, oldSleep);
       oldMs = old.ms;
       rows.push([
         `old script (az acr import --force + sleep ${oldSleep}), every run`,
@@ -50,6 +53,20 @@ async function exampleList(latency: number, oldSleep: number, withOld: boolean):
       `1. images.txt (${cold.run.result?.counts.total ?? '?'} images), import latency ${latency} ms`,
       rows,
     );
+  } finally {
+    await em.stop();
+  }
+}
+
+/** The old script alone over images.txt: timed, and checked (it throws when the loop fails). */
+async function oldScriptOnly(latency: number, oldSleep: number): Promise<void> {
+  const em = await startEmulator({ importLatencyMs: latency });
+  try {
+    const old = await runOldScript(em, path.join(root, 'images.txt'), oldSleep);
+    table(`old script over images.txt, import latency ${latency} ms`, [
+      [`az acr import --force + sleep ${oldSleep}`, seconds(old.ms)],
+      ['checked', `${old.lines} lines, ${old.lines} targets in the ACR, one importImage each`],
+    ]);
   } finally {
     await em.stop();
   }
@@ -132,6 +149,7 @@ async function main(): Promise<void> {
   ensureBundle(); // bundles and copies dist/ once, outside every timed run
   const throttle = throttleOptions(images, latency, concurrency, arg);
   if (textArg('only') === 'throttle') return throttleStorm(throttle);
+  if (textArg('only') === 'old-script') return oldScriptOnly(latency, oldSleep);
   await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'));
   await manyImages(images, latency, concurrency);
   sizes();

@@ -1,11 +1,14 @@
 // The baseline: the bash loop this extension replaces, run for real with the Azure CLI against
 // the emulator. One `az acr import --force` per line (Docker Hub credentials for docker.io
-// sources), then `sleep 15`, on every run, changed or not.
+// sources), then `sleep 15`, on every run, changed or not. Every run is also checked: the ACR
+// holds each line's target and ARM got one importImage per line (`npm run bench -- --only
+// old-script --old-sleep 0 --latency 300` runs just that check, in about 15 s).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ReadyFile } from '../test/helpers/emulator';
+import type { RunningEmulator } from '../test/helpers/emulator';
+import { importRequests } from '../test/e2e/runTask';
 
 // As the old pipeline had it (tag = text after the last ':', the bug docs/benchmarks.md describes).
 const OLD_LOOP = `
@@ -29,17 +32,39 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void
   });
 }
 
+/**
+ * The targets OLD_LOOP imports, read as its shell does: the lines neither empty nor starting with
+ * '#'; src before the first ' =>', dest after the last '=> ', tag after src's last ':'.
+ */
+export function oldLoopTargets(list: string): string[] {
+  return list
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const at = line.indexOf(' =>');
+      const src = at >= 0 ? line.slice(0, at) : line;
+      const arrow = line.lastIndexOf('=> ');
+      const dest = arrow >= 0 ? line.slice(arrow + 3) : line;
+      return `${dest}:${src.slice(src.lastIndexOf(':') + 1)}`;
+    });
+}
+
 export interface OldScriptRun {
   ms: number;
   lines: number;
 }
 
-/** Logs the CLI in (not timed), then times the old loop over `listPath` into the first ACR. */
+/**
+ * Logs the CLI in (not timed), then times the old loop over `listPath` into the first ACR (empty
+ * before), and checks what the loop did: the ACR holds exactly the lines' targets and ARM got one
+ * importImage per line. Throws, saying what differs, when it did not.
+ */
 export async function runOldScript(
-  ready: ReadyFile,
+  em: RunningEmulator,
   listPath: string,
   sleepSeconds: number,
 ): Promise<OldScriptRun> {
+  const { ready } = em;
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-az-'));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -65,10 +90,8 @@ export async function runOldScript(
       ],
       env,
     );
-    const lines = fs
-      .readFileSync(listPath, 'utf8')
-      .split(/\r?\n/)
-      .filter((l) => l.trim() !== '' && !l.startsWith('#')).length;
+    const targets = oldLoopTargets(fs.readFileSync(listPath, 'utf8'));
+    const logged = (await em.admin.requests()).length;
     const loopEnv = {
       ...env,
       ACR: ready.acrs[0]?.name ?? '',
@@ -79,8 +102,26 @@ export async function runOldScript(
     };
     const t0 = Date.now();
     await run('bash', ['-c', OLD_LOOP], loopEnv);
-    return { ms: Date.now() - t0, lines };
+    const ms = Date.now() - t0;
+    await checkImported(em, targets, logged);
+    return { ms, lines: targets.length };
   } finally {
     fs.rmSync(configDir, { recursive: true, force: true });
   }
+}
+
+/** The ACR holds exactly `targets`, and the request log since entry `from` has one importImage each. */
+async function checkImported(em: RunningEmulator, targets: string[], from: number): Promise<void> {
+  const acr = em.ready.acrs[0]?.name ?? '';
+  const held = (await em.admin.tags(acr)).map((t) => `${t.repository}:${t.tag}`).sort();
+  const want = [...targets].sort();
+  if (JSON.stringify(held) !== JSON.stringify(want))
+    throw new Error(
+      `the old script left ${acr} holding ${held.join(', ')}; expected ${want.join(', ')}`,
+    );
+  const posts = importRequests((await em.admin.requests()).slice(from));
+  if (posts.length !== targets.length)
+    throw new Error(
+      `the old script sent ${posts.length} importImage requests for ${targets.length} lines`,
+    );
 }

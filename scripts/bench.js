@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- --images N --latency MS --concurrency C --old-sleep S --no-old-script
-//   --storm N429 --retry-after S --poll-429 N --poll-500 N --bundle PATH --only throttle]`:
+//   --storm N429 --retry-after S --poll-429 N --poll-500 N --bundle PATH --only throttle|old-script]`:
 // compiles (tsc), bundles and packages the task (not packaged with --only: no sizes printed),
 // then runs bench/bench.ts (see there) against the emulator.
 'use strict';
