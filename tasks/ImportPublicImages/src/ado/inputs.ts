@@ -32,6 +32,16 @@ export interface TaskInputs {
   importTimeoutMs: number;
   failurePolicy: (typeof FAILURE_POLICIES)[number];
   resultPath: string;
+  /** Every source must carry a digest. */
+  requireDigests: boolean;
+  /** false: a target tag holding another digest is not overwritten (the line fails). */
+  allowUpdates: boolean;
+  /** Patterns a line's `registry/repository` must match (empty: any source). */
+  allowedSources: string[];
+  /** A pull-request build imports too (else it only plans). */
+  importOnPullRequest: boolean;
+  /** A pull-request build posts its plan on the pull request. */
+  pullRequestComment: boolean;
 }
 
 /** acrName, checked (a name or the registry's login server) before any request. */
@@ -87,7 +97,13 @@ export const FAILURE_POLICIES = ['fail', 'warn'] as const;
  * (a unit test holds this table against task.json). `acrName` is an editable pickList (any
  * registry name), so it is not here.
  */
-export const BOOLEAN_INPUTS = ['dryRun'] as const;
+export const BOOLEAN_INPUTS = [
+  'dryRun',
+  'requireDigests',
+  'allowUpdates',
+  'importOnPullRequest',
+  'pullRequestComment',
+] as const;
 export const CHOICE_INPUTS = {
   importMode: IMPORT_MODES,
   failurePolicy: FAILURE_POLICIES,
@@ -176,6 +192,14 @@ export function readInputs(): TaskInputs {
     retries: intInput('retries', 5, 0, 20),
     importTimeoutMs: Math.round(numberInput('importTimeoutMinutes', 15, 0.01, 1440) * 60 * 1000),
     failurePolicy: choice('failurePolicy', CHOICE_INPUTS.failurePolicy, 'fail'),
+    requireDigests: bool('requireDigests', false),
+    allowUpdates: bool('allowUpdates', true),
+    allowedSources: (tl.getInput('allowedSources', false) ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#')),
+    importOnPullRequest: bool('importOnPullRequest', false),
+    pullRequestComment: bool('pullRequestComment', true),
     resultPath: path.resolve(
       resultRaw && !isUnexpandedMacro(resultRaw)
         ? resultRaw
