@@ -15,6 +15,11 @@ export interface ImageResult {
   digest: string | null;
   /** Full target names, `loginServer/repo:tag` (or `loginServer/repo` untagged). */
   targets: string[];
+  /**
+   * What the first target held before this run: its digest, null when it was absent; left out
+   * when the registry was not read (force mode, or the read failed).
+   */
+  previousDigest?: string | null;
   action: Action;
   status: ImageStatus;
   attempts: number;

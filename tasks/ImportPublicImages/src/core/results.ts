@@ -100,6 +100,7 @@ export function imageResult(
     repository: item.source.repository,
     tag: item.source.tag ?? (item.source.digest ? null : 'latest'),
     digest: item.source.digest ?? r.check.sourceDigest ?? null,
+    ...previousDigest(r),
     targets: targetNames(item).map((t) => `${ctx.acr.loginServer}/${t}`),
     action: decision.action,
     status,
@@ -135,4 +136,13 @@ export function withDuplicates(
     });
   }
   return [...images, ...duplicates].sort((a, b) => a.line - b.line);
+}
+
+/** What the line's first target held before this run, when the check read the registry. */
+function previousDigest(r: LineRecord): { previousDigest?: string | null } {
+  const targets = r.check.targets;
+  if (!targets) return {};
+  const first = r.item.targetTags[0] ?? '';
+  const held = targets[first];
+  return held === undefined ? {} : { previousDigest: held };
 }
