@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
   const inputs = readInputs();
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   const signal = cancelOnSignals((text) => out.log(text));
+  if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
   const list = parseList(readImageList(inputs.imageListInput, inputs.imageListPath), inputs, out);
   if (!list) return;
   const items = planImports(list.entries, inputs.credentials);
@@ -47,5 +48,14 @@ export async function run(): Promise<void> {
     const timeoutMs = inputs.importTimeoutMs;
     await importLines(records, { ...run, arm, acr, gate, registries, timeoutMs });
   }
-  report(records, list, { inputs, acr, canceled: signal.aborted, startedAt }, out);
+  const { result } = report(
+    records,
+    list,
+    { inputs, acr, canceled: signal.aborted, startedAt },
+    out,
+  );
+  out.finish(result, inputs.failurePolicy);
 }
+
+const PLAN_ONLY =
+  'Pull-request build: planning only. The registry is read to compare digests; nothing is written to it. (importOnPullRequest: true imports in pull-request builds.)';

@@ -42,6 +42,10 @@ export interface TaskInputs {
   importOnPullRequest: boolean;
   /** A pull-request build posts its plan on the pull request. */
   pullRequestComment: boolean;
+  /** This is a pull-request build (Build.Reason PullRequest). */
+  pullRequest: boolean;
+  /** A pull-request build that only plans (importOnPullRequest false): dryRun is then true. */
+  planOnPullRequest: boolean;
 }
 
 /** acrName, checked (a name or the registry's login server) before any request. */
@@ -177,6 +181,9 @@ export function readInputs(): TaskInputs {
 
   const tempDir = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
   const resultRaw = optional('resultPath');
+  // A pull-request build plans only: nothing lands before the list is approved.
+  const pullRequest = tl.getVariable('Build.Reason') === 'PullRequest';
+  const planOnPullRequest = pullRequest && !bool('importOnPullRequest', false);
   const imageList = optional('imageListPath') ?? 'images.txt';
   return {
     connectionId: tl.getInput('azureSubscription', true) as string,
@@ -185,7 +192,7 @@ export function readInputs(): TaskInputs {
     imageListInput: imageList,
     imageListPath: path.resolve(imageList),
     mode: choice('importMode', CHOICE_INPUTS.importMode, 'sync'),
-    dryRun: bool('dryRun', false),
+    dryRun: bool('dryRun', false) || planOnPullRequest,
     credentials: { dockerHub, registries },
     dockerHubUnexpanded: unexpanded,
     concurrency: intInput('concurrency', 8, 1, 32),
@@ -200,6 +207,8 @@ export function readInputs(): TaskInputs {
       .filter((l) => l !== '' && !l.startsWith('#')),
     importOnPullRequest: bool('importOnPullRequest', false),
     pullRequestComment: bool('pullRequestComment', true),
+    pullRequest,
+    planOnPullRequest,
     resultPath: path.resolve(
       resultRaw && !isUnexpandedMacro(resultRaw)
         ? resultRaw

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import type { ListAnnotation } from '../core/listFile';
 import type { RunReporter } from '../core/reporter';
-import { elapsedPrefix, markdownSummary, verdict, type RunResult } from '../core/report';
+import { elapsedPrefix, verdict, type RunResult } from '../core/report';
 import { resultPathError } from './files';
 
 /** Whether a run's counts were already published (a later failure must not zero them). */
@@ -64,10 +64,10 @@ export class TaskOutput implements RunReporter {
    * leaves the counts and the summary (then written to the agent's temp folder), and finish()
    * reports the write as the task's failure.
    */
-  publish(result: RunResult, resultPath: string): void {
+  publish(result: RunResult, resultPath: string, summary: string): void {
     setCounts(result.counts.imported, result.counts.skipped, result.counts.failed);
     countsPublished = true;
-    this.attachSummary(result, resultPath);
+    this.attachSummary(summary, resultPath);
     try {
       fs.mkdirSync(path.dirname(resultPath), { recursive: true });
       fs.writeFileSync(resultPath, `${JSON.stringify(result, null, 2)}\n`);
@@ -80,14 +80,14 @@ export class TaskOutput implements RunReporter {
     this.log(`result: ${resultPath}`);
   }
 
-  private attachSummary(result: RunResult, resultPath: string): void {
+  private attachSummary(summary: string, resultPath: string): void {
     const name = `${path.basename(resultPath, '.json')}.summary.md`;
     const temp = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
     for (const dir of [path.dirname(resultPath), temp]) {
       const summaryPath = path.join(dir, name);
       try {
         fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(summaryPath, markdownSummary(result));
+        fs.writeFileSync(summaryPath, summary);
       } catch {
         continue; // the result folder is gone or locked: the next one
       }

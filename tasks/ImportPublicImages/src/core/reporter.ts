@@ -26,8 +26,8 @@ export interface RunReporter extends Reporter {
   nothingToImport(warning: string): void;
   /** Fails the task before any result was written; counts stay zero but `failedCount`. */
   fail(message: string, failedCount?: number): void;
-  /** Output variables, summary and JSON result. */
-  publish(result: RunResult, resultPath: string): void;
+  /** Output variables, the summary tab (markdown) and the JSON result. */
+  publish(result: RunResult, resultPath: string, summary: string): void;
   /** The task result, by the failure policy. */
   finish(result: RunResult, policy: 'fail' | 'warn'): void;
 }

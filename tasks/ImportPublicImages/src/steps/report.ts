@@ -1,8 +1,10 @@
 // The report step: every line's result (the duplicates too), the run's counts, the closing log
-// lines, the summary, output variables, JSON result and the task result.
+// lines, the summary (the plan, for a dry run or a pull-request build), output variables and the
+// JSON result. The task result is set by main, after the plan may have gone to the pull request.
 import type { ParsedList } from '../core/imageList';
 import type { LineRecord, SourceCredentials } from '../core/plan';
-import { closingLines, countImages, type RunResult } from '../core/report';
+import { planMarkdown, type Plan } from '../core/planReport';
+import { closingLines, countImages, markdownSummary, type RunResult } from '../core/report';
 import type { RunReporter } from '../core/reporter';
 import { imageResult, withDuplicates, type TargetRegistry } from '../core/results';
 import { TASK_VERSION } from '../version';
@@ -13,6 +15,7 @@ export interface ReportInputs {
   credentials: SourceCredentials;
   failurePolicy: 'fail' | 'warn';
   resultPath: string;
+  pullRequest: boolean;
 }
 
 export function report(
@@ -20,7 +23,7 @@ export function report(
   list: ParsedList,
   run: { inputs: ReportInputs; acr: TargetRegistry; canceled: boolean; startedAt: Date },
   out: RunReporter,
-): void {
+): { result: RunResult; plan?: Plan } {
   const { inputs, acr } = run;
   const ctx = { acr, credentials: inputs.credentials, dryRun: inputs.dryRun };
   const images = withDuplicates(
@@ -40,6 +43,10 @@ export function report(
     images,
   };
   for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);
-  out.publish(result, inputs.resultPath);
-  out.finish(result, inputs.failurePolicy);
+  // A dry run (and a pull-request build) shows the plan, leading with what would change.
+  const plan = result.dryRun
+    ? planMarkdown(result, { pullRequest: inputs.pullRequest })
+    : undefined;
+  out.publish(result, inputs.resultPath, plan?.markdown ?? markdownSummary(result));
+  return { result, ...(plan ? { plan } : {}) };
 }

@@ -1,0 +1,80 @@
+// The plan a reviewer reads (a dry run, or a pull-request build): it leads with what would
+// change (lines to import, tags that would move, lines that could not be checked, failures),
+// each with the source digest now and, for a moved tag, the digest the target holds; the lines
+// already up to date are one count. Pure: the summary tab and the pull-request comment show it.
+import type { ImageResult, RunResult } from './report';
+
+export type PlanChange = 'import' | 'update' | 'unverified' | 'failed' | 'up to date';
+
+/** What a line of the plan would do, as a reviewer says it. */
+export function planChange(i: ImageResult): PlanChange {
+  if (i.status === 'failed' || i.status === 'timed-out') return 'failed';
+  if (i.action === 'update') return 'update';
+  if (i.action === 'unverified') return 'unverified';
+  if (i.action === 'skip') return 'up to date';
+  return 'import'; // import, force
+}
+
+const ORDER: PlanChange[] = ['failed', 'update', 'import', 'unverified'];
+
+function code(text: string | null | undefined): string {
+  return text ? `\`${text}\`` : '';
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export interface Plan {
+  markdown: string;
+  /** Whether a reviewer must act: some line failed (the source is missing, a policy refuses it). */
+  active: boolean;
+  counts: Record<PlanChange, number>;
+}
+
+export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }): Plan {
+  const counts: Record<PlanChange, number> = {
+    import: 0,
+    update: 0,
+    unverified: 0,
+    failed: 0,
+    'up to date': 0,
+  };
+  for (const i of result.images) counts[planChange(i)]++;
+  const out: string[] = [];
+  out.push(`### Import plan for ${result.acr.name} (\`${result.acr.loginServer}\`)`);
+  out.push('');
+  out.push(
+    `**${counts.import}** to import · **${counts.update}** to update · ` +
+      `**${counts.unverified}** unverified · **${counts.failed}** failed · ` +
+      `${counts['up to date']} already up to date · mode \`${result.mode}\``,
+  );
+  out.push('');
+  out.push(
+    opts.pullRequest
+      ? '> Pull-request build: nothing was written to the registry. Once merged, the pipeline imports exactly the digests below for pinned lines; for a tag, what it points at then.'
+      : '> Dry run: nothing was written to the registry.',
+  );
+  const changes = result.images
+    .filter((i) => planChange(i) !== 'up to date')
+    .sort((a, b) => ORDER.indexOf(planChange(a)) - ORDER.indexOf(planChange(b)) || a.line - b.line);
+  if (changes.length === 0) {
+    out.push('');
+    out.push('Every line is already up to date: nothing to import.');
+  } else {
+    out.push('');
+    out.push('| Line | Change | Source | Source digest now | Target | Target holds now |');
+    out.push('| ---: | --- | --- | --- | --- | --- |');
+    for (const i of changes) {
+      const change = planChange(i);
+      const why = change === 'failed' ? ` ❌ ${i.error ?? i.status}` : i.note ? ` (${i.note})` : '';
+      const holds =
+        change === 'update' ? code(i.previousDigest) : i.previousDigest === null ? 'absent' : '';
+      out.push(
+        `| ${i.line} | ${change}${cell(why)} | ${cell(i.source)} | ${code(i.digest)} | ${cell(i.targets.join(', '))} | ${holds} |`,
+      );
+    }
+  }
+  out.push('');
+  return { markdown: out.join('\n'), active: counts.failed > 0, counts };
+}

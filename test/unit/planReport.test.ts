@@ -1,0 +1,110 @@
+// The plan a reviewer reads (core/planReport.ts): changes first, moved tags with both digests,
+// up-to-date lines folded into a count, active only when a line fails.
+import assert from 'node:assert/strict';
+import { planChange, planMarkdown } from '../../tasks/ImportPublicImages/src/core/planReport';
+import {
+  countImages,
+  type ImageResult,
+  type RunResult,
+} from '../../tasks/ImportPublicImages/src/core/report';
+
+const NEW = `sha256:${'a'.repeat(64)}`;
+const OLD = `sha256:${'b'.repeat(64)}`;
+
+const img = (line: number, extra: Partial<ImageResult>): ImageResult => ({
+  line,
+  source: `quay.io/a/b${line}:v1`,
+  registry: 'quay.io',
+  repository: `a/b${line}`,
+  tag: 'v1',
+  digest: NEW,
+  targets: [`contosoacr.azurecr.io/a/b${line}:v1`],
+  action: 'import',
+  status: 'planned',
+  attempts: 0,
+  durationMs: 0,
+  error: null,
+  ...extra,
+});
+
+function result(images: ImageResult[]): RunResult {
+  return {
+    version: 1,
+    taskVersion: '0.1.0',
+    acr: { name: 'contosoacr', loginServer: 'contosoacr.azurecr.io', resourceGroup: 'rg' },
+    mode: 'sync',
+    dryRun: true,
+    canceled: false,
+    startedAt: '2024-01-01T00:00:00.000Z',
+    durationMs: 1000,
+    counts: countImages(images),
+    images,
+  };
+}
+
+describe('core/planReport', () => {
+  const images = [
+    img(1, { action: 'skip', status: 'skipped', previousDigest: NEW }),
+    img(2, { action: 'import', previousDigest: null }),
+    img(3, { action: 'update', previousDigest: OLD }),
+    img(4, { action: 'skip', status: 'skipped', previousDigest: NEW }),
+    img(5, { action: 'none', status: 'failed', error: 'MANIFEST_UNKNOWN: not found upstream' }),
+    img(6, { action: 'unverified', note: 'could not read the registry' }),
+  ];
+
+  it('classifies each line as a reviewer says it', () => {
+    assert.deepEqual(images.map(planChange), [
+      'up to date',
+      'import',
+      'update',
+      'up to date',
+      'failed',
+      'unverified',
+    ]);
+  });
+
+  it('leads with the changes: failed, update, import, unverified; up-to-date lines only counted', () => {
+    const plan = planMarkdown(result(images), { pullRequest: true });
+    assert.deepEqual(plan.counts, {
+      import: 1,
+      update: 1,
+      unverified: 1,
+      failed: 1,
+      'up to date': 2,
+    });
+    assert.match(
+      plan.markdown,
+      /\*\*1\*\* to import · \*\*1\*\* to update · \*\*1\*\* unverified · \*\*1\*\* failed · 2 already up to date/,
+    );
+    assert.match(plan.markdown, /Pull-request build: nothing was written/);
+    const rows = plan.markdown.split('\n').filter((l) => /^\| \d/.test(l));
+    assert.deepEqual(
+      rows.map((r) => r.split('|')[1]!.trim()),
+      ['5', '3', '2', '6'],
+    );
+    // the moved tag shows both digests; the new line its digest and that the target is absent
+    const update = rows[1]!;
+    assert.ok(update.includes(`\`${NEW}\``) && update.includes(`\`${OLD}\``), update);
+    assert.match(rows[2]!, /\| absent \|$/);
+    assert.match(rows[0]!, /failed ❌ MANIFEST_UNKNOWN/);
+    assert.ok(!plan.markdown.includes('b1:v1') && !plan.markdown.includes('b4:v1'));
+    assert.equal(plan.active, true);
+  });
+
+  it('only up-to-date lines: a short plan, not active', () => {
+    const plan = planMarkdown(
+      result([img(1, { action: 'skip', status: 'skipped', previousDigest: NEW })]),
+      { pullRequest: false },
+    );
+    assert.match(plan.markdown, /Every line is already up to date/);
+    assert.match(plan.markdown, /Dry run: nothing was written/);
+    assert.equal(plan.active, false);
+  });
+
+  it('imports and updates without failures are not blocking (closed thread)', () => {
+    const plan = planMarkdown(result(images.filter((i) => i.status !== 'failed')), {
+      pullRequest: true,
+    });
+    assert.equal(plan.active, false);
+  });
+});
