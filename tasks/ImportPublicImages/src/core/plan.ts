@@ -102,9 +102,16 @@ export interface Decision {
   note?: string;
 }
 
-/** Whether the mode needs a source digest and target digests at all. */
-export function needsCheck(mode: ImportMode): { source: boolean; target: boolean } {
-  return { source: mode === 'sync', target: mode !== 'force' };
+/**
+ * Whether the mode needs a source digest and target digests at all. A plan (dry run,
+ * pull-request build) reads both in every mode: the reviewer sees the digest that would land
+ * and what the target holds now.
+ */
+export function needsCheck(
+  mode: ImportMode,
+  plan = false,
+): { source: boolean; target: boolean } {
+  return { source: plan || mode === 'sync', target: plan || mode !== 'force' };
 }
 
 export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}): Decision {

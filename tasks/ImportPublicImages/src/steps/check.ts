@@ -36,9 +36,9 @@ export interface CheckOutput {
 export async function checkDigests(
   items: readonly PlanItem[],
   mode: ImportMode,
-  deps: CheckDeps & { out: Reporter; loginServer: string },
+  deps: CheckDeps & { out: Reporter; loginServer: string; dryRun: boolean },
 ): Promise<CheckOutput> {
-  const checked = await checkItems(items, mode, deps);
+  const checked = await checkItems(items, mode, deps, deps.dryRun);
   // A cancel during the check makes every read fail with "aborted": that says nothing about the ACR.
   if (checked.acrUnreachable && !checked.canceled) {
     deps.out.warn(
@@ -52,8 +52,9 @@ export async function checkItems(
   items: readonly PlanItem[],
   mode: ImportMode,
   deps: CheckDeps,
+  plan = false,
 ): Promise<CheckOutput> {
-  const need = needsCheck(mode);
+  const need = needsCheck(mode, plan);
   const result: CheckOutput = { checks: items.map(() => ({})), canceled: false };
   if (!need.source && !need.target) return result;
   if (need.target) result.acrUnreachable = await deps.acr.reachable(deps.signal);
