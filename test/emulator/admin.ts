@@ -1,5 +1,5 @@
 // Admin API (under {adminUrl}): request log, ACR contents, faults, moving an upstream tag, issued
-// token fingerprints, reset.
+// token fingerprints, Azure DevOps pull-request threads, reset.
 import { validateFaults } from './faults';
 import { type Ctx, jsonBody, sendJson } from './server';
 import type { Emulator } from './state';
@@ -28,6 +28,9 @@ export function handleAdmin(em: Emulator, ctx: Ctx): void {
       if (!store) return sendJson(ctx, 404, { error: `no registry ${regTags[1]}` });
       return sendJson(ctx, 200, store.tagList());
     }
+    const prThreads = /^\/ado\/pullrequests\/(\d+)\/threads$/i.exec(path);
+    if (method === 'GET' && prThreads)
+      return sendJson(ctx, 200, em.prThreads.summary(Number(prThreads[1])));
     if (path === '/faults' && method === 'GET')
       return sendJson(ctx, 200, { rules: em.faults.list() });
     if (path === '/faults' && (method === 'POST' || method === 'PUT')) {

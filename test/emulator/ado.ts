@@ -3,6 +3,7 @@
 // (OPTIONS {collection}/_apis/distributedtask for the route, then POST .../oidctoken), authorised by
 // the job's System.AccessToken (the SYSTEMVSSCONNECTION endpoint). The OIDC token it issues is signed
 // with a key the emulator holds; its Entra trusts that issuer through a federated identity credential.
+// The Git pull-request threads (the plan's comment) are in adogit.ts.
 import crypto from 'node:crypto';
 import { signRs256 } from './clientauth';
 import { type Ctx, sendJson } from './server';
@@ -87,6 +88,9 @@ export class AzureDevOps {
       return true;
     }
     const method = ctx.req.method ?? 'GET';
+    const collectionUri = `https://${ctx.req.headers.host}/ado/${this.organization}/`;
+    if (this.em.prThreads.handle(this.em, ctx, rest, [this.projectId, this.project], collectionUri))
+      return true;
     if (method === 'OPTIONS' && rest.join('/').toLowerCase() === '_apis/distributedtask') {
       sendJson(ctx, 200, {
         count: 1,

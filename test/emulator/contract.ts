@@ -48,8 +48,20 @@ export interface ReadyFile {
   managedIdentity: { systemAssignedClientId: string; userAssignedClientId: string };
   /** `http://HOST:PORT` of the IMDS listener, when started with `--imds`. */
   imdsUrl?: string;
+  /** `taskEnv` plus the variables of a pull-request build (`Build.Reason` PullRequest) of pull
+   * request 7 in repository `images` (Azure Repos Git) of `emulator-project`, with the job's
+   * SystemVssConnection endpoint (its access token authorises the pull-request threads API). */
+  taskEnvPullRequest: Record<string, string>;
   /** Process id of the emulator. */
   pid: number;
+}
+
+/** `GET {adminUrl}/ado/pullrequests/{id}/threads`: a pull request's comment threads, in order. */
+export interface PrThreadEntry {
+  id: number;
+  /** 'active' | 'closed' | 'fixed' | 'wontFix' | 'byDesign' | 'pending' | 'unknown'. */
+  status: string;
+  comments: { id: number; content: string }[];
 }
 
 export interface TagEntry {
@@ -107,7 +119,10 @@ export type FaultKind =
   /** After answering the matching request, every token issued so far is revoked (as POST /tokens/invalidate). */
   | 'invalidateTokens'
   /** importImage is accepted (the import runs) but the connection is cut before the 202 is sent. */
-  | 'dropAnswer';
+  | 'dropAnswer'
+  /** Azure DevOps refuses the writes (POST/PATCH) of the pull-request threads API with 403
+   * GitNeedsPermissionException, as when the build service lacks "Contribute to pull requests". */
+  | 'adoThreads403';
 
 export interface FaultRule {
   kind: FaultKind;

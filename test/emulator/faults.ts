@@ -23,6 +23,7 @@ const KINDS: FaultKind[] = [
   'tokenLifetime',
   'invalidateTokens',
   'dropAnswer',
+  'adoThreads403',
 ];
 
 function mulberry32(seed: number): () => number {

@@ -15,7 +15,7 @@ import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
 import { createTls } from './tls';
 import { createClientCertificate } from './clientauth';
-import { ARM_AUDIENCE, buildTaskEnv, CONNECTION_ID } from './taskenv';
+import { ARM_AUDIENCE, buildPullRequestEnv, buildTaskEnv, CONNECTION_ID } from './taskenv';
 import { AzureDevOps } from './ado';
 import { listenImds, SYSTEM_ASSIGNED_CLIENT_ID, USER_ASSIGNED_CLIENT_ID } from './imds';
 
@@ -146,6 +146,7 @@ export async function start(
       userAssignedClientId: USER_ASSIGNED_CLIENT_ID,
     },
     ...(imds ? { imdsUrl: imds.url } : {}),
+    taskEnvPullRequest: buildPullRequestEnv(envInput, ado),
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');

@@ -1,5 +1,6 @@
 // The emulator's whole state: configuration, stores per registry, ACRs, tokens, faults, request log.
 import fixtures from './fixtures.json';
+import { PullRequestThreads } from './adogit';
 import { ClientAuth } from './clientauth';
 import type { RequestLogEntry } from './contract';
 import { FaultEngine } from './faults';
@@ -59,6 +60,8 @@ export class Emulator {
   /** Store by host: public registries and ACR login servers. */
   readonly stores = new Map<string, RegistryStore>();
   readonly acrs: Acr[] = [];
+  /** Azure DevOps: the pull-request comment threads of repository `images` (cleared on reset). */
+  readonly prThreads = new PullRequestThreads();
   /** Registry host -> https URL of its listener. */
   readonly registryUrls: Record<string, string> = {};
   /** docker.io rate limit: identity ('' anonymous) -> remaining pulls. */
@@ -139,6 +142,7 @@ export class Emulator {
     this.log.length = 0;
     this.tokens.issued.length = 0;
     this.faults.set({ rules: [] });
+    this.prThreads.clear();
     this.writesRemaining = 1199;
   }
 

@@ -1,9 +1,10 @@
 // The environments that point the bundled task at the emulator, one builder for every Azure RM service
 // connection scheme: service principal with a secret (ready file `taskEnv`), with a certificate
 // (`taskEnvCertificate`), workload identity federation (`taskEnvWorkloadIdentity`), managed identity
-// (`taskEnvManagedIdentity`).
+// (`taskEnvManagedIdentity`); and a pull-request build (`taskEnvPullRequest`).
 // Connection id `emulator`; ENDPOINT_* names as the agent sets them (see docs/authentication.md).
 import type { AzureDevOps } from './ado';
+import crypto from 'node:crypto';
 import type { Emulator } from './state';
 
 export const CONNECTION_ID = 'emulator';
@@ -153,5 +154,44 @@ export function buildTaskEnv(t: TaskEnvInput, c: ConnectionScheme): Record<strin
     ...commonEnv(t),
     ...authEnv(CONNECTION_ID, connectionAuth(t, c)),
     ...(c.scheme === 'workloadIdentity' ? jobEnv(t, c.ado) : {}),
+  };
+}
+
+/** The pull request the emulator's pull-request build validates (repository `images`). */
+export const PULL_REQUEST_ID = 7;
+
+/**
+ * `taskEnv` in a pull-request build of pull request 7 in repository `images` (Azure Repos Git) of
+ * `emulator-project`: the build's variables as the agent sets them and the job's SystemVssConnection
+ * endpoint, whose access token authorises the pull-request threads API.
+ */
+export function buildPullRequestEnv(t: TaskEnvInput, ado: AzureDevOps): Record<string, string> {
+  const repo = t.em.prThreads;
+  const collectionUri = ado.collectionUri(t.base);
+  const repoUri = `${collectionUri}${ado.project}/_git/${repo.repositoryName}`;
+  const pr = String(PULL_REQUEST_ID);
+  // The merge commit the agent checks out (refs/pull/7/merge): the same on every run.
+  const mergeCommit = crypto.createHash('sha1').update(`merge of pull request ${pr}`).digest('hex');
+  return {
+    ...buildTaskEnv(t, { scheme: 'secret' }),
+    ...jobEnv(t, ado),
+    BUILD_REASON: 'PullRequest',
+    BUILD_BUILDID: '1207',
+    BUILD_BUILDNUMBER: '20250601.7',
+    BUILD_DEFINITIONNAME: 'images',
+    BUILD_REQUESTEDFOR: 'Emulator Reviewer',
+    BUILD_REQUESTEDFOREMAIL: 'reviewer@emulator.example',
+    BUILD_REPOSITORY_ID: repo.repositoryId,
+    BUILD_REPOSITORY_NAME: repo.repositoryName,
+    BUILD_REPOSITORY_PROVIDER: 'TfsGit',
+    BUILD_REPOSITORY_URI: repoUri,
+    BUILD_SOURCEBRANCH: `refs/pull/${pr}/merge`,
+    BUILD_SOURCEBRANCHNAME: 'merge',
+    BUILD_SOURCEVERSION: mergeCommit,
+    SYSTEM_PULLREQUEST_PULLREQUESTID: pr,
+    SYSTEM_PULLREQUEST_SOURCEBRANCH: 'refs/heads/add-images',
+    SYSTEM_PULLREQUEST_TARGETBRANCH: 'refs/heads/main',
+    SYSTEM_PULLREQUEST_SOURCEREPOSITORYURI: repoUri,
+    SYSTEM_PULLREQUEST_ISFORK: 'False',
   };
 }

@@ -9,12 +9,21 @@ import type {
   FaultConfig,
   FaultRule,
   IssuedToken,
+  PrThreadEntry,
   ReadyFile,
   RequestLogEntry,
   TagEntry,
 } from '../emulator/contract';
 
-export type { ReadyFile, RequestLogEntry, TagEntry, FaultConfig, FaultRule, IssuedToken };
+export type {
+  ReadyFile,
+  RequestLogEntry,
+  TagEntry,
+  FaultConfig,
+  FaultRule,
+  IssuedToken,
+  PrThreadEntry,
+};
 
 export interface StartOptions {
   importLatencyMs?: number;
@@ -45,6 +54,10 @@ export interface AdminClient {
   invalidateTokens(): Promise<void>;
   /** Fingerprints (sha256 hex) of the tokens issued since the last reset. */
   issuedTokens(kind?: IssuedToken['kind']): Promise<IssuedToken[]>;
+  /** Azure DevOps: the comment threads of a pull request (7 is the one `taskEnvPullRequest` builds). */
+  prThreads(pullRequestId: number): Promise<PrThreadEntry[]>;
+  /** Azure DevOps answers the thread writes with 403 (fault `adoThreads403`; replaces the fault rules). */
+  refusePrThreads(): Promise<void>;
   reset(): Promise<void>;
 }
 
@@ -157,6 +170,9 @@ function adminClient(ready: ReadyFile, ca: string, wrap?: string[]): AdminClient
     invalidateTokens: async () => void (await call('POST', '/tokens/invalidate')),
     issuedTokens: (kind) =>
       call<IssuedToken[]>('GET', `/tokens/issued${kind ? `?kind=${kind}` : ''}`),
+    prThreads: (id) => call<PrThreadEntry[]>('GET', `/ado/pullrequests/${id}/threads`),
+    refusePrThreads: async () =>
+      void (await call('POST', '/faults', { rules: [{ kind: 'adoThreads403' }] })),
     reset: async () => void (await call('POST', '/reset')),
   };
 }
