@@ -15,6 +15,7 @@ import { connect } from './steps/connect';
 import { decideImports } from './steps/decide';
 import { importLines } from './steps/imports';
 import { parseList } from './steps/parse';
+import { checkAllowedSources, checkPinned } from './steps/policy';
 import { report } from './steps/report';
 
 export async function run(): Promise<void> {
@@ -26,6 +27,7 @@ export async function run(): Promise<void> {
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
   const list = parseList(readImageList(inputs.imageListInput, inputs.imageListPath), inputs, out);
   if (!list) return;
+  if (!checkAllowedSources(list, inputs, out)) return; // before any request, like an invalid line
   const items = planImports(list.entries, inputs.credentials);
 
   const gate = new ThrottleGate(systemClock);
@@ -43,6 +45,7 @@ export async function run(): Promise<void> {
 
   const run = { ...inputs, ...registries, loginServer: acr.loginServer, out, signal };
   const checked = await checkDigests(items, inputs.mode, run);
+  if (!checkPinned(items, checked, inputs, out)) return; // requireDigests: before any import
   const records = await decideImports(items, checked, run);
   if (!inputs.dryRun && !signal.aborted) {
     const timeoutMs = inputs.importTimeoutMs;

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseBoolean, parseChoice } from '../core/inputValues';
 import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
+import { compilePatterns } from '../core/allowedSources';
+import { updatePolicyConflict } from '../core/policy';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
@@ -60,6 +62,27 @@ function resourceGroupInput(): string | undefined {
   const problem = raw === undefined ? undefined : resourceGroupProblem(raw);
   if (problem) throw new Error(problem);
   return raw;
+}
+
+/** allowedSources, one pattern a line (`#` lines are comments), each checked before any request. */
+function allowedSourcesInput(): string[] {
+  const patterns = (tl.getInput('allowedSources', false) ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  compilePatterns(patterns); // throws the first invalid pattern's input error
+  return patterns;
+}
+
+/** allowUpdates; false cannot go with importMode force (which overwrites without reading). */
+function allowUpdatesInput(): boolean {
+  const allow = bool('allowUpdates', true);
+  const conflict = updatePolicyConflict(
+    choice('importMode', CHOICE_INPUTS.importMode, 'sync'),
+    allow,
+  );
+  if (conflict) throw new Error(conflict);
+  return allow;
 }
 
 /** `$(DOCKER_TOKEN)` left as is: the variable does not exist in this pipeline. */
@@ -200,11 +223,8 @@ export function readInputs(): TaskInputs {
     importTimeoutMs: Math.round(numberInput('importTimeoutMinutes', 15, 0.01, 1440) * 60 * 1000),
     failurePolicy: choice('failurePolicy', CHOICE_INPUTS.failurePolicy, 'fail'),
     requireDigests: bool('requireDigests', false),
-    allowUpdates: bool('allowUpdates', true),
-    allowedSources: (tl.getInput('allowedSources', false) ?? '')
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#')),
+    allowUpdates: allowUpdatesInput(),
+    allowedSources: allowedSourcesInput(),
     importOnPullRequest: bool('importOnPullRequest', false),
     pullRequestComment: bool('pullRequestComment', true),
     pullRequest,

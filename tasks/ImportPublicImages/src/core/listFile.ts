@@ -85,9 +85,9 @@ export function clip(text: string, max: number = MAX_ECHO): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }
 
-function clipped(p: ListProblem): ListProblem {
+function clipped(p: ListProblem, exampleMax: number): ListProblem {
   const c: ListProblem = { ...p, text: clip(p.text), message: clip(p.message, MAX_ECHO * 2) };
-  if (p.example !== undefined) c.example = clip(p.example);
+  if (p.example !== undefined) c.example = clip(p.example, exampleMax);
   return c;
 }
 
@@ -96,15 +96,20 @@ function lineList(lines: number[]): string {
   return lines.length > 5 ? `${shown}, ...` : shown;
 }
 
-/** The first MAX_ANNOTATIONS problems, each clipped, then one "N more" annotation. */
-function capped(
+/**
+ * The first MAX_ANNOTATIONS problems, each clipped, then one "N more" annotation. `exampleMax`:
+ * how much of a suggested rewrite is shown (a rewrite made from a valid line, such as the line
+ * pinned to its digest, is shown whole so that it can be pasted).
+ */
+export function capped(
   file: string,
   type: ListAnnotation['type'],
-  problems: ListProblem[],
+  problems: readonly ListProblem[],
+  exampleMax: number = MAX_ECHO,
 ): ListAnnotation[] {
   const out: ListAnnotation[] = problems
     .slice(0, MAX_ANNOTATIONS)
-    .map((p) => ({ type, message: formatProblem(file, clipped(p)), line: p.line }));
+    .map((p) => ({ type, message: formatProblem(file, clipped(p, exampleMax)), line: p.line }));
   const rest = problems.slice(MAX_ANNOTATIONS);
   const next = rest[0];
   if (next !== undefined) {

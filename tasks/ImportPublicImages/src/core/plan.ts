@@ -100,6 +100,11 @@ export interface Decision {
   untagged: boolean;
   /** Why this decision, when it is not obvious (shown per line and in the summary). */
   note?: string;
+  /**
+   * Set when a policy refuses the line (allowUpdates: false and a target holds another digest;
+   * core/policy.ts): no armMode, nothing imported, the line fails with this error.
+   */
+  refused?: string;
 }
 
 /**

@@ -82,6 +82,9 @@ export function imageResult(
     // Known before importing: the source does not exist upstream.
     status = 'failed';
     error = errorText({ item, decision }, notFoundOutcome(r.check), ctx);
+  } else if (decision.refused !== undefined) {
+    status = 'failed'; // a policy refused it before any import (also in a dry run)
+    error = decision.refused;
   } else if (ctx.dryRun) status = 'planned';
   else if (!outcome) status = 'canceled';
   else if (outcome.status === 'done') status = 'imported';

@@ -20,6 +20,8 @@ export interface CheckDeps {
   credentials: SourceCredentials;
   concurrency: number;
   signal?: AbortSignal;
+  /** Read the source digest of unpinned lines in every mode: their error offers it as the pin. */
+  requireDigests?: boolean;
 }
 
 export interface CheckOutput {
@@ -55,6 +57,7 @@ export async function checkItems(
   plan = false,
 ): Promise<CheckOutput> {
   const need = needsCheck(mode, plan);
+  if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
   const result: CheckOutput = { checks: items.map(() => ({})), canceled: false };
   if (!need.source && !need.target) return result;
   if (need.target) result.acrUnreachable = await deps.acr.reachable(deps.signal);

@@ -8,6 +8,7 @@ import {
   type PlanItem,
   type SourceCredentials,
 } from '../core/plan';
+import { holdUpdates } from '../core/policy';
 import type { Reporter } from '../core/reporter';
 import { headSource, type RateLimit, type SourceRegistries } from '../registry/sourceRegistries';
 
@@ -17,6 +18,10 @@ export interface DecideDeps {
   credentials: SourceCredentials;
   out: Reporter;
   signal?: AbortSignal;
+  /** false: a target tag holding another digest is not overwritten (core/policy.ts holdUpdates). */
+  allowUpdates?: boolean;
+  /** The registry's login server, as a refused update names its target. */
+  loginServer?: string;
 }
 
 export async function decideImports(
@@ -24,10 +29,15 @@ export async function decideImports(
   checked: { checks: readonly CheckResult[]; dockerHub?: RateLimit; canceled: boolean },
   deps: DecideDeps,
 ): Promise<LineRecord[]> {
-  const records = planRecords(items, deps.mode, checked.checks, checked.canceled);
+  const planned = planRecords(items, deps.mode, checked.checks, checked.canceled);
+  const records =
+    deps.allowUpdates === false
+      ? holdUpdates(planned, deps.loginServer ?? 'the registry')
+      : planned;
   for (const r of records) {
     const note = r.decision.note ? ` (${r.decision.note})` : '';
-    deps.out.log(`line ${r.item.line}: ${r.item.sourceText} ${r.decision.action}${note}`);
+    const refused = r.decision.refused ? ` refused: ${r.decision.refused}` : '';
+    deps.out.log(`line ${r.item.line}: ${r.item.sourceText} ${r.decision.action}${note}${refused}`);
   }
   const hubJobs = records.filter(
     (r) => r.decision.armMode !== undefined && r.item.source.registry === 'docker.io',

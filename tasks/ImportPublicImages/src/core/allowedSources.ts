@@ -1,0 +1,172 @@
+// allowedSources: the patterns a line's normalised source `registry/repository` must match, and
+// the list lines outside them. Pure.
+//
+//   registry.k8s.io/*            one repository segment under registry.k8s.io (pause, not a/b)
+//   quay.io/jetstack/cert-*      `*` inside a segment: any characters but `/`
+//   mcr.microsoft.com/**         any depth (zero or more segments)
+//   docker.io/library/*          Docker Hub's official images (`nginx` is docker.io/library/nginx)
+//
+// A pattern is a full match of `registry/repository` (no tag, no digest); `*` never crosses a `/`,
+// and `**` stands alone as a segment. Docker Hub's other host names are read as docker.io.
+import type { ImageEntry, ListProblem } from './imageList';
+import { DOCKER_HUB, DOCKER_HUB_ALIASES } from './reference';
+
+const INPUT = 'allowedSources';
+
+export interface SourcePattern {
+  /** The pattern as written. */
+  text: string;
+  /** Its segments: '**', or a segment glob compiled to a regular expression. */
+  segments: ('**' | RegExp)[];
+}
+
+function looksLikeHost(segment: string): boolean {
+  return segment.includes('.') || segment.includes(':') || segment === 'localhost';
+}
+
+/** Why `pattern` is not a valid allowedSources pattern, with a fix when there is one. */
+export function patternProblem(pattern: string): string | undefined {
+  const found = problemOf(pattern);
+  if (found === undefined) return undefined;
+  // A fix may have a problem of its own (docker.io/nginx:1 -> docker.io/nginx -> docker.io/library/nginx).
+  let fix = found.fix;
+  for (let i = 0; i < 3 && fix !== undefined; i++) {
+    const next = problemOf(fix);
+    if (next === undefined) break;
+    fix = next.fix;
+  }
+  const write = fix !== undefined ? `; write it like ${fix}` : '';
+  return `Input ${INPUT}: "${pattern}" ${found.why}${write}.`;
+}
+
+function problemOf(pattern: string): { why: string; fix?: string } | undefined {
+  const say = (why: string, fix?: string): { why: string; fix?: string } =>
+    fix !== undefined ? { why, fix } : { why };
+  if (/\s/.test(pattern)) return say('holds a space (one pattern per line)');
+  const at = pattern.indexOf('@');
+  if (at >= 0) {
+    return say('carries a digest; patterns name registry/repository only', pattern.slice(0, at));
+  }
+  if (/[A-Z]/.test(pattern)) {
+    return say('has uppercase letters; sources are matched lowercase', pattern.toLowerCase());
+  }
+  if (!/^[a-z0-9._\-*:/[\]]+$/.test(pattern)) {
+    return say(
+      'holds a character no registry or repository name has (allowed: a-z 0-9 . _ - : / [ ] and *)',
+    );
+  }
+  const segments = pattern.split('/');
+  if (segments.some((s) => s === '')) {
+    const fixed = segments.filter((s) => s !== '').join('/');
+    return say('has an empty segment (a leading, trailing or double "/")', fixed || undefined);
+  }
+  const tagged = segments.slice(1).findIndex((s) => s.includes(':'));
+  if (tagged >= 0) {
+    const cut = segments.slice(0, tagged + 2);
+    cut[cut.length - 1] = (cut[cut.length - 1] ?? '').replace(/:.*$/, '');
+    return say('carries a tag; patterns name registry/repository only', cut.join('/'));
+  }
+  const stars = segments.find((s) => s.includes('**') && s !== '**');
+  if (stars !== undefined) {
+    return say(
+      `has "${stars}": "**" stands alone as a segment (any depth), "*" matches within one`,
+      segments
+        .map((s) => (s === stars ? (/^\*+$/.test(s) ? '**' : s.replace(/\*+/g, '*')) : s))
+        .join('/'),
+    );
+  }
+  const first = segments[0] ?? '';
+  if (segments.length === 1 && /:(?!\d+$)/.test(first.replace(/^\[[^\]]*\]/, ''))) {
+    return say('carries a tag; patterns name registry/repository only', first.replace(/:.*$/, ''));
+  }
+  if (!first.includes('*') && !looksLikeHost(first)) {
+    return say(
+      'does not start with a registry host (a source is matched as registry/repository, ' +
+        'docker.io for Docker Hub)',
+      `docker.io/${segments.length === 1 ? `library/${pattern}` : pattern}`,
+    );
+  }
+  if (segments.length === 1 && first !== '**') {
+    return say('names a registry but no repository', `${first}/**`);
+  }
+  const host = DOCKER_HUB_ALIASES.has(first) ? DOCKER_HUB : first;
+  if (host === DOCKER_HUB && segments.length === 2 && segments[1] !== '**') {
+    // Docker Hub names always have two segments: `nginx` is docker.io/library/nginx.
+    return say(
+      'matches nothing: a Docker Hub repository is docker.io/library/NAME or docker.io/USER/NAME',
+      `docker.io/library/${segments[1]}`,
+    );
+  }
+  return undefined;
+}
+
+function globToRegExp(segment: string): RegExp {
+  const body = segment
+    .split('*')
+    .map((part) => part.replace(/[.[\]\\^$+?(){}|-]/g, '\\$&'))
+    .join('[^/]*');
+  return new RegExp(`^${body}$`);
+}
+
+/** The patterns, each checked (the first invalid one throws its input error). */
+export function compilePatterns(patterns: readonly string[]): SourcePattern[] {
+  return patterns.map((text) => {
+    const problem = patternProblem(text);
+    if (problem !== undefined) throw new Error(problem);
+    const segments = text.split('/');
+    if (segments[0] !== undefined && DOCKER_HUB_ALIASES.has(segments[0])) segments[0] = DOCKER_HUB;
+    return { text, segments: segments.map((s) => (s === '**' ? '**' : globToRegExp(s))) };
+  });
+}
+
+function matchFrom(
+  pattern: SourcePattern['segments'],
+  p: number,
+  name: string[],
+  n: number,
+): boolean {
+  if (p === pattern.length) return n === name.length;
+  const seg = pattern[p];
+  if (seg === '**') {
+    for (let k = n; k <= name.length; k++) if (matchFrom(pattern, p + 1, name, k)) return true;
+    return false;
+  }
+  const part = name[n];
+  return (
+    part !== undefined &&
+    seg !== undefined &&
+    seg.test(part) &&
+    matchFrom(pattern, p + 1, name, n + 1)
+  );
+}
+
+/** Whether `name` (a normalised `registry/repository`) matches the pattern, as a whole. */
+export function matchesPattern(pattern: SourcePattern, name: string): boolean {
+  return matchFrom(pattern.segments, 0, name.split('/'), 0);
+}
+
+/** The first pattern `name` matches, or undefined. */
+export function allowedBy(
+  patterns: readonly SourcePattern[],
+  name: string,
+): SourcePattern | undefined {
+  return patterns.find((p) => matchesPattern(p, name));
+}
+
+/** The list lines whose source matches no pattern (none when there is no pattern). */
+export function sourceViolations(
+  entries: readonly ImageEntry[],
+  patterns: readonly SourcePattern[],
+): ListProblem[] {
+  if (patterns.length === 0) return [];
+  const shown = patterns.map((p) => p.text).join(', ');
+  return entries
+    .filter((e) => !allowedBy(patterns, `${e.source.registry}/${e.source.repository}`))
+    .map((e) => ({
+      line: e.line,
+      text: e.text,
+      message:
+        `the source ${e.source.registry}/${e.source.repository} matches no pattern of ` +
+        `${INPUT} (${shown}); remove the line, or add a pattern for it to ${INPUT}`,
+    }));
+}
