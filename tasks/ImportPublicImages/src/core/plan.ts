@@ -112,10 +112,7 @@ export interface Decision {
  * pull-request build) reads both in every mode: the reviewer sees the digest that would land
  * and what the target holds now.
  */
-export function needsCheck(
-  mode: ImportMode,
-  plan = false,
-): { source: boolean; target: boolean } {
+export function needsCheck(mode: ImportMode, plan = false): { source: boolean; target: boolean } {
   return { source: plan || mode === 'sync', target: plan || mode !== 'force' };
 }
 
