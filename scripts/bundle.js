@@ -5,6 +5,8 @@
 //     and task-lib throws when that file is missing: module.json is copied beside the bundle.
 //  2. azure-arm-common.js loads MSAL with `require(msalVer)`, which esbuild cannot follow:
 //     it is rewritten to a static require("msalv3") (Node 20+ is all we ship handlers for).
+// And node-fetch's whatwg-url/tr46 require('punycode'), the Node built-in that prints DEP0040 on
+// Node 21+ (into the task's log on the Node24 handler): the userland punycode package is bundled instead.
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -33,6 +35,15 @@ const staticMsal = {
   },
 };
 
+// require('punycode') -> the userland package (the same API; the built-in is deprecated on Node 21+).
+const userlandPunycode = {
+  name: 'userland-punycode',
+  setup(build) {
+    const file = require.resolve('punycode/punycode.js');
+    build.onResolve({ filter: /^(node:)?punycode$/ }, () => ({ path: file }));
+  },
+};
+
 async function main() {
   fs.rmSync(dist, { recursive: true, force: true });
   fs.mkdirSync(dist, { recursive: true });
@@ -48,7 +59,7 @@ async function main() {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [staticMsal],
+    plugins: [staticMsal, userlandPunycode],
   });
   fs.copyFileSync(path.join(armRestDir, 'module.json'), path.join(dist, 'module.json'));
   const size = fs.statSync(path.join(dist, 'index.js')).size;

@@ -16,6 +16,12 @@ import {
 const root = path.resolve(__dirname, '..', '..', '..');
 export const bundledTask = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
 
+/**
+ * The node that runs the task: TASK_NODE (e.g. the Node 24 binary scripts/node24.sh fetches, as
+ * `npm run test:node24` sets it), else this test process's own node.
+ */
+export const taskNode = process.env.TASK_NODE || process.execPath;
+
 /** This test process's private copy of dist/ (so a concurrent `npm run bundle` cannot pull it away mid-run). */
 let privateTask: string | undefined;
 
@@ -188,7 +194,7 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
   }
   return new Promise<TaskRun>((resolve, reject) => {
     ensureBundle();
-    const [cmd, ...args] = [...(opts.wrap ?? []), process.execPath, privateTask ?? bundledTask];
+    const [cmd, ...args] = [...(opts.wrap ?? []), taskNode, privateTask ?? bundledTask];
     const child = spawn(cmd!, args, {
       cwd: dir,
       env,

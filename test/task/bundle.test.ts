@@ -10,8 +10,11 @@ import * as path from 'path';
 const root = path.resolve(__dirname, '../../..');
 const bundle = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
 
+// TASK_NODE runs the bundle under another node (npm run test:node24), as the e2e tests do.
+const taskNode = process.env.TASK_NODE || process.execPath;
+
 function runBundle(env: Record<string, string>) {
-  const res = spawnSync(process.execPath, [bundle], {
+  const res = spawnSync(taskNode, [bundle], {
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
     timeout: 60000,
