@@ -28,6 +28,7 @@ describe('files: the image list', () => {
     assert.deepEqual(readImageList('images.txt', f), {
       ok: true,
       text: 'registry.k8s.io/pause:3.10\n',
+      sha256: '965b67a0e2aa035d9e87aef7473351f29e5ccfbcc42c7b880fd66e027bdd76cb', // of the bytes
     });
   });
 

@@ -1,5 +1,6 @@
 // The data flow, a call per arrow: inputs -> parse -> plan -> connect -> check -> decide ->
 // import -> report. Each step is in steps/; the platform (task-lib) only in ado/.
+import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
@@ -25,7 +26,8 @@ export async function run(): Promise<void> {
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   const signal = cancelOnSignals((text) => out.log(text));
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
-  const list = parseList(readImageList(inputs.imageListInput, inputs.imageListPath), inputs, out);
+  const file = readImageList(inputs.imageListInput, inputs.imageListPath);
+  const list = parseList(file, inputs, out);
   if (!list) return;
   if (!checkAllowedSources(list, inputs, out)) return; // before any request, like an invalid line
   const items = planImports(list.entries, inputs.credentials);
@@ -51,10 +53,11 @@ export async function run(): Promise<void> {
     const timeoutMs = inputs.importTimeoutMs;
     await importLines(records, { ...run, arm, acr, gate, registries, timeoutMs });
   }
+  const audit = auditRecord(inputs.imageListInput, file.sha256); // run and list in the JSON
   const { result } = report(
     records,
     list,
-    { inputs, acr, canceled: signal.aborted, startedAt },
+    { inputs, acr, canceled: signal.aborted, startedAt, audit },
     out,
   );
   out.finish(result, inputs.failurePolicy);

@@ -1,5 +1,6 @@
 // The task's files on the agent: the image list it reads and the result file it writes. Every
 // failure names the input, the path and what to do, instead of a raw EISDIR or EEXIST.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeImageList, type DecodedList } from '../core/listFile';
@@ -49,7 +50,8 @@ export function readImageList(file: string, resolved: string): DecodedList {
   } catch (err) {
     return fail(`${where} cannot be read (${reason(err)}). ${LIST_FIX}`);
   }
-  return decodeImageList(file, resolved, bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex'); // the audit record's list.sha256
+  return { ...decodeImageList(file, resolved, bytes), sha256 };
 }
 
 /** The nearest existing folder-or-file at or above `p`. */

@@ -17,7 +17,10 @@ const SAVE_AS_UTF8 =
   'save it as UTF-8 (VS Code: "Save with Encoding" > UTF-8; Notepad: Save As, Encoding UTF-8; ' +
   'PowerShell: Set-Content -Encoding utf8)';
 
-export type DecodedList = { ok: true; text: string } | { ok: false; message: string };
+/** The list's text (or why it is not one); `sha256` (hex) of its bytes when they were read. */
+export type DecodedList = ({ ok: true; text: string } | { ok: false; message: string }) & {
+  sha256?: string;
+};
 
 const BOMS: { bytes: number[]; name: string }[] = [
   // UTF-32 first: its little-endian BOM starts with UTF-16 LE's.

@@ -1,5 +1,6 @@
 // Reporting: the JSON result, the markdown summary, log lines and the task's final verdict.
 // Pure: the ado edge writes what these functions return.
+import type { BuildRecord, ListRecord } from './audit';
 import type { Action, ImportMode } from './plan';
 
 export type ImageStatus = 'imported' | 'skipped' | 'failed' | 'planned' | 'timed-out' | 'canceled';
@@ -44,6 +45,10 @@ export interface RunResult {
   /** Version of this result format. */
   version: 1;
   taskVersion: string;
+  /** The build that ran it (agent variables; `{}` off-agent): core/audit.ts. */
+  run?: BuildRecord;
+  /** The list it read: the path as the input wrote it and the sha256 of its bytes. */
+  list?: ListRecord;
   acr: { name: string; loginServer: string; resourceGroup: string };
   mode: ImportMode;
   dryRun: boolean;

@@ -1,6 +1,7 @@
 // The report step: every line's result (the duplicates too), the run's counts, the closing log
 // lines, the summary (the plan, for a dry run or a pull-request build), output variables and the
 // JSON result. The task result is set by main, after the plan may have gone to the pull request.
+import type { BuildRecord, ListRecord } from '../core/audit';
 import type { ParsedList } from '../core/imageList';
 import type { LineRecord, SourceCredentials } from '../core/plan';
 import { planMarkdown, type Plan } from '../core/planReport';
@@ -21,7 +22,14 @@ export interface ReportInputs {
 export function report(
   records: readonly LineRecord[],
   list: ParsedList,
-  run: { inputs: ReportInputs; acr: TargetRegistry; canceled: boolean; startedAt: Date },
+  run: {
+    inputs: ReportInputs;
+    acr: TargetRegistry;
+    canceled: boolean;
+    startedAt: Date;
+    /** The audit record: the build (agent variables) and the list read (core/audit.ts). */
+    audit?: { run: BuildRecord; list: ListRecord };
+  },
   out: RunReporter,
 ): { result: RunResult; plan?: Plan } {
   const { inputs, acr } = run;
@@ -33,6 +41,7 @@ export function report(
   const result: RunResult = {
     version: 1,
     taskVersion: TASK_VERSION,
+    ...run.audit,
     acr: { name: acr.name, loginServer: acr.loginServer, resourceGroup: acr.resourceGroup },
     mode: inputs.mode,
     dryRun: inputs.dryRun,
