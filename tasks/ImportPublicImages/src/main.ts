@@ -6,6 +6,7 @@ import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
 import { readInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
+import { postPlanToPullRequest } from './ado/pullRequest';
 import { planImports } from './core/plan';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
@@ -54,12 +55,14 @@ export async function run(): Promise<void> {
     await importLines(records, { ...run, arm, acr, gate, registries, timeoutMs });
   }
   const audit = auditRecord(inputs.imageListInput, file.sha256); // run and list in the JSON
-  const { result } = report(
+  const { result, plan } = report(
     records,
     list,
     { inputs, acr, canceled: signal.aborted, startedAt, audit },
     out,
   );
+  if (plan && inputs.pullRequest && inputs.pullRequestComment)
+    await postPlanToPullRequest(plan, out);
   out.finish(result, inputs.failurePolicy);
 }
 

@@ -1,0 +1,114 @@
+// The review gate (issue 8), the bundled task against the emulator as a pull-request build of PR 7:
+// it plans (reads, writes nothing), posts the plan as one thread that later runs update, shows the
+// same plan in the summary tab, survives a refused comment, and imports only when told to.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunningEmulator } from '../helpers/emulator';
+import { explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
+import { assertNoSecretShown } from './secrets';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const lines = fs
+  .readFileSync(path.join(root, 'images.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+const NEW_LINE = lines.find((l) => l.includes('aks-helloworld'))!;
+const MOVED = { registry: 'quay.io', repository: 'jetstack/cert-manager-webhook', tag: 'v1.15.2' };
+
+describe('e2e: the review gate (bundled task as a pull-request build vs emulator)', function () {
+  this.timeout(180000);
+  let em: RunningEmulator;
+  useEmulator({ importLatencyMs: 300 }, (e) => (em = e));
+
+  const pr = (env: Record<string, string> = {}): Promise<TaskRun> =>
+    runTask(em.ready, {
+      taskEnv: em.ready.taskEnvPullRequest,
+      imageList: lines.join('\n') + '\n',
+      env,
+    });
+
+  /** main has imported six lines; then one of their tags moves upstream. */
+  async function mainThenMove(): Promise<{ before: string; after: string }> {
+    const main = await runTask(em.ready, {
+      imageList: lines.filter((l) => l !== NEW_LINE).join('\n') + '\n',
+    });
+    assert.equal(main.status, 'Succeeded', explain(main));
+    const before = main.result!.images.find((i) =>
+      i.source.includes('cert-manager-webhook'),
+    )!.digest!;
+    const after = await em.admin.moveTag(MOVED.registry, MOVED.repository, MOVED.tag);
+    assert.notEqual(before, after);
+    await em.admin.clearRequests();
+    return { before, after };
+  }
+
+  it('plans, writes nothing, and posts one thread naming the new digest and both digests of the moved tag', async () => {
+    const { before, after } = await mainThenMove();
+    const run = await pr();
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const firstLines = run.visible.split('\n').filter((l) => !l.startsWith('##vso'));
+    assert.match(firstLines[0] ?? '', /Pull-request build: planning only/);
+    assert.equal(importRequests(await em.admin.requests()).length, 0, 'no importImage');
+    assert.equal(run.result!.dryRun, true);
+    const byAction = (a: string) => run.result!.images.filter((i) => i.action === a);
+    assert.equal(byAction('import').length, 1);
+    assert.equal(byAction('update').length, 1);
+    assert.equal(byAction('skip').length, 5);
+    const newDigest = byAction('import')[0]!.digest!;
+
+    const threads = await em.admin.prThreads(7);
+    assert.equal(threads.length, 1);
+    const text = threads[0]!.comments[0]!.content;
+    for (const d of [newDigest, before, after]) assert.ok(text.includes(d), `${d} in\n${text}`);
+    assert.equal(threads[0]!.status, 'closed', 'nothing failed: not blocking');
+    // the summary tab shows the same plan
+    assert.ok(run.summary && text.startsWith(run.summary.trim()), run.summary);
+    assert.match(run.summary ?? '', /\*\*1\*\* to import · \*\*1\*\* to update/);
+    assertNoSecretShown(run);
+
+    // a new push: the same thread is updated, not another added
+    const again = await pr();
+    assert.equal(again.status, 'Succeeded', explain(again));
+    assert.equal((await em.admin.prThreads(7)).length, 1);
+    assert.match(again.visible, /Updated the plan on pull request 7/);
+  });
+
+  it('a line that fails in the plan makes the thread active', async () => {
+    const run = await runTask(em.ready, {
+      taskEnv: em.ready.taskEnvPullRequest,
+      imageList: `${lines[0]}\nquay.io/jetstack/does-not-exist:v1\n`,
+    });
+    assert.equal(run.status, 'Failed', explain(run));
+    const threads = await em.admin.prThreads(7);
+    assert.equal(threads.length, 1);
+    assert.equal(threads[0]!.status, 'active');
+    assert.match(threads[0]!.comments[0]!.content, /failed ❌[^|]*does-not-exist/);
+  });
+
+  it('a 403 on the threads API warns with the permission, and the run still succeeds', async () => {
+    await em.admin.refusePrThreads();
+    const run = await pr();
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const warnings = run.commands.filter(
+      (c) => /^task\.(log)?issue$/.test(c.name) && c.props.type === 'warning',
+    );
+    assert.ok(
+      warnings.some((w) => /Contribute to pull requests/.test(w.message)),
+      JSON.stringify(warnings.map((w) => w.message)),
+    );
+    assert.equal((await em.admin.prThreads(7)).length, 0);
+    assert.equal(importRequests(await em.admin.requests()).length, 0);
+  });
+
+  it('pullRequestComment: false plans without a thread; importOnPullRequest: true imports', async () => {
+    const quiet = await pr({ INPUT_PULLREQUESTCOMMENT: 'false' });
+    assert.equal(quiet.status, 'Succeeded', explain(quiet));
+    assert.equal((await em.admin.prThreads(7)).length, 0);
+    const imported = await pr({ INPUT_IMPORTONPULLREQUEST: 'true' });
+    assert.equal(imported.status, 'Succeeded', explain(imported));
+    assert.doesNotMatch(imported.visible, /planning only/);
+    assert.equal(imported.result!.counts.imported, lines.length);
+    assert.equal(importRequests(await em.admin.requests()).length, lines.length);
+  });
+});
