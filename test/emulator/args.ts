@@ -5,6 +5,8 @@ import type { Options } from './state';
 
 export const USAGE = `Usage: npm run emulator -- [options]
   --import-latency-ms N        time an import takes (default 2000)
+  --rtt-ms N                   hold every request N ms before answering it, on every listener but
+                               the admin API (one network round trip; default 0)
   --faults FILE                fault rules JSON (see test/emulator/README.md, "Faults")
   --upstream HOST=URL          forward source registry HOST to a real registry URL (repeatable)
   --ready-file FILE            where to write the ready file (default: <state dir>/ready.json)
@@ -24,6 +26,7 @@ export const USAGE = `Usage: npm run emulator -- [options]
 export function parseArgs(argv: string[]): Options {
   const o: Options = {
     importLatencyMs: 2000,
+    rttMs: 0,
     upstreams: {},
     port: 0,
     extraImages: 0,
@@ -50,6 +53,9 @@ export function parseArgs(argv: string[]): Options {
     switch (flag) {
       case '--import-latency-ms':
         o.importLatencyMs = num();
+        break;
+      case '--rtt-ms':
+        o.rttMs = num();
         break;
       case '--faults':
         o.faultsFile = val();

@@ -75,12 +75,14 @@ export async function listenImds(
   em: Emulator,
   hostPort: string,
   log: (e: RequestLogEntry) => void,
+  rttMs = 0,
 ): Promise<ImdsListener> {
   const { host, port } = parseHostPort(hostPort);
   const server = http.createServer((req, res) => {
     const started = Date.now();
     req.resume();
-    req.on('end', () => {
+    req.on('end', () => setTimeout(respond, rttMs));
+    const respond = () => {
       const url = new URL(req.url ?? '/', 'http://imds');
       const header = req.headers.metadata;
       const metadata = Array.isArray(header) ? (header[0] ?? '') : (header ?? '');
@@ -106,7 +108,7 @@ export async function listenImds(
         ...(header !== undefined ? { metadataHeader: metadata } : {}),
         durationMs: Date.now() - started,
       });
-    });
+    };
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

@@ -50,6 +50,9 @@ export async function start(
     if (revoke) ctx.res.on('finish', () => em.tokens.invalidateAll());
     return !!rule;
   };
+  // --rtt-ms: every request but the admin API's is held one round trip before it is handled.
+  const roundTrip = () =>
+    opts.rttMs > 0 ? new Promise<void>((r) => setTimeout(r, opts.rttMs)) : undefined;
   let base = '';
   const main = await listen(
     tls,
@@ -64,6 +67,7 @@ export async function start(
             ? 'ado'
             : 'entra';
       if (ctx.listener === 'admin') return handleAdmin(em, ctx);
+      await roundTrip();
       if (dropped(ctx)) return;
       if (ctx.listener === 'ado') return void ado.handle(ctx);
       if (ctx.listener === 'arm') return handleArm(em, importer, ctx);
@@ -79,14 +83,17 @@ export async function start(
     const l = await listen(
       tls,
       host,
-      (ctx) => (dropped(ctx) ? undefined : handleRegistry(em, host, ctx)),
+      async (ctx) => {
+        await roundTrip();
+        if (!dropped(ctx)) handleRegistry(em, host, ctx);
+      },
       logEntry,
     );
     em.registryUrls[host] = l.url;
     listeners.push(l);
   }
   // Plain HTTP, so not a Listener; closed with them on stop.
-  const imds = opts.imds ? await listenImds(em, opts.imds, logEntry) : undefined;
+  const imds = opts.imds ? await listenImds(em, opts.imds, logEntry, opts.rttMs) : undefined;
   const agentTemp = path.join(stateDir, 'agent-temp');
   fs.mkdirSync(agentTemp, { recursive: true });
   const imagesFile = opts.imagesFile ?? path.resolve(__dirname, '../../../images.txt');

@@ -10,6 +10,8 @@ import { TokenService } from './tokens';
 
 export interface Options {
   importLatencyMs: number;
+  /** `--rtt-ms N`: every request is held N ms before it is answered (the admin API is not). */
+  rttMs: number;
   faultsFile?: string;
   upstreams: Record<string, string>;
   readyFile?: string;

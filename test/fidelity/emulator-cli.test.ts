@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type ReadyFile } from '../helpers/emulator';
+import { request, startEmulator, type ReadyFile } from '../helpers/emulator';
 import { armClient } from './support';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -90,6 +90,33 @@ describe('emulator command line', function () {
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--rtt-ms N holds every answer N ms: ARM, Entra and a registry listener', async () => {
+    const rttMs = 200;
+    const em = await startEmulator({ importLatencyMs: 10, rttMs });
+    try {
+      const ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
+      const timed = async (url: string, method = 'GET') => {
+        const t0 = performance.now();
+        const res = await request(ca, method, url);
+        return { ms: performance.now() - t0, status: res.status };
+      };
+      const arm = await timed(`${em.ready.armUrl}subscriptions?api-version=2022-12-01`);
+      const entra = await timed(
+        `${em.ready.authorityUrl}${em.ready.tenantId}/oauth2/token`,
+        'POST',
+      );
+      const quay = await timed(`${em.ready.registries['quay.io']}/v2/`);
+      assert.equal(arm.status, 401, 'ARM without a token');
+      assert.equal(entra.status, 400, 'Entra without a grant');
+      assert.equal(quay.status, 401, 'a registry without a token');
+      // Lower bounds only: each request waited at least one round trip.
+      for (const [name, t] of Object.entries({ arm, entra, quay }))
+        assert.ok(t.ms >= rttMs, `${name} answered after ${t.ms.toFixed(1)} ms < ${rttMs}`);
+    } finally {
+      await em.stop();
     }
   });
 

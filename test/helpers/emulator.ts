@@ -27,6 +27,8 @@ export type {
 
 export interface StartOptions {
   importLatencyMs?: number;
+  /** --rtt-ms: every request (but the admin API's) is held this many ms before it is answered. */
+  rttMs?: number;
   faults?: FaultConfig | FaultRule[];
   upstreams?: Record<string, string>;
   /** --dockerhub-limit: docker.io pull limit, anonymous and authenticated. */
@@ -183,6 +185,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   const args = [emulatorMain, '--ready-file', readyFile, '--state-dir', dir];
   if (opts.importLatencyMs !== undefined)
     args.push('--import-latency-ms', String(opts.importLatencyMs));
+  if (opts.rttMs !== undefined) args.push('--rtt-ms', String(opts.rttMs));
   if (opts.faults) {
     const f = path.join(dir, 'faults.json');
     fs.writeFileSync(
