@@ -1,27 +1,53 @@
 // `npm run bench`: the bundled task against the emulator with a fixed import latency.
 // Prints:
 //  1. the example list (images.txt, 7 images): the old script (one `az acr import --force` per
-//     line, then `sleep 15`), measured with the Azure CLI, against the task, cold and re-run;
-//  2. N distinct images (default 50): wall time one at a time vs the default concurrency and
-//     their ratio; the re-run's wall time and request count;
+//     line, then `sleep 15`) and the same lines in parallel (xargs -P 8, no sleep), measured with
+//     the Azure CLI, against the task, cold and re-run;
+//  2. N distinct images (default 50): the parallel Azure CLI lines; wall time one at a time vs the
+//     default concurrency and their ratio; the re-run's wall time and request count;
 //  3. the bundled task's start-up time to its first ARM request (median of 5); bundle and .vsix sizes;
 //  4. the same N images under an ARM 429 storm with Retry-After (bench/throttle.ts).
 // The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
 // just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
+// `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand.
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
-//     [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
-//     [--only throttle|old-script]
+//     [--no-parallel-az] [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
+//     [--only throttle|old-script|rtt] [--rtt-ms N --rtt-images N]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { startEmulator } from '../test/helpers/emulator';
+import { type RunningEmulator, startEmulator } from '../test/helpers/emulator';
 import { ensureBundle, importRequests } from '../test/e2e/runTask';
 import { runOldScript } from './oldScript';
 import { arg, distinctImages, median, ratio, seconds, table, textArg, timedTask } from './common';
 import { throttleOptions, throttleStorm } from './throttle';
+import { rttOptions, rttScenario } from './rtt';
 
 const root = path.resolve(__dirname, '..', '..');
+/** xargs -P of the parallel Azure CLI alternative. */
+const PARALLEL = 8;
 
-async function exampleList(latency: number, oldSleep: number, withOld: boolean): Promise<void> {
+/** The same `az acr import` lines, PARALLEL at a time (xargs -P), no sleep; the ACR reset after. */
+async function azParallel(
+  em: RunningEmulator,
+  list: string,
+  rows: [string, string][],
+): Promise<number> {
+  const az = await runOldScript(em, list, 0, { parallel: PARALLEL });
+  rows.push([
+    `az acr import lines in parallel (xargs -P ${PARALLEL}, no sleep), every run`,
+    `${seconds(az.ms)} (${seconds(az.ms / az.lines)} per image)`,
+  ]);
+  await em.admin.reset();
+  return az.ms;
+}
+
+async function exampleList(
+  latency: number,
+  oldSleep: number,
+  withOld: boolean,
+  withParallel: boolean,
+): Promise<void> {
   const list = path.join(root, 'images.txt');
   const em = await startEmulator({ importLatencyMs: latency });
   try {
@@ -36,6 +62,7 @@ async function exampleList(latency: number, oldSleep: number, withOld: boolean):
       ]);
       await em.admin.reset();
     }
+    const parMs = withParallel ? await azParallel(em, list, rows) : undefined;
     const cold = await timedTask(em, { env: { INPUT_IMAGELISTPATH: list } });
     await em.admin.clearRequests();
     const again = await timedTask(em, { env: { INPUT_IMAGELISTPATH: list } });
@@ -48,6 +75,10 @@ async function exampleList(latency: number, oldSleep: number, withOld: boolean):
     if (oldMs !== undefined) {
       rows.push(['old script / task, cold', ratio(oldMs, cold.ms)]);
       rows.push(['old script / task, re-run', ratio(oldMs, again.ms)]);
+    }
+    if (parMs !== undefined) {
+      rows.push([`az in parallel (-P ${PARALLEL}) / task, cold`, ratio(parMs, cold.ms)]);
+      rows.push([`az in parallel (-P ${PARALLEL}) / task, re-run`, ratio(parMs, again.ms)]);
     }
     table(
       `1. images.txt (${cold.run.result?.counts.total ?? '?'} images), import latency ${latency} ms`,
@@ -72,13 +103,25 @@ async function oldScriptOnly(latency: number, oldSleep: number): Promise<void> {
   }
 }
 
-async function manyImages(images: number, latency: number, concurrency: number): Promise<void> {
+async function manyImages(
+  images: number,
+  latency: number,
+  concurrency: number,
+  withParallel: boolean,
+): Promise<void> {
   const list = distinctImages(images);
   const em = await startEmulator({
     importLatencyMs: latency,
     extraArgs: ['--extra-images', String(images)],
   });
+  const listDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-list-'));
   try {
+    const parRows: [string, string][] = [];
+    let parMs: number | undefined;
+    if (withParallel) {
+      fs.writeFileSync(path.join(listDir, 'images.txt'), `${list}\n`);
+      parMs = await azParallel(em, path.join(listDir, 'images.txt'), parRows);
+    }
     const seq = await timedTask(em, { imageList: list, env: { INPUT_CONCURRENCY: '1' } });
     await em.admin.reset();
     const par = await timedTask(em, {
@@ -112,6 +155,13 @@ async function manyImages(images: number, latency: number, concurrency: number):
         `${seconds(again.ms)}, ${log.length} requests (${[...byHost].map(([h, n]) => `${h} ${n}`).join(', ')}), ${importRequests(log).length} importImage`,
       ],
       ['concurrent cold / re-run', ratio(par.ms, again.ms)],
+      ...parRows,
+      ...(parMs === undefined
+        ? []
+        : ([
+            [`az in parallel (-P ${PARALLEL}) / task, cold`, ratio(parMs, par.ms)],
+            [`az in parallel (-P ${PARALLEL}) / task, re-run`, ratio(parMs, again.ms)],
+          ] as [string, string][])),
       [
         'start-up to first ARM request (median of 5)',
         `${median(startups)} ms (${startups.join(', ')})`,
@@ -119,6 +169,7 @@ async function manyImages(images: number, latency: number, concurrency: number):
     ]);
   } finally {
     await em.stop();
+    fs.rmSync(listDir, { recursive: true, force: true });
   }
 }
 
@@ -150,8 +201,10 @@ async function main(): Promise<void> {
   const throttle = throttleOptions(images, latency, concurrency, arg);
   if (textArg('only') === 'throttle') return throttleStorm(throttle);
   if (textArg('only') === 'old-script') return oldScriptOnly(latency, oldSleep);
-  await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'));
-  await manyImages(images, latency, concurrency);
+  if (textArg('only') === 'rtt') return rttScenario(rttOptions(latency, concurrency, arg));
+  const withParallel = !process.argv.includes('--no-parallel-az');
+  await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'), withParallel);
+  await manyImages(images, latency, concurrency, withParallel);
   sizes();
   await throttleStorm(throttle);
 }

@@ -88,6 +88,8 @@ export interface RequestLogEntry {
   mode?: string;
   targetTags?: string[];
   untaggedTargetRepositories?: string[];
+  /** Registry token endpoints only: the `scope` parameters asked for (query or form), one per scope. */
+  scopes?: string[];
   /** IMDS only: the `Metadata` header as sent (absent when the request had none). */
   metadataHeader?: string;
   durationMs: number;

@@ -175,6 +175,7 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
     ctx.req.method === 'POST'
       ? form.getAll('scope').flatMap((s) => s.split(' '))
       : ctx.url.searchParams.getAll('scope');
+  if (scopes.length) ctx.extra.scopes = scopes;
   const wanted = scopes
     .map((s) => /^repository:(.+):([a-z,*]+)$/.exec(s))
     .filter((x): x is RegExpExecArray => !!x)
