@@ -182,6 +182,15 @@ describe('plan: decide', () => {
         ['v1'],
       ],
       [
+        'force, in a plan that read the source: a missing source fails, not imported',
+        'force',
+        item(['v1']),
+        { sourceNotFound: true, sourceError: 'not found', targets: { v1: null } },
+        'none',
+        undefined,
+        ['v1'],
+      ],
+      [
         'sync: source unreachable (not a 404) -> Force',
         'sync',
         item(['v1']),

@@ -107,4 +107,14 @@ describe('core/planReport', () => {
     });
     assert.equal(plan.active, false);
   });
+
+  it('force mode: a tag holding other bytes is an update, with both digests', () => {
+    const force = img(1, { action: 'force', previousDigest: OLD });
+    assert.equal(planChange(force), 'update');
+    assert.equal(planChange(img(2, { action: 'force', previousDigest: NEW })), 'import');
+    const row = planMarkdown(result([force]), { pullRequest: true })
+      .markdown.split('\n')
+      .find((l) => l.startsWith('| 1 '))!;
+    assert.ok(row.includes(`\`${OLD}\``) && row.includes(`\`${NEW}\``), row);
+  });
 });

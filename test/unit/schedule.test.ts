@@ -232,6 +232,7 @@ describe('schedule: runScheduled', () => {
     const cancel = new AbortController();
     void clock.sleep(1500).then(() => cancel.abort());
     let started = 0;
+    const ended: number[] = [];
     const outcomes = await clock.run(
       runScheduled(
         [0, 1, 2, 3, 4, 5],
@@ -241,10 +242,18 @@ describe('schedule: runScheduled', () => {
           return i;
         },
         toFailure,
-        options(clock, { signal: cancel.signal }),
+        options(clock, {
+          signal: cancel.signal,
+          onEvent: (e) => void (e.type === 'end' && ended.push(e.index)),
+        }),
       ),
     );
     assert.equal(started, 4);
+    // every item ends once, the never-started ones too (each gets its log line)
+    assert.deepEqual(
+      [...ended].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5],
+    );
     assert.deepEqual(
       outcomes.map((o) => o.status),
       ['done', 'done', 'canceled', 'canceled', 'canceled', 'canceled'],
@@ -397,5 +406,25 @@ describe('schedule: withRetries', () => {
     );
     assert.equal(calls, 21);
     assert.deepEqual(delays, [750]); // base 1 s x 2^0, jitter 0.75 (random 0.5)
+  });
+
+  it('a deadline ends a 429 storm with the failure instead of waiting forever', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    await assert.rejects(
+      clock.run(
+        withRetries(
+          async () => {
+            calls++;
+            throw Object.assign(new Error('slow down'), { statusCode: 429, retryAfterMs: 1000 });
+          },
+          (err) => err as Failure,
+          opts(clock, { deadlineMs: 5000 }),
+        ),
+      ),
+      (e: unknown) => e instanceof RetriesExhausted && e.failure.statusCode === 429,
+    );
+    assert.ok(calls >= 4 && calls <= 6, `${calls} attempts`);
+    assert.ok(clock.now() <= 5000, `${clock.now()} ms`);
   });
 });

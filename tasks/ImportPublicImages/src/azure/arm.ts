@@ -238,8 +238,3 @@ export class Arm {
     return 'InProgress';
   }
 }
-
-/** Whether a failure is an operation ARM lost, to be posted again (a transient failure). */
-export function isOperationUnknown(f: Failure): boolean {
-  return f.code === OPERATION_UNKNOWN;
-}

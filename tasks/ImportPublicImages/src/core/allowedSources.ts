@@ -9,7 +9,7 @@
 // A pattern is a full match of `registry/repository` (no tag, no digest); `*` never crosses a `/`,
 // and `**` stands alone as a segment. Docker Hub's other host names are read as docker.io.
 import type { ImageEntry, ListProblem } from './imageList';
-import { DOCKER_HUB, DOCKER_HUB_ALIASES } from './reference';
+import { DOCKER_HUB, DOCKER_HUB_ALIASES, looksLikeHost as isRegistryHost } from './reference';
 
 const INPUT = 'allowedSources';
 
@@ -18,10 +18,6 @@ export interface SourcePattern {
   text: string;
   /** Its segments: '**', or a segment glob compiled to a regular expression. */
   segments: ('**' | RegExp)[];
-}
-
-function looksLikeHost(segment: string): boolean {
-  return segment.includes('.') || segment.includes(':') || segment === 'localhost';
 }
 
 /** Why `pattern` is not a valid allowedSources pattern, with a fix when there is one. */
@@ -79,7 +75,7 @@ function problemOf(pattern: string): { why: string; fix?: string } | undefined {
   if (segments.length === 1 && /:(?!\d+$)/.test(first.replace(/^\[[^\]]*\]/, ''))) {
     return say('carries a tag; patterns name registry/repository only', first.replace(/:.*$/, ''));
   }
-  if (!first.includes('*') && !looksLikeHost(first)) {
+  if (!first.includes('*') && !isRegistryHost(first)) {
     return say(
       'does not start with a registry host (a source is matched as registry/repository, ' +
         'docker.io for Docker Hub)',

@@ -119,11 +119,12 @@ export function needsCheck(mode: ImportMode, plan = false): { source: boolean; t
 export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}): Decision {
   const untagged = item.targetTags.length === 0;
   const all = { tags: [...item.targetTags], untagged };
-  if (mode === 'force') return { action: 'force', armMode: 'Force', ...all };
-
+  // A missing source is known only when the check read it (sync, or any plan): then it fails,
+  // in force mode too, instead of being planned as an import.
   if (check.sourceNotFound) {
     return { action: 'none', ...all, note: 'the source was not found upstream; not imported' };
   }
+  if (mode === 'force') return { action: 'force', armMode: 'Force', ...all };
   const armMode = mode === 'sync' ? 'Force' : 'NoForce';
   const sourceDigest = item.source.digest ?? check.sourceDigest;
   const problems: string[] = [];

@@ -2,7 +2,7 @@
 // change (lines to import, tags that would move, lines that could not be checked, failures),
 // each with the source digest now and, for a moved tag, the digest the target holds; the lines
 // already up to date are one count. Pure: the summary tab and the pull-request comment show it.
-import type { ImageResult, RunResult } from './report';
+import { cell, type ImageResult, type RunResult } from './report';
 
 export type PlanChange = 'import' | 'update' | 'unverified' | 'failed' | 'up to date';
 
@@ -10,6 +10,9 @@ export type PlanChange = 'import' | 'update' | 'unverified' | 'failed' | 'up to 
 export function planChange(i: ImageResult): PlanChange {
   if (i.status === 'failed' || i.status === 'timed-out') return 'failed';
   if (i.action === 'update') return 'update';
+  // force over a target holding other bytes moves the tag, as an update does
+  if (i.action === 'force' && typeof i.previousDigest === 'string' && i.previousDigest !== i.digest)
+    return 'update';
   if (i.action === 'unverified') return 'unverified';
   if (i.action === 'skip') return 'up to date';
   return 'import'; // import, force
@@ -19,10 +22,6 @@ const ORDER: PlanChange[] = ['failed', 'update', 'import', 'unverified'];
 
 function code(text: string | null | undefined): string {
   return text ? `\`${text}\`` : '';
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 export interface Plan {
@@ -69,7 +68,11 @@ export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }):
       const change = planChange(i);
       const why = change === 'failed' ? ` ❌ ${i.error ?? i.status}` : i.note ? ` (${i.note})` : '';
       const holds =
-        change === 'update' ? code(i.previousDigest) : i.previousDigest === null ? 'absent' : '';
+        typeof i.previousDigest === 'string'
+          ? code(i.previousDigest)
+          : i.previousDigest === null
+            ? 'absent'
+            : '';
       out.push(
         `| ${i.line} | ${change}${cell(why)} | ${cell(i.source)} | ${code(i.digest)} | ${cell(i.targets.join(', '))} | ${holds} |`,
       );

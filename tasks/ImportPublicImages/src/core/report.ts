@@ -124,7 +124,8 @@ const STATUS_ICON: Record<ImageStatus, string> = {
   canceled: '🚫 canceled',
 };
 
-function cell(text: string): string {
+/** Text safe in a markdown table cell: pipes escaped, one line. */
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 

@@ -127,6 +127,11 @@ export interface RetryOptions {
   signal?: AbortSignal;
   onAttempt?: (attempt: number) => void;
   onRetry?: (r: { attempt: number; delayMs: number; failure: Failure; throttled: boolean }) => void;
+  /**
+   * For callers without a timeout race of their own (the ARM reads): no wait may end after this
+   * many ms from the first attempt; the failure then ends it (a 429 storm cannot hold it forever).
+   */
+  deadlineMs?: number;
 }
 
 /**
@@ -144,6 +149,9 @@ export async function withRetries<R>(
   const aborted = signal ?? new AbortController().signal;
   let retriesUsed = 0; // retries of transient failures: the budget, and backoff's exponent
   let throttles = 0; // 429s: no budget; their own exponent when one comes without Retry-After
+  const started = clock.now();
+  const pastDeadline = (delayMs: number): boolean =>
+    opts.deadlineMs !== undefined && clock.now() + delayMs - started > opts.deadlineMs;
   for (let attempt = 1; ; attempt++) {
     await gate.wait(signal);
     opts.onAttempt?.(attempt);
@@ -161,12 +169,14 @@ export async function withRetries<R>(
         throttles++;
         const delayMs =
           c.retryAfterMs ?? backoffMs(throttles, opts.random, undefined, opts.backoff);
+        if (pastDeadline(delayMs)) throw new RetriesExhausted(failure, attempt);
         gate.pause(delayMs);
         opts.onRetry?.({ attempt, delayMs, failure, throttled: true });
       } else {
         // The exponent counts this item's failures of this kind, not its 429s: a 500 after a
         // throttle storm waits 0.5-1 s, not the 60 s cap.
         const delayMs = backoffMs(retriesUsed, opts.random, c.retryAfterMs, opts.backoff);
+        if (pastDeadline(delayMs)) throw new RetriesExhausted(failure, attempt);
         opts.onRetry?.({ attempt, delayMs, failure, throttled: false });
         await clock.sleep(delayMs, signal);
       }
@@ -224,15 +234,17 @@ export async function runScheduled<T, R>(
     },
     opts.signal,
   );
-  return outcomes.map(
-    (o) =>
-      o ?? {
-        status: 'canceled',
-        attempts: 0,
-        durationMs: 0,
-        failure: { message: 'run canceled before this import started' },
-      },
-  );
+  return outcomes.map((o, index) => {
+    if (o) return o;
+    const outcome: Outcome<R> = {
+      status: 'canceled',
+      attempts: 0,
+      durationMs: 0,
+      failure: { message: 'run canceled before this import started' },
+    };
+    emit({ type: 'end', index, outcome }); // its log line too: every line ends in one state
+    return outcome;
+  });
 }
 
 /**

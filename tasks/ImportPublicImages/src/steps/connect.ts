@@ -19,6 +19,8 @@ export interface ConnectDeps {
   acrName: string;
   resourceGroup?: string;
   retries: number;
+  /** The longest the registry reads may take, waits included (importTimeoutMinutes). */
+  importTimeoutMs: number;
   clock: Clock;
   gate: ThrottleGate;
   signal: AbortSignal;
@@ -51,6 +53,7 @@ async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
       random: Math.random,
       gate: deps.gate,
       signal: deps.signal,
+      deadlineMs: deps.importTimeoutMs,
       onRetry: (r) =>
         out.log(
           `reading the registry failed: ${r.failure.message}; ` +
