@@ -86,6 +86,19 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
     assert.match(threads[0]!.comments[0]!.content, /failed ❌[^|]*does-not-exist/);
   });
 
+  it('a list that fails before its plan (allowedSources) turns the thread active, saying why', async () => {
+    const clean = await pr();
+    assert.equal(clean.status, 'Succeeded', explain(clean));
+    assert.equal((await em.admin.prThreads(7))[0]?.status, 'closed');
+    const refused = await pr({ INPUT_ALLOWEDSOURCES: 'registry.k8s.io/**' });
+    assert.equal(refused.status, 'Failed', explain(refused));
+    const threads = await em.admin.prThreads(7);
+    assert.equal(threads.length, 1, 'the same thread, updated');
+    assert.equal(threads[0]!.status, 'active');
+    assert.match(threads[0]!.comments[0]!.content, /No plan: the run failed before/);
+    assert.equal(importRequests(await em.admin.requests()).length, 0);
+  });
+
   it('a 403 on the threads API warns with the permission, and the run still succeeds', async () => {
     await em.admin.refusePrThreads();
     const run = await pr();

@@ -4,15 +4,25 @@
 import { TaskOutput } from './ado/output';
 import { run } from './main';
 
+/** Exits once stdout is flushed (a pipe on Windows is asynchronous). */
+const exitFlushed = (): void => void process.stdout.write('', () => process.exit());
+
 let canceled = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => (canceled = true));
+let settled = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    canceled = true;
+    if (settled) exitFlushed(); // the report is out: nothing is left to wait for
+  });
+}
 
 run()
   .catch((err: unknown) => {
     new TaskOutput().fail(err instanceof Error ? err.message : String(err));
   })
   .finally(() => {
+    settled = true;
     // A canceled run has written its report; a request that no API can abort (azure-arm-rest's
-    // token request) must not keep the process waiting for its answer. Exit once stdout is flushed.
-    if (canceled) process.stdout.write('', () => process.exit());
+    // token request) must not keep the process waiting for its answer.
+    if (canceled) exitFlushed();
   });

@@ -4,10 +4,11 @@ import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
-import { readInputs } from './ado/inputs';
+import { readInputs, type TaskInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
 import { planImports } from './core/plan';
+import { planFailure } from './core/planReport';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides } from './registry/http';
@@ -22,10 +23,19 @@ import { report } from './steps/report';
 
 export async function run(): Promise<void> {
   const out = new TaskOutput();
-  const startedAt = new Date();
   const inputs = readInputs();
-  checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   const signal = cancelOnSignals((text) => out.log(text));
+  await flow(inputs, out, signal);
+  // A pull-request build that failed before its plan says so on the pull request too, so the
+  // thread does not keep an older, clean plan.
+  const failed = out.failedBeforeReport;
+  if (failed && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
+    await postPlanToPullRequest(planFailure(failed), out);
+}
+
+async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): Promise<void> {
+  const startedAt = new Date();
+  checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
   const file = readImageList(inputs.imageListInput, inputs.imageListPath);
   const list = parseList(file, inputs, out);
@@ -61,7 +71,8 @@ export async function run(): Promise<void> {
     { inputs, acr, canceled: signal.aborted, startedAt, audit },
     out,
   );
-  if (plan && inputs.pullRequest && inputs.pullRequestComment)
+  // A canceled run's plan is partial: the thread keeps the last complete one.
+  if (plan && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
     await postPlanToPullRequest(plan, out);
   out.finish(result, inputs.failurePolicy);
 }

@@ -124,6 +124,10 @@ export class TaskOutput implements RunReporter {
    */
   fail(message: string, failedCount = 0): void {
     if (!countsPublished) setCounts(0, 0, failedCount);
+    this.failedBeforeReport = message;
     tl.setResult(tl.TaskResult.Failed, message);
   }
+
+  /** Why the run failed before any report (an invalid list, a policy, Azure), if it did. */
+  failedBeforeReport: string | undefined;
 }

@@ -31,6 +31,26 @@ export interface Plan {
   counts: Record<PlanChange, number>;
 }
 
+/**
+ * The plan of a run that failed before it could plan (an invalid list, a policy such as
+ * requireDigests or allowedSources, a connection failure): active, so the reviewer sees it.
+ */
+export function planFailure(message: string): Plan {
+  const markdown = [
+    '### Import plan',
+    '',
+    `❌ **No plan: the run failed before it could compare digests.** ${message}`,
+    '',
+    "Nothing was written to the registry. The run's annotations show each line to fix.",
+    '',
+  ].join('\n');
+  return {
+    markdown,
+    active: true,
+    counts: { import: 0, update: 0, unverified: 0, failed: 0, 'up to date': 0 },
+  };
+}
+
 export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }): Plan {
   const counts: Record<PlanChange, number> = {
     import: 0,

@@ -26,6 +26,8 @@ export interface RunReporter extends Reporter {
   nothingToImport(warning: string): void;
   /** Fails the task before any result was written; counts stay zero but `failedCount`. */
   fail(message: string, failedCount?: number): void;
+  /** The reason fail() gave, when the run failed before any report. */
+  readonly failedBeforeReport: string | undefined;
   /** Output variables, the summary tab (markdown) and the JSON result. */
   publish(result: RunResult, resultPath: string, summary: string): void;
   /** The task result, by the failure policy. */
