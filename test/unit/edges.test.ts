@@ -50,6 +50,23 @@ describe('edges: registry http', () => {
       /JSON object/,
     );
   });
+  it('honours the endpoint override only for loopback addresses (it would carry credentials)', () => {
+    assert.throws(
+      () =>
+        readOverrides({
+          IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({
+            'docker.io': 'https://evil.example',
+          }),
+        }),
+      /may only point at this machine/,
+    );
+    for (const url of ['https://127.0.0.1:8443', 'https://localhost:1', 'https://[::1]:2'])
+      assert.ok(
+        readOverrides({
+          IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({ 'quay.io': url }),
+        })['quay.io'],
+      );
+  });
   it('parses a Bearer challenge', () => {
     assert.deepEqual(
       parseChallenge(

@@ -22,22 +22,40 @@ export interface HttpRequest {
 
 export type Overrides = Record<string, string>;
 
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
 export function readOverrides(env: NodeJS.ProcessEnv = process.env): Overrides {
   const raw = env[ENDPOINTS_VARIABLE];
   if (!raw) return {};
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (parsed && typeof parsed === 'object') {
-      const out: Overrides = {};
-      for (const [k, v] of Object.entries(parsed)) {
-        if (typeof v === 'string') out[k.toLowerCase()] = v.replace(/\/+$/, '');
-      }
-      return out;
-    }
+    parsed = JSON.parse(raw);
   } catch {
-    // fall through
+    parsed = undefined;
   }
-  throw new Error(`${ENDPOINTS_VARIABLE} must be a JSON object of registry host to https URL`);
+  if (!parsed || typeof parsed !== 'object') {
+    throw new Error(`${ENDPOINTS_VARIABLE} must be a JSON object of registry host to https URL`);
+  }
+  const out: Overrides = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'string') continue;
+    // A test hook (the emulator): it would send tokens and credentials wherever it points,
+    // so only this machine's loopback addresses are honoured, never a pipeline variable's host.
+    if (!isLoopback(v)) {
+      throw new Error(
+        `${ENDPOINTS_VARIABLE} may only point at this machine (https://127.0.0.1, localhost or [::1]), not "${v}"; it is a test hook, remove it from the pipeline`,
+      );
+    }
+    out[k.toLowerCase()] = v.replace(/\/+$/, '');
+  }
+  return out;
 }
 
 /** The API host for a registry name: Docker Hub's registry lives at registry-1.docker.io. */
