@@ -130,6 +130,90 @@ describe('fidelity: registry data plane (OCI distribution API)', function () {
     );
   });
 
+  /** The `access` claim of a (JWT-shaped) registry token. */
+  const accessOf = (token: string): { type: string; name: string; actions: string[] }[] =>
+    (
+      JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        access: { type: string; name: string; actions: string[] }[];
+      }
+    ).access;
+
+  it('one token for several scopes: the /v2/ ping names realm and service, the scope parameter repeated, access lists each', async () => {
+    // Docker Hub's auth.docker.io (distribution's token spec) takes `scope` repeated in the query.
+    const base = em.ready.registries['docker.io']!;
+    const ping = await get(ca, `${base}/v2/`);
+    assert.equal(ping.status, 401);
+    const ch = challenge(ping.headers['www-authenticate']);
+    assert.equal(ch.service, 'registry.docker.io');
+    assert.equal(ch.scope, undefined, 'the ping names no repository');
+    const tags: Record<string, string> = {
+      'library/nginx': '1.27',
+      'library/busybox': '1.36',
+      'cloudflare/cloudflared': 'latest',
+    };
+    const repos = Object.keys(tags);
+    const url = new URL(ch.realm!);
+    url.searchParams.set('service', ch.service!);
+    for (const r of repos) url.searchParams.append('scope', `repository:${r}:pull`);
+    const t = await get(ca, url.toString(), basicAuth(em.ready.dockerHub));
+    assert.equal(t.status, 200);
+    const token = (JSON.parse(t.body.toString()) as { token: string }).token;
+    assert.deepEqual(
+      accessOf(token),
+      repos.map((name) => ({ type: 'repository', name, actions: ['pull'] })),
+    );
+    const h = { accept: ACCEPT, authorization: `Bearer ${token}` };
+    for (const r of repos) {
+      const head = await get(ca, `${base}/v2/${r}/manifests/${tags[r]}`, h, 'HEAD');
+      assert.equal(head.status, 200, r);
+    }
+    // a repository the token does not list: 401 insufficient_scope, naming it
+    const other = await get(ca, `${base}/v2/library/alpine/manifests/latest`, h, 'HEAD');
+    assert.equal(other.status, 401);
+    assert.match(String(other.headers['www-authenticate']), /error="insufficient_scope"/);
+    assert.match(
+      String(other.headers['www-authenticate']),
+      /scope="repository:library\/alpine:pull"/,
+    );
+  });
+
+  it('ACR /oauth2/token: several scopes in one form (space-separated, as OAuth 2.0 and the docker client send them)', async () => {
+    const acr = em.ready.acrs[0]!;
+    const base = em.ready.registries[acr.loginServer]!;
+    const aad = await new EmulatorCredential(em.ready).getToken(
+      'https://management.azure.com/.default',
+    );
+    const ex = await postForm(ca, `${base}/oauth2/exchange`, {
+      grant_type: 'access_token',
+      service: acr.loginServer,
+      tenant: em.ready.tenantId,
+      access_token: aad.token,
+    });
+    const refresh = (ex.body as { refresh_token: string }).refresh_token;
+    const repos = ['pause', 'ingress-nginx/controller', 'jetstack/cert-manager-webhook'];
+    const tok = await postForm(ca, `${base}/oauth2/token`, {
+      grant_type: 'refresh_token',
+      service: acr.loginServer,
+      scope: repos.map((r) => `repository:${r}:pull`).join(' '),
+      refresh_token: refresh,
+    });
+    assert.equal(tok.status, 200);
+    const access = (tok.body as { access_token: string }).access_token;
+    assert.deepEqual(
+      accessOf(access),
+      repos.map((name) => ({ type: 'repository', name, actions: ['pull'] })),
+    );
+    for (const r of repos) {
+      const head = await get(
+        ca,
+        `${base}/v2/${r}/manifests/v1`,
+        { accept: ACCEPT, authorization: `Bearer ${access}` },
+        'HEAD',
+      );
+      assert.equal(head.status, 404, `${r}: allowed, nothing imported yet`);
+    }
+  });
+
   it('ACR: an Entra token is exchanged for a refresh token, then an access token that reads manifests', async () => {
     const acr = em.ready.acrs[0]!;
     const base = em.ready.registries[acr.loginServer]!;

@@ -133,6 +133,65 @@ describe('steps/check: checkItems', () => {
   });
 });
 
+describe('steps/check: tokens asked up front', () => {
+  /** The fakes, with prefetch, logging every call in order. */
+  function withPrefetch(unreachable?: string) {
+    const log: string[] = [];
+    const sources = fakeSources((c) => {
+      log.push(`head ${c.registry}/${c.repository}`);
+      return { digest: D1 };
+    });
+    const acr = fakeAcr({}, unreachable);
+    return {
+      log,
+      sources: {
+        ...sources,
+        async prefetch(list: readonly PlanItem[], creds: typeof credentials) {
+          assert.equal(creds, credentials);
+          log.push(`sources ${list.map((i) => i.sourceText).join(' ')}`);
+        },
+      },
+      acr: {
+        ...acr,
+        async digest(repository: string, reference: string) {
+          log.push(`digest ${repository}:${reference}`);
+          return acr.digest(repository, reference);
+        },
+        async prefetch(repositories: readonly string[]) {
+          log.push(`acr ${repositories.join(' ')}`);
+        },
+      },
+    };
+  }
+
+  it('once, before any HEAD: the sources read (not the pinned ones) and every target repository', async () => {
+    const f = withPrefetch();
+    await checkItems(
+      items(`nginx:1.27
+quay.io/a/b:v1
+redis@${D2}`),
+      'sync',
+      {
+        ...f,
+        credentials,
+        concurrency: 2,
+      },
+    );
+    assert.deepEqual(f.log.slice(0, 2).sort(), [
+      'acr library/nginx a/b library/redis',
+      'sources docker.io/library/nginx:1.27 quay.io/a/b:v1',
+    ]);
+    assert.equal(f.log.filter((l) => /^(sources|acr) /.test(l)).length, 2, 'once each');
+    assert.equal(f.log.filter((l) => l.startsWith('head ')).length, 2);
+  });
+
+  it('an unreachable data plane gets no token requests; missing mode reads no source', async () => {
+    const f = withPrefetch('ECONNREFUSED');
+    await checkItems(items('nginx:1.27'), 'missing', { ...f, credentials, concurrency: 1 });
+    assert.deepEqual(f.log, ['sources ', 'acr ']);
+  });
+});
+
 describe('steps/check: probeDockerHub', () => {
   it('sends one HEAD for the first docker.io item, with its credentials', async () => {
     const sources = fakeSources(() => ({ digest: D1, rateLimit: limit }));

@@ -1,7 +1,10 @@
 // The ACR data plane: exchange an Entra (ARM) token for an ACR refresh token, then an access
-// token per repository, then read target digests with manifest HEADs. A token refused with a 401
+// token per batch of repositories (or per repository), then read target digests with manifest
+// HEADs. A token refused with a 401
 // (revoked or expired mid-run) is replaced once, at the level that was refused: the ARM token
 // for the exchange, the refresh token for an access token.
+import { pool } from '../core/schedule';
+import { batchScopes, pullScope } from '../core/tokenBatches';
 import { describeError, registryUrl, request, type Overrides } from './http';
 import { headManifest, RegistryError } from './sourceRegistries';
 
@@ -70,6 +73,7 @@ export class AcrDataPlane {
     return this.refresh;
   }
 
+  /** An access token for one scope, or several separated by spaces (OAuth 2.0's form). */
   private async accessToken(scope: string, signal?: AbortSignal): Promise<string> {
     const ask = async (refreshToken: string): Promise<Record<string, unknown>> =>
       this.post(
@@ -97,6 +101,35 @@ export class AcrDataPlane {
     return at;
   }
 
+  /**
+   * Asks the access tokens of the repositories' HEADs up front, one per batch of scopes
+   * (core/tokenBatches.ts): digest() then finds its token. Best effort: a batch that fails is
+   * asked again per repository by digest(), as without the batch.
+   */
+  async prefetch(
+    repositories: readonly string[],
+    opts: { concurrency: number; signal?: AbortSignal },
+  ): Promise<void> {
+    const scopes = repositories
+      .map(pullScope)
+      .filter((s) => !this.cache.has(s) && !this.firstToken.has(s));
+    await pool(
+      batchScopes(scopes),
+      opts.concurrency,
+      async (batch) => {
+        const pending = this.accessToken(batch.join(' '), opts.signal);
+        for (const scope of batch)
+          if (!this.firstToken.has(scope)) this.firstToken.set(scope, pending);
+        await pending.catch(() => {
+          for (const scope of batch) {
+            if (this.firstToken.get(scope) === pending) this.firstToken.delete(scope);
+          }
+        });
+      },
+      opts.signal,
+    );
+  }
+
   /** The digest a target tag (or digest) points at, or null when absent. */
   async digest(
     repository: string,
@@ -104,7 +137,7 @@ export class AcrDataPlane {
     signal?: AbortSignal,
   ): Promise<string | null> {
     // The realm is known (/oauth2/token): fetch the token up front instead of after a 401.
-    const scope = `repository:${repository}:pull`;
+    const scope = pullScope(repository);
     if (!this.cache.has(scope)) {
       let pending = this.firstToken.get(scope);
       if (!pending) {

@@ -66,13 +66,28 @@ export interface TokenRequest {
   onWithheld?: (realmHost: string) => void;
 }
 
+export type RegistryToken = { token: string; scheme: 'Bearer' | 'Basic' };
+
 /** Fetches a bearer token for the challenge of a 401 answer; undefined when there is none. */
 export async function fetchToken(
   res: HttpResponse,
   req: TokenRequest,
-): Promise<{ token: string; scheme: 'Bearer' | 'Basic' } | undefined> {
+): Promise<RegistryToken | undefined> {
   const challenge = parseChallenge(header(res, 'www-authenticate') ?? '');
   if (!challenge) return undefined;
+  return requestToken(challenge, [challenge.params.scope ?? req.scope], req);
+}
+
+/**
+ * Fetches one token for several scopes from a challenge's realm (a registry's first 401 names
+ * its realm and service; its scope, if any, is not used): the distribution token protocol takes
+ * the `scope` parameter repeated. Undefined when the challenge names no realm to ask.
+ */
+export async function requestToken(
+  challenge: Challenge,
+  scopes: readonly string[],
+  req: Omit<TokenRequest, 'scope'>,
+): Promise<RegistryToken | undefined> {
   if (challenge.scheme === 'basic') {
     // Basic auth goes back to the registry that asked for it, not to a realm.
     const c = req.credential;
@@ -87,7 +102,8 @@ export async function fetchToken(
   }
   const url = new URL(rewriteUrl(realm, req.overrides));
   if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-  url.searchParams.set('scope', challenge.params.scope ?? req.scope);
+  url.searchParams.delete('scope');
+  for (const scope of scopes) url.searchParams.append('scope', scope);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (credential) headers.authorization = basicAuth(credential);
   const t = await request(url.toString(), { method: 'GET', headers, signal: req.signal });

@@ -6,7 +6,9 @@ import {
   type PlanItem,
   type SourceCredentials,
 } from '../core/plan';
-import { fetchToken } from './auth';
+import { batchScopes, pullScope, sourceGroups } from '../core/tokenBatches';
+import { pool } from '../core/schedule';
+import { fetchToken, parseChallenge, requestToken } from './auth';
 import { header, registryUrl, request, type HttpResponse, type Overrides } from './http';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -66,7 +68,7 @@ export async function headManifest(
   signal?: AbortSignal,
 ): Promise<ManifestHead> {
   const url = `${base}/v2/${repository}/manifests/${reference}`;
-  const scope = `repository:${repository}:pull`;
+  const scope = pullScope(repository);
   const send = (auth?: string): Promise<HttpResponse> =>
     request(url, {
       method: 'HEAD',
@@ -95,15 +97,103 @@ export async function headManifest(
   return { digest, rateLimit };
 }
 
+/** How long the /v2/ ping that finds a registry's realm may take before the HEADs go without it. */
+const PING_TIMEOUT_MS = 10000;
+
+/** What is known of one registry for one identity: tokens per scope, and the batches asked. */
+interface RegistryState {
+  /** Authorization header per scope, for headManifest. */
+  cache: Map<string, string>;
+  /** The up-front token batches (prefetch), while they are asked. */
+  warming?: Promise<void>;
+}
+
 /** Source registries: anonymous or with the line's own credentials only. */
 export class SourceRegistries {
-  private readonly caches = new Map<string, Map<string, string>>();
+  private readonly states = new Map<string, RegistryState>();
   private readonly warned = new Set<string>();
   constructor(
     private readonly overrides: Overrides,
     private readonly onSecret: (s: string) => void = () => undefined,
     private readonly onWarning: (text: string) => void = () => undefined,
   ) {}
+
+  /** Tokens are kept per registry and identity; a credential never serves another registry. */
+  private state(registry: string, credential: Credential | undefined): RegistryState {
+    const key = `${registry}\n${credential?.username ?? ''}`;
+    let state = this.states.get(key);
+    if (!state) this.states.set(key, (state = { cache: new Map() }));
+    return state;
+  }
+
+  private onWithheld(registry: string): (realmHost: string) => void {
+    return (realmHost) => {
+      if (this.warned.has(registry)) return;
+      this.warned.add(registry);
+      this.onWarning(withheldWarning(registry, realmHost));
+    };
+  }
+
+  /**
+   * Asks the tokens of the items' HEADs up front: per registry and identity, the registry's
+   * first 401 (its /v2/ ping) names the realm and service, then one token per batch of
+   * repositories (core/tokenBatches.ts). Best effort: what fails here is asked again, as
+   * before, by the HEAD that meets a 401.
+   */
+  async prefetch(
+    items: readonly PlanItem[],
+    credentials: SourceCredentials,
+    opts: { concurrency: number; signal?: AbortSignal },
+  ): Promise<void> {
+    await Promise.all(
+      sourceGroups(items).map((g) => {
+        const credential = credentialFor(g.credentialKey, credentials);
+        const state = this.state(g.registry, credential);
+        const warming = this.warm(g.registry, g.repositories, credential, state, opts);
+        state.warming = warming;
+        return warming;
+      }),
+    );
+  }
+
+  private async warm(
+    registry: string,
+    repositories: readonly string[],
+    credential: Credential | undefined,
+    state: RegistryState,
+    opts: { concurrency: number; signal?: AbortSignal },
+  ): Promise<void> {
+    const scopes = repositories.map(pullScope).filter((s) => !state.cache.has(s));
+    if (scopes.length === 0) return;
+    // Only a shortcut: a registry slow to answer is given less time than a HEAD (PING_TIMEOUT_MS).
+    const ping = await request(registryUrl(registry, '/v2/', this.overrides), {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      signal: opts.signal,
+      timeoutMs: PING_TIMEOUT_MS,
+    }).catch(() => undefined);
+    const challenge = parseChallenge((ping && header(ping, 'www-authenticate')) ?? '');
+    if (ping?.status !== 401 || !challenge) return; // open (or unreachable): the HEADs say
+    const batches = batchScopes(scopes);
+    const req = {
+      registry,
+      credential,
+      overrides: this.overrides,
+      signal: opts.signal,
+      onWithheld: this.onWithheld(registry),
+    };
+    await pool(
+      batches,
+      opts.concurrency,
+      async (batch) => {
+        const t = await requestToken(challenge, batch, req).catch(() => undefined);
+        if (!t) return;
+        if (credential) this.onSecret(t.token); // anonymous tokens grant nothing private
+        for (const scope of batch) state.cache.set(scope, `${t.scheme} ${t.token}`);
+      },
+      opts.signal,
+    );
+  }
 
   async head(
     registry: string,
@@ -112,21 +202,16 @@ export class SourceRegistries {
     credential: Credential | undefined,
     signal?: AbortSignal,
   ): Promise<ManifestHead> {
-    // Tokens are cached per registry and identity; a credential never serves another registry.
-    const key = `${registry}\n${credential?.username ?? ''}`;
-    let cache = this.caches.get(key);
-    if (!cache) this.caches.set(key, (cache = new Map()));
+    const state = this.state(registry, credential);
+    await state.warming;
     const base = registryUrl(registry, '', this.overrides);
-    const onWithheld = (realmHost: string): void => {
-      if (this.warned.has(registry)) return;
-      this.warned.add(registry);
-      this.onWarning(withheldWarning(registry, realmHost));
-    };
+    const onWithheld = this.onWithheld(registry);
     return headManifest(
       base,
       repository,
       reference,
       async (res, scope, s) => {
+        // A 401 with a batched token (expired, or the batch was refused) asks for this scope alone.
         const t = await fetchToken(res, {
           registry,
           scope,
@@ -138,7 +223,7 @@ export class SourceRegistries {
         if (t && credential) this.onSecret(t.token); // anonymous tokens grant nothing private
         return t;
       },
-      cache,
+      state.cache,
       signal,
     );
   }

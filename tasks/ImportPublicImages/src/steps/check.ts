@@ -15,8 +15,9 @@ import { describeError } from '../registry/http';
 import { headSource, type RateLimit, type SourceRegistries } from '../registry/sourceRegistries';
 
 export interface CheckDeps {
-  sources: Pick<SourceRegistries, 'head'>;
-  acr: Pick<AcrDataPlane, 'digest' | 'reachable'>;
+  /** prefetch: the tokens of the HEADs, batched, asked before them (fakes may leave it out). */
+  sources: Pick<SourceRegistries, 'head'> & Partial<Pick<SourceRegistries, 'prefetch'>>;
+  acr: Pick<AcrDataPlane, 'digest' | 'reachable'> & Partial<Pick<AcrDataPlane, 'prefetch'>>;
   credentials: SourceCredentials;
   concurrency: number;
   signal?: AbortSignal;
@@ -60,7 +61,12 @@ export async function checkItems(
   if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
   const result: CheckOutput = { checks: items.map(() => ({})), canceled: false };
   if (!need.source && !need.target) return result;
+  const opts = { concurrency: deps.concurrency, signal: deps.signal };
+  const sourceItems = items.filter((item) => need.source && !item.source.digest);
+  const warmSources = deps.sources.prefetch?.(sourceItems, deps.credentials, opts); // meanwhile:
   if (need.target) result.acrUnreachable = await deps.acr.reachable(deps.signal);
+  const targets = need.target && !result.acrUnreachable ? items.map((i) => i.targetRepository) : [];
+  await Promise.all([warmSources, deps.acr.prefetch?.(targets, opts)]); // a token per batch
   const seeLimit = (rl: RateLimit | undefined): void => {
     if (rl && (!result.dockerHub || rl.remaining < result.dockerHub.remaining))
       result.dockerHub = rl;

@@ -1,0 +1,217 @@
+// Round trips of a re-run (issue 11): the tokens of the digest check are fetched up front, one per
+// batch of repositories per registry and identity, so a re-run makes one manifest HEAD per image
+// on each side plus a constant per registry, and registers a setsecret per token, not per
+// repository. Counted in the emulator's request log (by host) and in the task's stdout.
+import assert from 'node:assert/strict';
+import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
+import { explain, runTask, taskRequests, useEmulator, type TaskRun } from './runTask';
+import { assertNoSecretShown } from './secrets';
+
+/** Scopes per token (registry/tokenBatches.ts SCOPES_PER_TOKEN). */
+const BATCH = 50;
+
+const setsecrets = (run: TaskRun): number =>
+  run.stdout.split('\n').filter((l) => l.includes('##vso[task.setsecret]')).length;
+
+/** Requests per host, and the HEADs among them. */
+function byHost(log: RequestLogEntry[]): Map<string, { all: number; heads: number }> {
+  const out = new Map<string, { all: number; heads: number }>();
+  for (const e of taskRequests(log)) {
+    const n = out.get(e.host) ?? { all: 0, heads: 0 };
+    n.all++;
+    if (e.method === 'HEAD') n.heads++;
+    out.set(e.host, n);
+  }
+  return out;
+}
+
+/** Lines (images) per source registry in a run's result. */
+function imagesPerRegistry(run: TaskRun): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const i of run.result!.images) out.set(i.registry, (out.get(i.registry) ?? 0) + 1);
+  return out;
+}
+
+/** Checks a re-run's request log and stdout against the goal; returns the figures. */
+function assertRerun(
+  run: TaskRun,
+  log: RequestLogEntry[],
+  loginServer: string,
+): { requests: number; registryRequests: number; setsecret: number; images: number } {
+  const images = run.result!.images.length;
+  assert.equal(run.result!.counts.skipped, images, explain(run));
+  const hosts = byHost(log);
+  const perRegistry = imagesPerRegistry(run);
+  const tokensFor = (n: number): number => Math.ceil(n / BATCH);
+  let registryRequests = 0;
+  // each source registry: one HEAD per image, plus its first 401 (the ping) and a token per batch
+  for (const [registry, n] of perRegistry) {
+    const got = hosts.get(registry);
+    assert.ok(got, `${registry} was asked`);
+    assert.equal(got.heads, n, `${registry}: one HEAD per image`);
+    assert.ok(
+      got.all <= n + 1 + tokensFor(n),
+      `${registry}: ${got.all} requests for ${n} images (at most ${n + 1 + tokensFor(n)})`,
+    );
+    registryRequests += got.all;
+  }
+  // the ACR: one HEAD per target, plus the exchange and a token per batch
+  const acr = hosts.get(loginServer);
+  assert.ok(acr, 'the ACR was asked');
+  assert.equal(acr.heads, images, 'one ACR HEAD per image');
+  assert.ok(
+    acr.all <= images + 1 + tokensFor(images),
+    `${loginServer}: ${acr.all} requests for ${images} images`,
+  );
+  registryRequests += acr.all;
+  // no HEAD was refused: every token was there before its HEAD
+  const refusedHeads = taskRequests(log).filter((e) => e.method === 'HEAD' && e.status === 401);
+  assert.deepEqual(refusedHeads, [], 'no HEAD answered 401');
+  // setsecret: the connection's secrets, the ARM and refresh tokens, a token per batch
+  const registries = perRegistry.size + 1;
+  const setsecret = setsecrets(run);
+  assert.ok(
+    setsecret <= registries + tokensFor(images) + 4,
+    `${setsecret} setsecret lines for ${images} images on ${registries} registries`,
+  );
+  return { requests: taskRequests(log).length, registryRequests, setsecret, images };
+}
+
+describe('e2e: round trips of a re-run (bundled task vs emulator)', function () {
+  this.timeout(240000);
+  let em: RunningEmulator;
+  useEmulator({ importLatencyMs: 20, extraArgs: ['--extra-images', '120'] }, (e) => (em = e));
+
+  const loginServer = (): string => em.ready.acrs[0]!.loginServer;
+
+  it('the 7-image list: a re-run makes one HEAD per image on each side plus a constant per registry; setsecret per registry, not per image', async () => {
+    const cold = await runTask(em.ready);
+    assert.equal(cold.status, 'Succeeded', explain(cold));
+    await em.admin.clearRequests();
+    const again = await runTask(em.ready);
+    assert.equal(again.status, 'Succeeded', explain(again));
+    const log = await em.admin.requests();
+    const f = assertRerun(again, log, loginServer());
+    assert.equal(f.images, 7);
+    assertNoSecretShown(again); // every batched token masked as it is read
+    // 7 images on 4 source registries and the ACR: 14 HEADs + (ping + token) x 4 + exchange + token
+    assert.ok(f.registryRequests <= 2 * 7 + 2 * 5, `${f.registryRequests} registry requests`);
+    console.log(
+      `      7 images, re-run: ${f.requests} requests (${f.registryRequests} to registries, ` +
+        `${(f.registryRequests / 7).toFixed(2)} per image), ${f.setsecret} setsecret lines`,
+    );
+  });
+
+  it('127 images: tokens come one per batch of repositories (quay.io and the ACR need several)', async () => {
+    const extra = Array.from(
+      { length: 120 },
+      (_, i) => `quay.io/bench/img-${String(i).padStart(3, '0')}:v1 => bench/img-${i}`,
+    );
+    const { readFileSync } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    const list = `${readFileSync(resolve(__dirname, '..', '..', '..', 'images.txt'), 'utf8')}\n${extra.join('\n')}\n`;
+    const cold = await runTask(em.ready, { imageList: list });
+    assert.equal(cold.status, 'Succeeded', explain(cold));
+    await em.admin.clearRequests();
+    const again = await runTask(em.ready, { imageList: list });
+    assert.equal(again.status, 'Succeeded', explain(again));
+    const log = await em.admin.requests();
+    const f = assertRerun(again, log, loginServer());
+    assert.equal(f.images, 127);
+    // quay.io: 123 repositories in 3 tokens; the ACR: 127 in 3
+    const tokens = (host: string, path: string): number =>
+      taskRequests(log).filter((e) => e.host === host && e.path.startsWith(path)).length;
+    assert.equal(tokens('quay.io', '/token'), 3);
+    assert.equal(tokens(loginServer(), '/oauth2/token'), 3);
+    console.log(
+      `      127 images, re-run: ${f.requests} requests (${f.registryRequests} to registries, ` +
+        `${(f.registryRequests / 127).toFixed(2)} per image), ${f.setsecret} setsecret lines`,
+    );
+  });
+
+  /** Token requests to a host, with the scopes each asked for. */
+  const tokenAsks = (log: RequestLogEntry[], host: string): string[][] =>
+    taskRequests(log)
+      .filter((e) => e.host === host && /^\/(oauth2\/)?token(\?|$)/.test(e.path))
+      .map((e) => e.scopes ?? []);
+
+  it('every repository of a re-run is in exactly one token request, per registry', async () => {
+    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready);
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const log = await em.admin.requests();
+    for (const [host, repos] of [
+      ['quay.io', ['cert-manager-controller', 'cert-manager-webhook', 'cert-manager-cainjector']],
+      [
+        loginServer(),
+        ['ingress-nginx/controller', 'jetstack/cert-manager-webhook', 'azuredocs/aks-helloworld'],
+      ],
+    ] as const) {
+      const asks = tokenAsks(log, host);
+      assert.equal(asks.length, 1, `${host}: one token request`);
+      for (const r of repos)
+        assert.ok(
+          asks[0]!.some((s) => s.includes(`${r}:pull`)),
+          `${host}: ${r} in ${JSON.stringify(asks)}`,
+        );
+    }
+    assert.equal(tokenAsks(log, loginServer())[0]!.length, 7, 'the ACR: all 7 repositories');
+  });
+
+  it('a batch token request that fails: each HEAD asks its own token, as before, with the same results', async () => {
+    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    await em.admin.clearRequests();
+    await em.admin.setFaults([
+      { kind: 'dropConnection', match: { listener: 'quay.io', path: '/token' }, count: 1 },
+    ]);
+    const run = await runTask(em.ready);
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.equal(run.result!.counts.skipped, 7);
+    const log = await em.admin.requests();
+    const asks = tokenAsks(log, 'quay.io');
+    const dropped = taskRequests(log).filter((e) => e.host === 'quay.io' && e.status === 0);
+    assert.equal(dropped.length, 1, 'the batch (dropped)');
+    assert.match(dropped[0]!.path, /^\/token\?/);
+    assert.deepEqual(
+      asks
+        .filter((a) => a.length > 0)
+        .map((a) => a.join(' '))
+        .sort(),
+      [
+        'repository:jetstack/cert-manager-cainjector:pull',
+        'repository:jetstack/cert-manager-controller:pull',
+        'repository:jetstack/cert-manager-webhook:pull',
+      ],
+      'then a token per repository, after its 401',
+    );
+    const quayHeads = taskRequests(log).filter((e) => e.host === 'quay.io' && e.method === 'HEAD');
+    assert.equal(quayHeads.filter((e) => e.status === 401).length, 3);
+    assert.equal(quayHeads.filter((e) => e.status === 200).length, 3);
+  });
+
+  it('a HEAD refused with a batched token (tokens revoked): that HEAD asks a token for its one repository', async () => {
+    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    await em.admin.clearRequests();
+    // every token issued so far dies once the first quay.io HEAD is answered
+    await em.admin.setFaults([
+      { kind: 'invalidateTokens', match: { listener: 'quay.io', method: 'HEAD' }, count: 1 },
+    ]);
+    const run = await runTask(em.ready, { env: { INPUT_CONCURRENCY: '1' } });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.equal(run.result!.counts.skipped, 7);
+    const log = await em.admin.requests();
+    const refused = taskRequests(log).filter(
+      (e) => e.host === 'quay.io' && e.method === 'HEAD' && e.status === 401,
+    );
+    assert.ok(refused.length >= 1, 'a later quay.io HEAD met the revoked batch token');
+    const single = tokenAsks(log, 'quay.io').filter((a) => a.length === 1);
+    for (const h of refused) {
+      const repo = /^\/v2\/(.+)\/manifests\//.exec(h.path)![1]!;
+      assert.ok(
+        single.some((a) => a[0] === `repository:${repo}:pull`),
+        `${repo}: its own token after the 401`,
+      );
+    }
+  });
+});
