@@ -175,7 +175,7 @@ async function manyImages(
 
 function sizes(): void {
   const bundle = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
-  const out = path.join(root, 'out');
+  const out = process.env.BENCH_OUT ?? path.join(root, 'out');
   const vsix = fs.existsSync(out)
     ? fs.readdirSync(out).filter((f) => f.endsWith('.vsix') && !f.includes('-dev-'))
     : [];
