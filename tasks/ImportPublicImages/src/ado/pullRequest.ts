@@ -4,13 +4,9 @@
 // found by a hidden marker in its first comment. Never throws and never fails the run: when the
 // comment cannot be posted, a warning says why and that the plan is in the run's summary tab.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { getHandlerFromToken, WebApi } from 'azure-devops-node-api';
+// azure-devops-node-api is loaded when a comment is posted, not with the task (issue 11).
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
-import {
-  CommentThreadStatus,
-  CommentType,
-  type GitPullRequestCommentThread,
-} from 'azure-devops-node-api/interfaces/GitInterfaces';
+import type { GitPullRequestCommentThread } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { jobAccessToken } from './endpoints';
 
 /** Hidden in the thread's first comment (markdown does not show HTML comments): finds it again. */
@@ -97,6 +93,8 @@ function failure(err: unknown, t: Target, token: string): string {
 
 /** Posts the plan, or updates the thread posted by an earlier run of this pull request's build. */
 async function upsert(git: IGitApi, t: Target, plan: PlanComment): Promise<'posted' | 'updated'> {
+  const { CommentThreadStatus, CommentType } =
+    await import('azure-devops-node-api/interfaces/GitInterfaces');
   const { repositoryId: repo, pullRequestId: pr, project } = t;
   const content = commentText(plan.markdown);
   const status = plan.active ? CommentThreadStatus.Active : CommentThreadStatus.Closed;
@@ -167,6 +165,7 @@ export async function postPlanToPullRequest(plan: PlanComment, log: PlanLog): Pr
     }
     tl.setSecret(token);
     try {
+      const { getHandlerFromToken, WebApi } = await import('azure-devops-node-api');
       const api = new WebApi(t.collectionUri, getHandlerFromToken(token), {
         allowRetries: true,
         maxRetries: 2,

@@ -229,8 +229,8 @@ export async function connectAzure(
 }
 
 /**
- * How the connection's scheme gets an ARM token: workload identity federation through
- * @azure/identity (azure/federation.ts); every other scheme through azure-arm-rest.
+ * How the connection's scheme gets an ARM token: workload identity federation through MSAL with
+ * instance discovery off (azure/federation.ts); every other scheme through azure-arm-rest.
  */
 async function tokenSource(
   endpoint: ArmEndpoint,

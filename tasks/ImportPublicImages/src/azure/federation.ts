@@ -1,9 +1,11 @@
 // Workload identity federation: the pipeline's OIDC token presented to Entra ID as a client
 // assertion, and what to say when that fails.
-// require, not import: the bundle then shares the CommonJS copy azure-arm-rest already loads
-// (an ESM import would add a second copy of @azure/identity and MSAL, about 300 KiB).
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-import identity = require('@azure/identity');
+// MSAL node 3 (the copy azure-arm-rest already loads, `msalv3`) does the exchange, loaded only when
+// a workload identity federation connection asks for a token. It is what @azure/identity's
+// ClientAssertionCredential does with instance discovery off, without @azure/identity and its own
+// MSAL (msal-node 5), ~420 KiB of the bundle that no other scheme uses (issue 11).
+import type * as Msal from 'msalv3';
+import type { PipelineRequest } from '@azure/core-rest-pipeline';
 
 /** The claims of a JWT; {} when it is not readable. */
 export function jwtClaims(token: string): Record<string, unknown> {
@@ -53,13 +55,57 @@ export function explainFederationFailure(
 
 const firstLine = (s: string): string => s.split(/\r?\n/)[0] ?? s;
 
+/** The authority URL: the host and the tenant (as @azure/identity's getAuthority builds it). */
+export function federationAuthority(authorityHost: string, tenantId: string): string {
+  if (new RegExp(`${tenantId}/?$`).test(authorityHost)) return authorityHost;
+  return authorityHost.endsWith('/') ? authorityHost + tenantId : `${authorityHost}/${tenantId}`;
+}
+
+/**
+ * MSAL's HTTP calls through an Azure SDK pipeline (the one the ARM client uses: proxy from the
+ * environment, retries, TLS), as @azure/identity's IdentityClient makes them.
+ */
+async function sdkNetworkClient(): Promise<Msal.INetworkModule> {
+  const {
+    createDefaultHttpClient,
+    createHttpHeaders,
+    createPipelineFromOptions,
+    createPipelineRequest,
+  } = await import('@azure/core-rest-pipeline');
+  const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 3 } });
+  const http = createDefaultHttpClient();
+  const send = async <T>(
+    method: PipelineRequest['method'],
+    url: string,
+    options?: Msal.NetworkRequestOptions,
+  ): Promise<Msal.NetworkResponse<T>> => {
+    const request = createPipelineRequest({
+      url,
+      method,
+      body: options?.body,
+      headers: createHttpHeaders(options?.headers),
+    });
+    const response = await pipeline.sendRequest(http, request);
+    return {
+      body: (response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined) as T,
+      headers: response.headers.toJSON(),
+      status: response.status,
+    };
+  };
+  return {
+    sendGetRequestAsync: (url, options) => send('GET', url, options),
+    sendPostRequestAsync: (url, options) => send('POST', url, options),
+  };
+}
+
 /**
  * Workload identity federation: the pipeline's OIDC token (azure-arm-rest's getFederatedToken(),
  * i.e. Azure DevOps' oidctoken API with System.AccessToken) presented to Entra ID as a client
- * assertion by @azure/identity, with instance discovery off. azure-arm-rest's own path gives MSAL
- * no known authorities, so MSAL first asks login.microsoftonline.com for instance discovery, which
- * fails offline and for private authorities; MSAL keeps built-in metadata for the public and
- * sovereign Entra hosts, so turning discovery off costs those nothing.
+ * assertion by MSAL, with instance discovery off (the authority is its own known authority).
+ * azure-arm-rest's own path gives MSAL no known authorities, so MSAL first asks
+ * login.microsoftonline.com for instance discovery, which fails offline and for private
+ * authorities; MSAL keeps built-in metadata for the public and sovereign Entra hosts, so turning
+ * discovery off costs those nothing.
  */
 export async function federatedTokenSource(o: {
   tenantId: string;
@@ -72,32 +118,43 @@ export async function federatedTokenSource(o: {
 }): Promise<(force: boolean) => Promise<string>> {
   let oidcToken: string | undefined;
   let oidcFailure: unknown;
-  // A new credential per forced refresh: MSAL would answer from its cache with the token ARM refused.
-  const newCredential = () =>
-    new identity.ClientAssertionCredential(
-      o.tenantId,
-      o.clientId,
-      async () => {
-        try {
-          oidcToken = undefined;
-          oidcFailure = undefined;
-          const token = await o.getFederatedToken();
-          o.onSecret(token);
-          oidcToken = token;
-          return token;
-        } catch (err) {
-          oidcFailure = err;
-          throw err;
-        }
-      },
-      { authorityHost: o.authorityHost, disableInstanceDiscovery: true },
-    );
-  let credential = newCredential();
-  return async (force) => {
-    if (force) credential = newCredential();
+  const clientAssertion = async (): Promise<string> => {
     try {
-      const t = await credential.getToken(o.scope);
-      return t.token;
+      oidcToken = undefined;
+      oidcFailure = undefined;
+      const token = await o.getFederatedToken();
+      o.onSecret(token);
+      oidcToken = token;
+      return token;
+    } catch (err) {
+      oidcFailure = err;
+      throw err;
+    }
+  };
+  const authority = federationAuthority(o.authorityHost, o.tenantId);
+  let app: Msal.ConfidentialClientApplication | undefined;
+  // A new application per forced refresh: MSAL would answer from its cache with the token ARM refused.
+  const newApp = async (): Promise<Msal.ConfidentialClientApplication> => {
+    // require, not import(): an import would bundle MSAL's ESM build, a second copy beside the
+    // CommonJS one azure-arm-rest requires.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const { ConfidentialClientApplication } = require('msalv3') as typeof Msal;
+    return new ConfidentialClientApplication({
+      auth: { clientId: o.clientId, authority, knownAuthorities: [authority], clientAssertion },
+      system: { networkClient: await sdkNetworkClient() },
+    });
+  };
+  return async (force) => {
+    try {
+      if (!app || force) app = await newApp();
+      // The assertion in the request too, as ClientAssertionCredential passes it: MSAL then asks
+      // for it first, so no OIDC token means no Entra request.
+      const result = await app.acquireTokenByClientCredential({
+        scopes: [o.scope],
+        clientAssertion,
+      });
+      if (!result?.accessToken) throw new Error('Entra ID answered without an access token');
+      return result.accessToken;
     } catch (err) {
       throw explainFederationFailure(oidcFailure ?? err, {
         clientId: o.clientId,
