@@ -4,8 +4,8 @@
 // it to the emulator's Entra v2 as client assertion, which checks it against the app's federated
 // identity credential (issuer + subject + audience). azure-arm-rest's own MSAL configuration asks
 // login.microsoftonline.com for instance discovery (unreachable offline), so MSAL is given
-// knownAuthorities here; the task itself uses a ClientAssertionCredential with instance discovery
-// off (src/azure/credentials.ts), tested end to end in test/e2e/auth-schemes.test.ts.
+// knownAuthorities here, as the task itself does (src/azure/federation.ts, tested end to end in
+// test/e2e/auth-schemes.test.ts).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
