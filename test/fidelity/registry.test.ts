@@ -27,6 +27,21 @@ describe('fidelity: registry data plane (OCI distribution API)', function () {
     ca = fs.readFileSync(em.ready.caCertPath, 'utf8');
   });
 
+  /** An ACR refresh token for an Entra (ARM) token, as `az acr login` gets one (/oauth2/exchange). */
+  async function acrRefreshToken(base: string, loginServer: string): Promise<string> {
+    const aad = await new EmulatorCredential(em.ready).getToken(
+      'https://management.azure.com/.default',
+    );
+    const ex = await postForm(ca, `${base}/oauth2/exchange`, {
+      grant_type: 'access_token',
+      service: loginServer,
+      tenant: em.ready.tenantId,
+      access_token: aad.token,
+    });
+    assert.equal(ex.status, 200);
+    return (ex.body as { refresh_token: string }).refresh_token;
+  }
+
   async function hubToken(
     repo: string,
     creds?: { username: string; password: string },
@@ -180,16 +195,7 @@ describe('fidelity: registry data plane (OCI distribution API)', function () {
   it('ACR /oauth2/token: several scopes in one form (space-separated, as OAuth 2.0 and the docker client send them)', async () => {
     const acr = em.ready.acrs[0]!;
     const base = em.ready.registries[acr.loginServer]!;
-    const aad = await new EmulatorCredential(em.ready).getToken(
-      'https://management.azure.com/.default',
-    );
-    const ex = await postForm(ca, `${base}/oauth2/exchange`, {
-      grant_type: 'access_token',
-      service: acr.loginServer,
-      tenant: em.ready.tenantId,
-      access_token: aad.token,
-    });
-    const refresh = (ex.body as { refresh_token: string }).refresh_token;
+    const refresh = await acrRefreshToken(base, acr.loginServer);
     const repos = ['pause', 'ingress-nginx/controller', 'jetstack/cert-manager-webhook'];
     const tok = await postForm(ca, `${base}/oauth2/token`, {
       grant_type: 'refresh_token',
@@ -221,17 +227,7 @@ describe('fidelity: registry data plane (OCI distribution API)', function () {
     assert.equal(unauth.status, 401);
     const ch = challenge(unauth.headers['www-authenticate']);
     assert.equal(ch.service, acr.loginServer);
-    const aad = await new EmulatorCredential(em.ready).getToken(
-      'https://management.azure.com/.default',
-    );
-    const ex = await postForm(ca, `${base}/oauth2/exchange`, {
-      grant_type: 'access_token',
-      service: acr.loginServer,
-      tenant: em.ready.tenantId,
-      access_token: aad.token,
-    });
-    assert.equal(ex.status, 200);
-    const refresh = (ex.body as { refresh_token: string }).refresh_token;
+    const refresh = await acrRefreshToken(base, acr.loginServer);
     const tok = await postForm(ca, ch.realm!, {
       grant_type: 'refresh_token',
       service: acr.loginServer,
