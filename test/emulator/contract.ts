@@ -52,6 +52,12 @@ export interface ReadyFile {
    * request 7 in repository `images` (Azure Repos Git) of `emulator-project`, with the job's
    * SystemVssConnection endpoint (its access token authorises the pull-request threads API). */
   taskEnvPullRequest: Record<string, string>;
+  /** PEM (SPKI) of the ECDSA P-256 public key generated at start that the seeded cosign signatures
+   * (`sha256-<hex>.sig` tags) and attestations are made with (README "Signatures"). */
+  cosignPublicKeyPath: string;
+  /** PEM (SPKI) of another key pair generated at start: quay.io/jetstack/cert-manager-cainjector's
+   * signature is made with it, so it verifies with this key and not with `cosignPublicKeyPath`. */
+  cosignOtherPublicKeyPath: string;
   /** Process id of the emulator. */
   pid: number;
 }

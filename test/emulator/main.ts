@@ -154,6 +154,7 @@ export async function start(
     },
     ...(imds ? { imdsUrl: imds.url } : {}),
     taskEnvPullRequest: buildPullRequestEnv(envInput, ado),
+    ...em.cosignKeys.write(path.join(stateDir, 'cosign')),
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');

@@ -1,7 +1,10 @@
 // OCI distribution API for one registry listener: /v2/ ping, manifests (GET/HEAD by tag or digest),
-// blobs with ranges, tags and catalog, Bearer token auth with WWW-Authenticate; Docker Hub rate-limit
-// headers on docker.io; the ACR /oauth2/exchange + /oauth2/token flow on ACR login servers.
+// blobs with ranges, tags (paginated) and catalog, the referrers API (not on quay.io), Bearer token
+// auth with WWW-Authenticate; Docker Hub rate-limit headers on docker.io; the ACR /oauth2/exchange +
+// /oauth2/token flow on ACR login servers.
+import { referrersIndex, tagsPage } from './referrers';
 import { type Ctx, formBody, sendJson } from './server';
+import { NO_REFERRERS_API } from './signatures';
 import type { Emulator } from './state';
 import { basic, bearer } from './tokens';
 
@@ -41,7 +44,7 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
     'www-authenticate': `Bearer realm="${realm}",service="${service}"${scopeFor(repo)}`,
   });
 
-  const m = /^\/v2\/(.+?)\/(manifests|blobs|tags)\/(.+)$/.exec(path);
+  const m = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)\/(.+)$/.exec(path);
   const repo = m?.[1];
   const v = em.tokens.verify(bearer(ctx.req.headers.authorization), 'registry');
   if (!v.ok || v.claims.aud !== service) {
@@ -75,6 +78,8 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
       [{ Type: 'repository', Name: repo, Action: 'pull' }],
     );
   }
+  if (m[2] === 'referrers' && NO_REFERRERS_API.has(host))
+    return regError(ctx, 404, 'NOT_FOUND', 'not found');
   const r = store.repo(repo);
   if (!r)
     return regError(
@@ -87,8 +92,31 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
     );
   const kind = m[2];
   const ref = m[3]!;
-  if (kind === 'tags' && ref === 'list')
-    return sendJson(ctx, 200, { name: repo, tags: [...r.tags.keys()].sort() });
+  if (kind === 'tags' && ref === 'list') {
+    const q = ctx.url.searchParams;
+    const page = tagsPage([...r.tags.keys()], q.get('n'), q.get('last'));
+    if ('error' in page) return regError(ctx, 400, 'PAGINATION_NUMBER_INVALID', page.error);
+    const link: Record<string, string> = page.next
+      ? {
+          link: `</v2/${repo}/tags/list?n=${page.next.n}&last=${encodeURIComponent(page.next.last)}>; rel="next"`,
+        }
+      : {};
+    return sendJson(ctx, 200, { name: repo, tags: page.tags }, link);
+  }
+  if (kind === 'referrers') {
+    if (!/^sha256:[a-f0-9]{64}$/.test(ref))
+      return regError(ctx, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
+    const artifactType = ctx.url.searchParams.get('artifactType') ?? undefined;
+    const index = referrersIndex(store, repo, ref, artifactType);
+    const body = Buffer.from(JSON.stringify(index));
+    ctx.res.writeHead(200, {
+      'content-type': index.mediaType,
+      'content-length': String(body.length),
+      'docker-distribution-api-version': 'registry/2.0',
+      ...(artifactType !== undefined ? { 'oci-filters-applied': 'artifactType' } : {}),
+    });
+    return void ctx.res.end(method === 'HEAD' ? undefined : body);
+  }
   if (kind === 'manifests') {
     const digest = store.resolve(repo, ref);
     const man = digest ? store.manifests.get(digest) : undefined;

@@ -5,6 +5,7 @@ import { ClientAuth } from './clientauth';
 import type { RequestLogEntry } from './contract';
 import { FaultEngine } from './faults';
 import { addImage, type ImageSpec } from './imagegen';
+import { CosignKeys, seedSignatures } from './signatures';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
 
@@ -57,6 +58,8 @@ export class Emulator {
   /** Entra's app registrations: secret, certificates, federated credentials. */
   readonly clientAuth = new ClientAuth({ [fixtures.clientId]: fixtures.clientSecret });
   readonly faults = new FaultEngine();
+  /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
+  readonly cosignKeys = new CosignKeys();
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
   /** Store by host: public registries and ACR login servers. */
@@ -134,6 +137,7 @@ export class Emulator {
       store.clear();
       for (const img of cfg.images) addImage(store, host, img);
     }
+    seedSignatures(this.stores, this.cosignKeys);
     for (const acr of this.acrs) acr.store.clear();
     this.pullsUsed.clear();
     this.generation = 0;

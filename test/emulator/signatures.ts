@@ -1,0 +1,331 @@
+// What refers to some seeded images: cosign signature tags (`sha256-<hex>.sig`, made with a key
+// generated at start, or on purpose for another digest or with another key), an attestation
+// (`.att`), a cosign SBOM (`.sbom`) and OCI 1.1 referrers (a notation-style signature and SPDX
+// SBOMs, whose manifests name the image as `subject`). quay.io has no referrers API: its referrers
+// are listed by the referrers tag schema (tag `sha256-<hex>` holding an index). The images
+// themselves are untouched, so their digests stay those of imagegen.ts.
+import crypto, { type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { descriptorOf } from './referrers';
+import { MT, type RegistryStore } from './store';
+
+export const ART = {
+  simpleSigning: 'application/vnd.dev.cosign.simplesigning.v1+json',
+  cosignSignature: 'dev.cosignproject.cosign/signature',
+  dsse: 'application/vnd.dsse.envelope.v1+json',
+  cosignSbom: 'text/spdx+json',
+  notation: 'application/vnd.cncf.notary.signature',
+  jose: 'application/jose+json',
+  spdx: 'application/spdx+json',
+  empty: 'application/vnd.oci.empty.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+} as const;
+
+/** The OCI empty descriptor's blob `{}` (sha256:44136fa3...). */
+export const EMPTY_JSON = Buffer.from('{}');
+const CREATED = '2024-08-01T00:00:00Z';
+
+type SignatureKind = 'good' | 'wrongDigest' | 'otherKey';
+
+interface SignedImage {
+  host: string;
+  repository: string;
+  tag: string;
+  /** The cosign `.sig` tag: correct, for another digest (that of `wrongDigestOf`), or with the other key. */
+  cosign: SignatureKind;
+  wrongDigestOf?: string;
+  /** A cosign attestation tag `.att` (DSSE envelope of an in-toto statement). */
+  attestation?: boolean;
+  /** A cosign SBOM tag `.sbom`. */
+  sbomTag?: boolean;
+  /** OCI referrers of the image: a notation-style signature and, with `sbom`, an SPDX SBOM. */
+  referrers?: { sbom: boolean; platformSbom?: string };
+}
+
+/** Which seeded image has what (README "Signatures"); every other image is unsigned. */
+export const SIGNED_IMAGES: SignedImage[] = [
+  {
+    host: 'registry.k8s.io',
+    repository: 'ingress-nginx/controller',
+    tag: 'v1.11.1',
+    cosign: 'good',
+    attestation: true,
+    referrers: { sbom: true, platformSbom: 'linux/amd64' },
+  },
+  {
+    host: 'quay.io',
+    repository: 'jetstack/cert-manager-controller',
+    tag: 'v1.15.2',
+    cosign: 'good',
+    sbomTag: true,
+    referrers: { sbom: false },
+  },
+  {
+    host: 'quay.io',
+    repository: 'jetstack/cert-manager-webhook',
+    tag: 'v1.15.2',
+    cosign: 'wrongDigest',
+    wrongDigestOf: 'jetstack/cert-manager-controller:v1.15.2',
+  },
+  {
+    host: 'quay.io',
+    repository: 'jetstack/cert-manager-cainjector',
+    tag: 'v1.15.2',
+    cosign: 'otherKey',
+  },
+];
+
+/** Registries that answer 404 to the referrers API (clients fall back to the tag schema). */
+export const NO_REFERRERS_API = new Set(['quay.io']);
+
+/** `sha256:<hex>` -> `sha256-<hex>` (+ suffix): cosign's tags and the referrers tag schema. */
+export function digestTag(digest: string, suffix = ''): string {
+  return digest.replace(':', '-') + suffix;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/** The signing key pair generated at start and a second ("other") one; signatures are cached per
+ * key and payload, so a reset re-seeds the same signature manifests within one run. */
+export class CosignKeys {
+  readonly main = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  readonly other = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  private readonly cache = new Map<string, string>();
+
+  /** ECDSA P-256 / SHA-256 signature, base64 (DER, as cosign) or base64url (IEEE P1363, as JWS ES256). */
+  sign(which: 'main' | 'other', data: Buffer, jws = false): string {
+    const k = `${which} ${jws} ${crypto.createHash('sha256').update(data).digest('hex')}`;
+    let sig = this.cache.get(k);
+    if (!sig) {
+      const key: KeyObject = this[which].privateKey;
+      const raw = crypto.sign('sha256', data, jws ? { key, dsaEncoding: 'ieee-p1363' } : key);
+      sig = jws ? raw.toString('base64url') : raw.toString('base64');
+      this.cache.set(k, sig);
+    }
+    return sig;
+  }
+
+  /** Writes both public keys (PEM, SPKI) into `dir`. */
+  write(dir: string): { cosignPublicKeyPath: string; cosignOtherPublicKeyPath: string } {
+    fs.mkdirSync(dir, { recursive: true });
+    const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+    const cosignPublicKeyPath = path.join(dir, 'cosign.pub');
+    const cosignOtherPublicKeyPath = path.join(dir, 'cosign-other.pub');
+    fs.writeFileSync(cosignPublicKeyPath, pem(this.main.publicKey));
+    fs.writeFileSync(cosignOtherPublicKeyPath, pem(this.other.publicKey));
+    return { cosignPublicKeyPath, cosignOtherPublicKeyPath };
+  }
+}
+
+interface Layer {
+  mediaType: string;
+  data: Buffer;
+  annotations?: Record<string, string>;
+}
+
+/** An OCI image manifest as cosign writes its signature, attestation and SBOM tags. */
+function cosignManifest(store: RegistryStore, layers: Layer[]): Buffer {
+  const descs = layers.map((l) => ({
+    mediaType: l.mediaType,
+    size: l.data.length,
+    digest: store.putBlob(l.data),
+    ...(l.annotations ? { annotations: l.annotations } : {}),
+  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: '',
+      config: {},
+      created: '0001-01-01T00:00:00Z',
+      history: [{ created: '0001-01-01T00:00:00Z' }],
+      os: '',
+      rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) },
+    }),
+  );
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MT.ociManifest,
+    config: { mediaType: ART.ociConfig, size: config.length, digest: store.putBlob(config) },
+    layers: descs,
+  };
+  return Buffer.from(JSON.stringify(manifest));
+}
+
+/** An OCI 1.1 referrer: artifactType, the empty config, one layer, `subject`. */
+function referrerManifest(
+  store: RegistryStore,
+  artifactType: string,
+  layer: Layer,
+  subject: { mediaType: string; digest: string; size: number },
+  annotations: Record<string, string>,
+): Buffer {
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MT.ociManifest,
+    artifactType,
+    config: { mediaType: ART.empty, digest: store.putBlob(EMPTY_JSON), size: EMPTY_JSON.length },
+    layers: [
+      { mediaType: layer.mediaType, digest: store.putBlob(layer.data), size: layer.data.length },
+    ],
+    subject,
+    annotations,
+  };
+  return Buffer.from(JSON.stringify(manifest));
+}
+
+function spdx(ref: string, digest: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: `${ref}@${digest}`,
+      documentNamespace: `https://emulator.invalid/spdx/${digest.slice(7)}`,
+      creationInfo: { created: CREATED, creators: ['Tool: import-public-images-emulator'] },
+      packages: [{ SPDXID: 'SPDXRef-Image', name: ref, downloadLocation: 'NOASSERTION' }],
+    }),
+  );
+}
+
+/** Adds what refers to the SIGNED_IMAGES present in `stores` (absent ones are skipped). */
+export function seedSignatures(stores: Map<string, RegistryStore>, keys: CosignKeys): void {
+  for (const s of SIGNED_IMAGES) {
+    const store = stores.get(s.host);
+    const digest = store?.resolve(s.repository, s.tag);
+    const man = digest ? store?.manifests.get(digest) : undefined;
+    if (!store || !digest || !man) continue;
+    const ref = `${s.host}/${s.repository}`;
+    const put = (body: Buffer, tag?: string) =>
+      store.putManifest(s.repository, MT.ociManifest, body, tag);
+
+    // cosign signature: the simple-signing payload, its ECDSA signature in the layer annotation.
+    const other = s.wrongDigestOf?.split(':');
+    const named =
+      s.cosign === 'wrongDigest' && other ? store.resolve(other[0]!, other[1]!) : digest;
+    const payload = Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { 'docker-reference': ref },
+          image: { 'docker-manifest-digest': named ?? digest },
+          type: 'cosign container image signature',
+        },
+        optional: null,
+      }),
+    );
+    const sig = keys.sign(s.cosign === 'otherKey' ? 'other' : 'main', payload);
+    const sigLayer = { mediaType: ART.simpleSigning, data: payload };
+    put(
+      cosignManifest(store, [{ ...sigLayer, annotations: { [ART.cosignSignature]: sig } }]),
+      digestTag(digest, '.sig'),
+    );
+
+    if (s.attestation) {
+      const statement = Buffer.from(
+        JSON.stringify({
+          _type: 'https://in-toto.io/Statement/v0.1',
+          predicateType: 'https://slsa.dev/provenance/v0.2',
+          subject: [{ name: ref, digest: { sha256: digest.slice(7) } }],
+          predicate: { builder: { id: 'https://emulator.invalid/builder' } },
+        }),
+      );
+      const type = 'application/vnd.in-toto+json';
+      const pae = Buffer.concat([
+        Buffer.from(`DSSEv1 ${type.length} ${type} ${statement.length} `),
+        statement,
+      ]);
+      const envelope = Buffer.from(
+        JSON.stringify({
+          payloadType: type,
+          payload: statement.toString('base64'),
+          signatures: [{ keyid: '', sig: keys.sign('main', pae) }],
+        }),
+      );
+      const annotations = {
+        [ART.cosignSignature]: '',
+        predicateType: 'https://slsa.dev/provenance/v0.2',
+      };
+      put(
+        cosignManifest(store, [{ mediaType: ART.dsse, data: envelope, annotations }]),
+        digestTag(digest, '.att'),
+      );
+    }
+    if (s.sbomTag) {
+      const data = spdx(`${ref}:${s.tag}`, digest);
+      put(cosignManifest(store, [{ mediaType: ART.cosignSbom, data }]), digestTag(digest, '.sbom'));
+    }
+    if (!s.referrers) continue;
+
+    const subject = { mediaType: man.mediaType, digest, size: man.body.length };
+    const created = { 'org.opencontainers.image.created': CREATED };
+    // A notation-style signature: a JWS (ES256 with the emulator key) over the target descriptor.
+    const protectedHeader = b64url(
+      JSON.stringify({
+        alg: 'ES256',
+        cty: 'application/vnd.cncf.notary.payload.v1+json',
+        crit: ['io.cncf.notary.signingScheme'],
+        'io.cncf.notary.signingScheme': 'notary.x509',
+        'io.cncf.notary.signingTime': CREATED,
+      }),
+    );
+    const jwsPayload = b64url(JSON.stringify({ targetArtifact: subject }));
+    const jws = Buffer.from(
+      JSON.stringify({
+        payload: jwsPayload,
+        protected: protectedHeader,
+        header: { x5c: [] },
+        signature: keys.sign('main', Buffer.from(`${protectedHeader}.${jwsPayload}`), true),
+      }),
+    );
+    const spki = keys.main.publicKey.export({ type: 'spki', format: 'der' });
+    const thumb = crypto.createHash('sha256').update(spki).digest('hex');
+    const referrers = [
+      put(
+        referrerManifest(store, ART.notation, { mediaType: ART.jose, data: jws }, subject, {
+          'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify([thumb]),
+          ...created,
+        }),
+      ),
+    ];
+    if (s.referrers.sbom) {
+      const data = spdx(`${ref}:${s.tag}`, digest);
+      referrers.push(
+        put(referrerManifest(store, ART.spdx, { mediaType: ART.spdx, data }, subject, created)),
+      );
+    }
+    const platform = s.referrers.platformSbom;
+    if (platform) {
+      const idx = JSON.parse(man.body.toString('utf8')) as {
+        manifests?: {
+          mediaType: string;
+          digest: string;
+          size: number;
+          platform?: Record<string, string>;
+        }[];
+      };
+      const child = (idx.manifests ?? []).find(
+        (m) => `${m.platform?.os}/${m.platform?.architecture}` === platform,
+      );
+      if (child) {
+        const data = spdx(`${ref}:${s.tag} ${platform}`, child.digest);
+        const childSubject = { mediaType: child.mediaType, digest: child.digest, size: child.size };
+        put(
+          referrerManifest(store, ART.spdx, { mediaType: ART.spdx, data }, childSubject, created),
+        );
+      }
+    }
+    // Without a referrers API, the referrers tag schema: an index of the referrers' descriptors.
+    if (NO_REFERRERS_API.has(s.host)) {
+      const index = {
+        schemaVersion: 2,
+        mediaType: MT.ociIndex,
+        manifests: referrers.map((d) => descriptorOf(d, store.manifests.get(d)!)),
+      };
+      store.putManifest(
+        s.repository,
+        MT.ociIndex,
+        Buffer.from(JSON.stringify(index)),
+        digestTag(digest),
+      );
+    }
+  }
+}
