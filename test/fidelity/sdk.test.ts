@@ -75,7 +75,7 @@ describe('fidelity: @azure/arm-containerregistry against the emulator', function
       poll,
     );
     const src = (await em.admin.registryTags('quay.io')).find(
-      (t) => t.repository === 'jetstack/cert-manager-controller',
+      (t) => t.repository === 'jetstack/cert-manager-controller' && t.tag === 'v1.15.2',
     );
     const dst = await em.admin.tags('contosoacr');
     assert.deepEqual(dst, [
