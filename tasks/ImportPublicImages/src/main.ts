@@ -17,6 +17,8 @@ import { checkDigests } from './steps/check';
 import { connect } from './steps/connect';
 import { decideImports } from './steps/decide';
 import { importLines } from './steps/imports';
+import { carryAll } from './steps/referrers';
+import { verifiesLine, verifyLines } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
 import { report } from './steps/report';
@@ -57,13 +59,23 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
   };
 
   const run = { ...inputs, ...registries, loginServer: acr.loginServer, out, signal };
-  const checked = await checkDigests(items, inputs.mode, run);
+  const keys = inputs.verifySignatures === 'cosign-key' ? inputs.cosignKeys : [];
+  // Verifying and carrying need the source digest, in the modes that do not read it to decide.
+  const readSource = (item: (typeof items)[number]): boolean =>
+    inputs.copyReferrers !== 'none' || verifiesLine(item, keys);
+  const checked = await checkDigests(items, inputs.mode, { ...run, readSource });
   if (!checkPinned(items, checked, inputs, out)) return; // requireDigests: before any import
   const records = await decideImports(items, checked, run);
+  // verifySignatures: before any import; a line that fails is never imported (plans show it too).
+  if (inputs.verifySignatures === 'cosign-key' && !signal.aborted)
+    await verifyLines(records, { ...run, keys });
+  const timeoutMs = inputs.importTimeoutMs;
   if (!inputs.dryRun && !signal.aborted) {
-    const timeoutMs = inputs.importTimeoutMs;
     await importLines(records, { ...run, arm, acr, gate, registries, timeoutMs });
   }
+  // copyReferrers: after each line's image is in the registry (a dry run plans them).
+  if (!signal.aborted)
+    await carryAll(records, { ...run, acr: registries.acr, arm, target: acr, gate, timeoutMs });
   const audit = auditRecord(inputs.imageListInput, file.sha256); // run and list in the JSON
   const { result, plan } = report(
     records,

@@ -1,13 +1,23 @@
 // Task inputs, read and validated through task-lib. Every password and token is masked with
 // setSecret the moment it is read. The agent applies task.json defaults; the same defaults
 // are applied here so the task also runs with only the required inputs set.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseBoolean, parseChoice } from '../core/inputValues';
 import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
 import { compilePatterns } from '../core/allowedSources';
+import { parseCosignPublicKey } from '../core/cosign';
 import { updatePolicyConflict } from '../core/policy';
+import {
+  COPY_REFERRERS,
+  parseKeyLines,
+  VERIFY_SIGNATURES,
+  type CopyReferrers,
+  type CosignKey,
+  type VerifySignatures,
+} from '../core/referrers';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
@@ -48,6 +58,12 @@ export interface TaskInputs {
   pullRequest: boolean;
   /** A pull-request build that only plans (importOnPullRequest false): dryRun is then true. */
   planOnPullRequest: boolean;
+  /** What refers to an image and is imported with it (docs/signatures.md). */
+  copyReferrers: CopyReferrers;
+  /** cosign-key: lines matching a cosignPublicKeys pattern must be signed with its key. */
+  verifySignatures: VerifySignatures;
+  /** cosignPublicKeys, each with its PEM (read and checked before any request). */
+  cosignKeys: CosignKey[];
 }
 
 /** acrName, checked (a name or the registry's login server) before any request. */
@@ -72,6 +88,50 @@ function allowedSourcesInput(): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
   compilePatterns(patterns); // throws the first invalid pattern's input error
   return patterns;
+}
+
+/**
+ * cosignPublicKeys (`PATTERN => path` a line), each key file read and checked now: a path is
+ * relative to the working directory (the repository, as imageListPath) or absolute.
+ */
+function cosignKeysInput(verify: VerifySignatures): CosignKey[] {
+  const text = tl.getInput('cosignPublicKeys', false) ?? '';
+  const lines = parseKeyLines(text);
+  if (verify === 'off') {
+    if (lines.length > 0)
+      tl.warning(
+        'Input cosignPublicKeys is set but verifySignatures is off: no signature is verified (set verifySignatures: cosign-key).',
+      );
+    return [];
+  }
+  if (lines.length === 0) {
+    throw new Error(
+      'Input verifySignatures is cosign-key but cosignPublicKeys names no key: add a line PATTERN => path to a PEM public key in the repository, e.g. registry.k8s.io/** => keys/k8s.pub',
+    );
+  }
+  return lines.map((l) => {
+    const where = `Input cosignPublicKeys, line ${l.line} (${l.pattern.text} => ${l.path})`;
+    const file = path.resolve(l.path);
+    let pem: string;
+    try {
+      pem = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (code ?? (e as Error).message);
+      throw new Error(
+        `${where}: cannot read the key file ${file} (${why}). Commit the PEM public key (cosign.pub) and give its path relative to the repository root, or an absolute path.`,
+        { cause: e },
+      );
+    }
+    const key = parseCosignPublicKey(pem);
+    if (!key.ok) throw new Error(`${where}: ${file} cannot be used: ${key.reason}.`);
+    return { ...l, pem };
+  });
 }
 
 /** allowUpdates; false cannot go with importMode force (which overwrites without reading). */
@@ -134,6 +194,8 @@ export const BOOLEAN_INPUTS = [
 export const CHOICE_INPUTS = {
   importMode: IMPORT_MODES,
   failurePolicy: FAILURE_POLICIES,
+  copyReferrers: COPY_REFERRERS,
+  verifySignatures: VERIFY_SIGNATURES,
 } as const;
 
 function choice<T extends string>(name: string, allowed: readonly T[], def: T): T {
@@ -208,6 +270,7 @@ export function readInputs(): TaskInputs {
   const pullRequest = tl.getVariable('Build.Reason') === 'PullRequest';
   const planOnPullRequest = pullRequest && !bool('importOnPullRequest', false);
   const imageList = optional('imageListPath') ?? 'images.txt';
+  const verifySignatures = choice('verifySignatures', CHOICE_INPUTS.verifySignatures, 'off');
   return {
     connectionId: tl.getInput('azureSubscription', true) as string,
     acrName: acrNameInput(),
@@ -229,6 +292,9 @@ export function readInputs(): TaskInputs {
     pullRequestComment: bool('pullRequestComment', true),
     pullRequest,
     planOnPullRequest,
+    copyReferrers: choice('copyReferrers', CHOICE_INPUTS.copyReferrers, 'signatures'),
+    verifySignatures,
+    cosignKeys: cosignKeysInput(verifySignatures),
     resultPath: path.resolve(
       resultRaw && !isUnexpandedMacro(resultRaw)
         ? resultRaw

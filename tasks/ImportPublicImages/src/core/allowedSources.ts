@@ -21,7 +21,7 @@ export interface SourcePattern {
 }
 
 /** Why `pattern` is not a valid allowedSources pattern, with a fix when there is one. */
-export function patternProblem(pattern: string): string | undefined {
+export function patternProblem(pattern: string, input = INPUT): string | undefined {
   const found = problemOf(pattern);
   if (found === undefined) return undefined;
   // A fix may have a problem of its own (docker.io/nginx:1 -> docker.io/nginx -> docker.io/library/nginx).
@@ -32,7 +32,7 @@ export function patternProblem(pattern: string): string | undefined {
     fix = next.fix;
   }
   const write = fix !== undefined ? `; write it like ${fix}` : '';
-  return `Input ${INPUT}: "${pattern}" ${found.why}${write}.`;
+  return `Input ${input}: "${pattern}" ${found.why}${write}.`;
 }
 
 function problemOf(pattern: string): { why: string; fix?: string } | undefined {
@@ -104,10 +104,13 @@ function globToRegExp(segment: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** The patterns, each checked (the first invalid one throws its input error). */
-export function compilePatterns(patterns: readonly string[]): SourcePattern[] {
+/**
+ * The patterns, each checked (the first invalid one throws its input error, naming `input`:
+ * allowedSources, or cosignPublicKeys whose patterns are the same).
+ */
+export function compilePatterns(patterns: readonly string[], input = INPUT): SourcePattern[] {
   return patterns.map((text) => {
-    const problem = patternProblem(text);
+    const problem = patternProblem(text, input);
     if (problem !== undefined) throw new Error(problem);
     const segments = text.split('/');
     if (segments[0] !== undefined && DOCKER_HUB_ALIASES.has(segments[0])) segments[0] = DOCKER_HUB;

@@ -2,6 +2,7 @@
 // with each target: skip, import, overwrite. Pure.
 import type { ImageEntry } from './imageList';
 import type { Outcome } from './schedule';
+import type { ReferrerResult, SignatureCheck } from './referrers';
 import { formatReference, type ImageReference } from './reference';
 
 export type ImportMode = 'sync' | 'missing' | 'force';
@@ -181,6 +182,12 @@ export interface LineRecord {
   decision: Decision;
   /** Undefined when no import ran (skipped, or dry run). */
   outcome?: Outcome<void>;
+  /** verifySignatures: what the verification concluded (steps/verify.ts); unset when off. */
+  signature?: SignatureCheck;
+  /** copyReferrers: what refers to the image and what became of it (steps/referrers.ts). */
+  referrers?: ReferrerResult[];
+  /** copyReferrers: why the referrers could not be discovered (the line then fails). */
+  referrersError?: string;
 }
 
 /**

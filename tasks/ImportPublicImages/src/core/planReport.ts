@@ -2,7 +2,7 @@
 // change (lines to import, tags that would move, lines that could not be checked, failures),
 // each with the source digest now and, for a moved tag, the digest the target holds; the lines
 // already up to date are one count. Pure: the summary tab and the pull-request comment show it.
-import { cell, type ImageResult, type RunResult } from './report';
+import { cell, referrersCell, type ImageResult, type RunResult } from './report';
 
 export type PlanChange = 'import' | 'update' | 'unverified' | 'failed' | 'up to date';
 
@@ -14,7 +14,9 @@ export function planChange(i: ImageResult): PlanChange {
   if (i.action === 'force' && typeof i.previousDigest === 'string' && i.previousDigest !== i.digest)
     return 'update';
   if (i.action === 'unverified') return 'unverified';
-  if (i.action === 'skip') return 'up to date';
+  // up to date, but its signatures or referrers are not all in the registry yet: they would land
+  if (i.action === 'skip')
+    return i.referrers?.some((r) => r.status === 'planned') ? 'import' : 'up to date';
   return 'import'; // import, force
 }
 
@@ -77,13 +79,28 @@ export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }):
   const changes = result.images
     .filter((i) => planChange(i) !== 'up to date')
     .sort((a, b) => ORDER.indexOf(planChange(a)) - ORDER.indexOf(planChange(b)) || a.line - b.line);
+  const sigs = result.counts.signatures;
+  if (sigs) {
+    out.push('');
+    out.push(
+      `Signatures (verifySignatures: cosign-key): **${sigs.verified}** verified · **${sigs.failed}** failed · ${sigs.notVerified} not verified (no key pattern matches).`,
+    );
+  }
+  const withSignature = result.images.some((i) => i.signature);
+  const withReferrers = result.images.some((i) => i.referrers);
+  const extraHead = `${withSignature ? ' Signature |' : ''}${withReferrers ? ' Signatures and referrers |' : ''}`;
+  const extraRule = `${withSignature ? ' --- |' : ''}${withReferrers ? ' --- |' : ''}`;
+  const extraCells = (i: ImageResult): string =>
+    `${withSignature ? ` ${signaturePlanCell(i)} |` : ''}${withReferrers ? ` ${cell(referrersCell(i))} |` : ''}`;
   if (changes.length === 0) {
     out.push('');
     out.push('Every line is already up to date: nothing to import.');
   } else {
     out.push('');
-    out.push('| Line | Change | Source | Source digest now | Target | Target holds now |');
-    out.push('| ---: | --- | --- | --- | --- | --- |');
+    out.push(
+      `| Line | Change | Source | Source digest now | Target | Target holds now |${extraHead}`,
+    );
+    out.push(`| ---: | --- | --- | --- | --- | --- |${extraRule}`);
     for (const i of changes) {
       const change = planChange(i);
       const why = change === 'failed' ? ` ❌ ${i.error ?? i.status}` : i.note ? ` (${i.note})` : '';
@@ -94,10 +111,18 @@ export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }):
             ? 'absent'
             : '';
       out.push(
-        `| ${i.line} | ${change}${cell(why)} | ${cell(i.source)} | ${code(i.digest)} | ${cell(i.targets.join(', '))} | ${holds} |`,
+        `| ${i.line} | ${change}${cell(why)} | ${cell(i.source)} | ${code(i.digest)} | ${cell(i.targets.join(', '))} | ${holds} |${extraCells(i)}`,
       );
     }
   }
   out.push('');
   return { markdown: out.join('\n'), active: counts.failed > 0, counts };
+}
+
+/** A line's verification as the plan shows it. */
+function signaturePlanCell(i: ImageResult): string {
+  const s = i.signature;
+  if (!s) return '';
+  if (s.verified) return '✅ verified';
+  return s.key === null ? 'not verified (no key pattern)' : `❌ ${cell(s.reason ?? 'failed')}`;
 }

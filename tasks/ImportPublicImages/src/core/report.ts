@@ -2,6 +2,12 @@
 // Pure: the ado edge writes what these functions return.
 import type { BuildRecord, ListRecord } from './audit';
 import type { Action, ImportMode } from './plan';
+import {
+  countReferrers,
+  type ReferrerResult,
+  type ReferrerStatus,
+  type SignatureCheck,
+} from './referrers';
 
 export type ImageStatus = 'imported' | 'skipped' | 'failed' | 'planned' | 'timed-out' | 'canceled';
 
@@ -28,6 +34,10 @@ export interface ImageResult {
   error: string | null;
   /** Why this action (e.g. a check fell back to Force), when there is something to say. */
   note?: string;
+  /** verifySignatures cosign-key: the verification of the source; left out when off. */
+  signature?: SignatureCheck;
+  /** copyReferrers: what refers to the image and was carried (or not); left out when none. */
+  referrers?: ReferrerResult[];
 }
 
 export interface Counts {
@@ -39,6 +49,10 @@ export interface Counts {
   timedOut: number;
   canceled: number;
   total: number;
+  /** copyReferrers (not none): the referrers of every line, by status. */
+  referrers?: Record<ReferrerStatus, number>;
+  /** verifySignatures cosign-key: lines verified, failed, and not verified (no key pattern). */
+  signatures?: { verified: number; failed: number; notVerified: number };
 }
 
 export interface RunResult {
@@ -59,8 +73,13 @@ export interface RunResult {
   images: ImageResult[];
 }
 
-export function countImages(images: readonly ImageResult[]): Counts {
+export function countImages(
+  images: readonly ImageResult[],
+  opts: { referrers?: boolean; signatures?: boolean } = {},
+): Counts {
   const n = (s: ImageStatus): number => images.filter((i) => i.status === s).length;
+  const sig = (f: (s: SignatureCheck) => boolean): number =>
+    images.filter((i) => i.signature && f(i.signature)).length;
   return {
     imported: n('imported'),
     skipped: n('skipped'),
@@ -69,7 +88,59 @@ export function countImages(images: readonly ImageResult[]): Counts {
     timedOut: n('timed-out'),
     canceled: n('canceled'),
     total: images.length,
+    ...(opts.referrers ? { referrers: countReferrers(images.map((i) => i.referrers)) } : {}),
+    ...(opts.signatures
+      ? {
+          signatures: {
+            verified: sig((s) => s.verified),
+            failed: sig((s) => !s.verified && s.key !== null),
+            notVerified: sig((s) => s.key === null),
+          },
+        }
+      : {}),
   };
+}
+
+/** `Signatures: 2 verified, 3 failed, 2 not verified`, `Referrers: 4 imported, ...` lines. */
+export function extraCountLines(c: Counts, bold = false): string[] {
+  const b = (n: number): string => (bold ? `**${n}**` : String(n));
+  const lines: string[] = [];
+  if (c.signatures) {
+    const s = c.signatures;
+    lines.push(
+      `signatures: ${b(s.verified)} verified, ${b(s.failed)} failed, ${s.notVerified} not verified (no key pattern)`,
+    );
+  }
+  if (c.referrers) {
+    const r = c.referrers;
+    const parts = [
+      r.planned > 0 ? `${b(r.planned)} planned` : `${b(r.imported)} imported`,
+      `${r.skipped} already present`,
+      `${b(r.failed)} failed`,
+    ];
+    if (r.canceled > 0) parts.push(`${r.canceled} canceled`);
+    lines.push(`signatures and referrers carried: ${parts.join(', ')}`);
+  }
+  return lines;
+}
+
+/** What was carried for one line, for a summary cell: `2 referrers (1 imported, 1 present)`. */
+export function referrersCell(i: ImageResult): string {
+  const list = i.referrers;
+  if (!list || list.length === 0) return '';
+  const c = countReferrers([list]);
+  const parts = (['imported', 'planned', 'skipped', 'failed', 'canceled'] as const)
+    .filter((s) => c[s] > 0)
+    .map((s) => `${c[s]} ${s === 'skipped' ? 'present' : s}`);
+  return `${list.length} referrer(s): ${parts.join(', ')}`;
+}
+
+/** The verification of one line, for a summary or plan cell. */
+export function signatureCell(i: ImageResult): string {
+  const s = i.signature;
+  if (!s) return '';
+  if (s.verified) return '🔏 signature verified';
+  return s.key === null ? 'signature not verified (no key pattern)' : '';
 }
 
 export type Verdict = 'Succeeded' | 'SucceededWithIssues' | 'Failed';
@@ -149,6 +220,10 @@ export function markdownSummary(result: RunResult): string {
     `${head} · **${c.skipped}** skipped · **${c.failed}** failed${extra.length ? ` (${extra.join(', ')})` : ''} · ${c.total} total · ` +
       `mode \`${result.mode}\` · ${formatDuration(result.durationMs)} · registry \`${result.acr.loginServer}\``,
   );
+  for (const line of extraCountLines(c, true)) {
+    out.push('');
+    out.push(line.charAt(0).toUpperCase() + line.slice(1));
+  }
   const fallbacks = result.images.filter(
     (i) => i.action === 'unverified' && i.status !== 'canceled',
   ).length;
@@ -162,9 +237,15 @@ export function markdownSummary(result: RunResult): string {
   out.push('| Line | Source | Target | Action | Digest | Duration | Result |');
   out.push('| ---: | --- | --- | --- | --- | ---: | --- |');
   for (const i of result.images) {
-    const res = [STATUS_ICON[i.status], i.error ?? '', i.note && !i.error ? i.note : '']
+    const res = [
+      [STATUS_ICON[i.status], i.error ?? '', i.note && !i.error ? i.note : '']
+        .filter((s) => s !== '')
+        .join(': '),
+      signatureCell(i),
+      referrersCell(i),
+    ]
       .filter((s) => s !== '')
-      .join(': ');
+      .join(' · ');
     out.push(
       `| ${i.line} | ${cell(i.source)} | ${cell(i.targets.join(', '))} | ${i.action} | ${shortDigest(i.digest)} | ${formatDuration(i.durationMs)} | ${cell(res)} |`,
     );
@@ -178,6 +259,7 @@ export function closingLines(result: RunResult, policy: 'fail' | 'warn'): string
   const v = verdict(result, policy);
   const done = result.canceled ? `Run canceled: ${v.summary}` : v.summary;
   const lines = [`${elapsedPrefix(result.durationMs)} done: ${done}`];
+  for (const extra of extraCountLines(result.counts)) lines.push(`  ${extra}`);
   for (const i of result.images) {
     if (i.status === 'failed' || i.status === 'timed-out') {
       lines.push(`  line ${i.line} ${i.source}: ${i.status}: ${i.error ?? ''}`);

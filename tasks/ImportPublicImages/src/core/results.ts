@@ -12,6 +12,7 @@ import {
 import type { ImageResult, ImageStatus } from './report';
 import { failureText, hintFor } from './hints';
 import { isAlreadyExists } from './retry';
+import { referrersProblem, signatureFailed, VERIFY_FAILED } from './referrers';
 import type { Outcome } from './schedule';
 
 /** The registry the lines go to, as the results name it. */
@@ -77,7 +78,10 @@ export function imageResult(
   let status: ImageStatus;
   let error: string | null = null;
   let note = decision.note;
-  if (decision.action === 'skip') status = 'skipped';
+  if (signatureFailed(r.signature)) {
+    status = 'failed'; // verifySignatures refused it before any import (also in a dry run)
+    error = `${VERIFY_FAILED}: ${r.signature?.reason ?? ''}`;
+  } else if (decision.action === 'skip') status = 'skipped';
   else if (decision.action === 'none') {
     // Known before importing: the source does not exist upstream.
     status = 'failed';
@@ -96,6 +100,12 @@ export function imageResult(
     status = outcome.status;
     error = errorText({ item, decision }, outcome, ctx);
   }
+  // The image is in the ACR, but what refers to it is not all there: the line fails (failurePolicy).
+  const carried = referrersProblem(r.referrers, r.referrersError);
+  if (carried && (status === 'imported' || status === 'skipped' || status === 'planned')) {
+    status = 'failed';
+    error = carried;
+  }
   return {
     line: item.line,
     source: item.sourceText,
@@ -111,6 +121,8 @@ export function imageResult(
     durationMs: outcome?.durationMs ?? 0,
     error,
     ...(note ? { note } : {}),
+    ...(r.signature ? { signature: r.signature } : {}),
+    ...(r.referrers ? { referrers: r.referrers } : {}),
   };
 }
 
@@ -125,8 +137,9 @@ export function withDuplicates(
   const byLine = new Map(images.map((i) => [i.line, i]));
   const duplicates: ImageResult[] = [];
   for (const w of warnings) {
-    const twin = w.duplicateOf === undefined ? undefined : byLine.get(w.duplicateOf);
-    if (!twin) continue;
+    const found = w.duplicateOf === undefined ? undefined : byLine.get(w.duplicateOf);
+    if (!found) continue;
+    const { referrers: _carriedByTwin, ...twin } = found; // carried (and counted) once, by the twin
     duplicates.push({
       ...twin,
       line: w.line,

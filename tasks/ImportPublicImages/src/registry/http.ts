@@ -10,6 +10,8 @@ export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body's bytes, exactly as received (a signature payload is verified over these). */
+  bytes?: Buffer;
 }
 
 export interface HttpRequest {
@@ -108,13 +110,15 @@ export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
-        res.on('end', () =>
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+            body: bytes.toString('utf8'),
+            bytes,
+          });
+        });
       },
     );
     r.on('timeout', () =>

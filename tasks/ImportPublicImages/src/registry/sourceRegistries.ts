@@ -9,7 +9,14 @@ import {
 import { batchScopes, pullScope, sourceGroups } from '../core/tokenBatches';
 import { pool } from '../core/schedule';
 import { fetchToken, parseChallenge, requestToken } from './auth';
-import { header, registryUrl, request, type HttpResponse, type Overrides } from './http';
+import {
+  header,
+  registryUrl,
+  request,
+  rewriteUrl,
+  type HttpResponse,
+  type Overrides,
+} from './http';
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -28,6 +35,8 @@ export interface ManifestHead {
   /** null when the registry says the manifest does not exist (404). */
   digest: string | null;
   rateLimit?: RateLimit;
+  /** The manifest's media type (Content-Type), when the registry said. */
+  mediaType?: string;
 }
 
 /** `100;w=21600` -> { value: 100, window: 21600 } */
@@ -94,7 +103,8 @@ export async function headManifest(
   }
   const digest = header(res, 'docker-content-digest');
   if (!digest) throw new RegistryError('the registry did not return Docker-Content-Digest');
-  return { digest, rateLimit };
+  const mediaType = header(res, 'content-type')?.split(';')[0]?.trim();
+  return { digest, rateLimit, ...(mediaType ? { mediaType } : {}) };
 }
 
 /** How long the /v2/ ping that finds a registry's realm may take before the HEADs go without it. */
@@ -226,6 +236,54 @@ export class SourceRegistries {
       state.cache,
       signal,
     );
+  }
+
+  /**
+   * A GET under `/v2/<repository>/` (`path` is what follows: `manifests/<ref>`, `blobs/<digest>`,
+   * `referrers/<digest>`), authorized as head() is, with the same tokens (a pull scope). A
+   * redirect (blobs are often served from storage elsewhere) is followed once, without the token.
+   */
+  async get(
+    registry: string,
+    repository: string,
+    path: string,
+    credential: Credential | undefined,
+    accept: string,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
+    const state = this.state(registry, credential);
+    await state.warming;
+    const url = registryUrl(registry, `/v2/${repository}/${path}`, this.overrides);
+    const scope = pullScope(repository);
+    const send = (auth?: string): Promise<HttpResponse> =>
+      request(url, {
+        method: 'GET',
+        headers: { accept, ...(auth ? { authorization: auth } : {}) },
+        signal,
+      });
+    let res = await send(state.cache.get(scope));
+    if (res.status === 401) {
+      const t = await fetchToken(res, {
+        registry,
+        scope,
+        credential,
+        overrides: this.overrides,
+        signal,
+        onWithheld: this.onWithheld(registry),
+      });
+      if (t) {
+        if (credential) this.onSecret(t.token);
+        const auth = `${t.scheme} ${t.token}`;
+        state.cache.set(scope, auth);
+        res = await send(auth);
+      }
+    }
+    const location = header(res, 'location');
+    if ([301, 302, 303, 307, 308].includes(res.status) && location) {
+      const next = rewriteUrl(new URL(location, url).toString(), this.overrides);
+      res = await request(next, { method: 'GET', headers: { accept }, signal });
+    }
+    return res;
   }
 }
 

@@ -23,6 +23,11 @@ export interface CheckDeps {
   signal?: AbortSignal;
   /** Read the source digest of unpinned lines in every mode: their error offers it as the pin. */
   requireDigests?: boolean;
+  /**
+   * Lines whose source digest is read in every mode (force and missing do not need it to
+   * decide): those verified against a cosign key, and those whose referrers are carried.
+   */
+  readSource?: (item: PlanItem) => boolean;
 }
 
 export interface CheckOutput {
@@ -59,10 +64,12 @@ export async function checkItems(
 ): Promise<CheckOutput> {
   const need = needsCheck(mode, plan);
   if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
+  const readsSource = (item: PlanItem): boolean =>
+    !item.source.digest && (need.source || (deps.readSource?.(item) ?? false));
   const result: CheckOutput = { checks: items.map(() => ({})), canceled: false };
-  if (!need.source && !need.target) return result;
+  const sourceItems = items.filter(readsSource);
+  if (sourceItems.length === 0 && !need.target) return result;
   const opts = { concurrency: deps.concurrency, signal: deps.signal };
-  const sourceItems = items.filter((item) => need.source && !item.source.digest);
   const warmSources = deps.sources.prefetch?.(sourceItems, deps.credentials, opts); // meanwhile:
   if (need.target) result.acrUnreachable = await deps.acr.reachable(deps.signal);
   const targets = need.target && !result.acrUnreachable ? items.map((i) => i.targetRepository) : [];
@@ -75,7 +82,7 @@ export async function checkItems(
   const checks = await pool(items, deps.concurrency, async (item) => {
     const check: CheckResult = {};
     await Promise.all([
-      need.source && !item.source.digest ? checkSource(item, check, deps, seeLimit) : undefined,
+      readsSource(item) ? checkSource(item, check, deps, seeLimit) : undefined,
       need.target ? checkTargets(item, check, deps, result.acrUnreachable) : undefined,
     ]);
     return check;

@@ -6,6 +6,7 @@ import type { ParsedList } from '../core/imageList';
 import type { LineRecord, SourceCredentials } from '../core/plan';
 import { planMarkdown, type Plan } from '../core/planReport';
 import { closingLines, countImages, markdownSummary, type RunResult } from '../core/report';
+import type { CopyReferrers, VerifySignatures } from '../core/referrers';
 import type { RunReporter } from '../core/reporter';
 import { imageResult, withDuplicates, type TargetRegistry } from '../core/results';
 import { TASK_VERSION } from '../version';
@@ -17,6 +18,8 @@ export interface ReportInputs {
   failurePolicy: 'fail' | 'warn';
   resultPath: string;
   pullRequest: boolean;
+  copyReferrers?: CopyReferrers;
+  verifySignatures?: VerifySignatures;
 }
 
 export function report(
@@ -48,7 +51,10 @@ export function report(
     canceled: run.canceled,
     startedAt: run.startedAt.toISOString(),
     durationMs: out.elapsed(),
-    counts: countImages(images),
+    counts: countImages(images, {
+      referrers: (inputs.copyReferrers ?? 'none') !== 'none',
+      signatures: (inputs.verifySignatures ?? 'off') !== 'off',
+    }),
     images,
   };
   for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);

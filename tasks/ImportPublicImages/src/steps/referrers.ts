@@ -1,0 +1,176 @@
+// The referrers step (copyReferrers): after a line's image is imported or found up to date,
+// what refers to it in the source registry (cosign tags, OCI referrers) is imported into the
+// same target repository through ARM importImage: cosign tags under their own tag name (so
+// `cosign verify` against the ACR finds them), referrers by digest, untagged (so the ACR's
+// referrers API lists them under the image). What the ACR already holds at the same digest is
+// skipped, so a re-run imports nothing. The imports go through the run's scheduler pieces (the
+// shared throttle gate, retries, the per-import timeout, cancellation). carryReferrers is per
+// line, so that a flow without a barrier can call it as each line's import ends.
+import type { ImportImageParameters } from '@azure/arm-containerregistry';
+import { toFailure, type AcrTarget } from '../azure/acr';
+import type { Arm, ImportState } from '../azure/arm';
+import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
+import { armSource } from '../core/reference';
+import {
+  referrerLabel,
+  type CopyReferrers,
+  type ReferrerResult,
+  type ReferrerStatus,
+} from '../core/referrers';
+import type { Reporter } from '../core/reporter';
+import { alreadyPresent } from '../core/results';
+import { pool, runScheduled, systemClock, type Clock, type ThrottleGate } from '../core/schedule';
+import type { AcrDataPlane } from '../registry/acrDataPlane';
+import { describeError } from '../registry/http';
+import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrers';
+import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
+
+export interface CarryDeps {
+  copyReferrers: CopyReferrers;
+  sources: ReferrerSources & Pick<SourceRegistries, 'head'>;
+  acr: Pick<AcrDataPlane, 'digest'>;
+  /** ARM and the target; absent in a dry run (nothing is written: referrers are `planned`). */
+  arm?: Pick<Arm, 'importImage'>;
+  target?: AcrTarget;
+  credentials: SourceCredentials;
+  retries: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+  out: Reporter;
+  gate?: ThrottleGate;
+  clock?: Clock;
+  dryRun: boolean;
+}
+
+/** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
+export function carriesLine(r: LineRecord, dryRun: boolean): boolean {
+  if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
+  if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
+  if (r.decision.action === 'skip') return true;
+  if (dryRun) return r.decision.armMode !== undefined;
+  const o = r.outcome;
+  return o !== undefined && (o.status === 'done' || alreadyPresent(r.decision, o));
+}
+
+/** Discovers and carries one line's referrers; sets record.referrers (or referrersError). */
+export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promise<void> {
+  if (deps.copyReferrers === 'none' || !carriesLine(record, deps.dryRun)) return;
+  const { item } = record;
+  const label = `line ${item.line}: ${item.sourceText}`;
+  const credential = credentialFor(item.credentialKey, deps.credentials);
+  const repo = { registry: item.source.registry, repository: item.source.repository, credential };
+  let found: Found[];
+  try {
+    const digest =
+      item.source.digest ??
+      record.check.sourceDigest ??
+      (await headSource(deps.sources, item, deps.credentials, deps.signal)).digest;
+    if (!digest) throw new Error('the source digest could not be read (404)');
+    found = await discoverReferrers(deps.sources, repo, digest, deps.copyReferrers, deps.signal);
+  } catch (err) {
+    if (deps.signal.aborted) return;
+    record.referrersError = `could not discover what refers to the image: ${describeError(err)}`;
+    deps.out.log(`${label} ${record.referrersError}`);
+    return;
+  }
+  const results: ReferrerResult[] = [];
+  const toImport: ReferrerResult[] = [];
+  for (const f of found) {
+    const r: ReferrerResult = { ...f, status: 'planned' };
+    results.push(r);
+    try {
+      const held = await deps.acr.digest(item.targetRepository, f.tag ?? f.digest, deps.signal);
+      if (f.tag ? held === f.digest : held !== null) {
+        r.status = 'skipped';
+        continue;
+      }
+    } catch {
+      // the ACR could not be read: import (a referrer's import is idempotent, Force)
+    }
+    toImport.push(r);
+  }
+  record.referrers = results;
+  if (deps.dryRun || !deps.arm || !deps.target || toImport.length === 0) {
+    logResults(label, results, deps.out);
+    return;
+  }
+  const { arm, target } = deps;
+  const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
+  const outcomes = await runScheduled(
+    toImport,
+    (r, ctx) =>
+      arm.importImage(
+        target,
+        referrerImport(r, record, credential),
+        states.get(r) as ImportState,
+        ctx.signal,
+      ),
+    toFailure,
+    {
+      concurrency: 1, // per line; the lines run `concurrency` at a time
+      retries: deps.retries,
+      timeoutMs: deps.timeoutMs,
+      clock: deps.clock ?? systemClock,
+      random: Math.random,
+      signal: deps.signal,
+      gate: deps.gate,
+    },
+  );
+  toImport.forEach((r, i) => {
+    const o = outcomes[i];
+    const status: ReferrerStatus =
+      o?.status === 'done' ? 'imported' : o?.status === 'canceled' ? 'canceled' : 'failed';
+    r.status = status;
+    if (status !== 'imported' && o?.failure) r.error = o.failure.message;
+  });
+  logResults(label, results, deps.out);
+}
+
+/** The importImage of one referrer: a cosign tag under its own tag, a referrer by digest. */
+export function referrerImport(
+  r: Pick<ReferrerResult, 'digest' | 'tag'>,
+  record: Pick<LineRecord, 'item'>,
+  credential: { username: string; password: string } | undefined,
+): ImportImageParameters {
+  const { item } = record;
+  const source = {
+    ...armSource({
+      registry: item.source.registry,
+      repository: item.source.repository,
+      ...(r.tag ? { tag: r.tag } : { digest: r.digest }),
+    }),
+    ...(credential
+      ? { credentials: { username: credential.username, password: credential.password } }
+      : {}),
+  };
+  // Force: a cosign tag moves when a signature is added (the ACR must follow); a digest is
+  // the same bytes whatever the mode.
+  return r.tag
+    ? { source, targetTags: [`${item.targetRepository}:${r.tag}`], mode: 'Force' }
+    : { source, untaggedTargetRepositories: [item.targetRepository], mode: 'Force' };
+}
+
+function logResults(label: string, results: readonly ReferrerResult[], out: Reporter): void {
+  if (results.length === 0) {
+    out.log(`${label} referrers: none found`);
+    return;
+  }
+  for (const r of results) {
+    const status =
+      r.status === 'skipped'
+        ? 'skipped: already present'
+        : r.error
+          ? `${r.status}: ${r.error}`
+          : r.status;
+    out.log(`${label} ${referrerLabel(r)} ${status}`);
+  }
+}
+
+/** Carries the referrers of every line whose image is in the ACR, `concurrency` lines at a time. */
+export async function carryAll(
+  records: readonly LineRecord[],
+  deps: CarryDeps & { concurrency: number },
+): Promise<void> {
+  if (deps.copyReferrers === 'none') return;
+  await pool(records, deps.concurrency, (r) => carryReferrers(r, deps), deps.signal);
+}

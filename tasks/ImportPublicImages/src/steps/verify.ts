@@ -1,0 +1,101 @@
+// The verify step (verifySignatures: cosign-key): after the decision and before any import, each
+// line whose source matches a cosignPublicKeys pattern must have a cosign signature, made with
+// that key, naming the digest about to be imported. A line that fails is never imported (its
+// ARM mode is dropped) and reports why; other lines go on. verifyLine is per line, so that a
+// flow without a barrier between checks and imports can call it as each line is decided.
+import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
+import {
+  cosignTag,
+  judgeSignatures,
+  keyFor,
+  keyLabel,
+  NO_KEY_REASON,
+  type CosignKey,
+  type SignatureCheck,
+  VERIFY_FAILED,
+} from '../core/referrers';
+import type { Reporter } from '../core/reporter';
+import { pool } from '../core/schedule';
+import { describeError } from '../registry/http';
+import { cosignSignatureLayers, type ReferrerSources } from '../registry/referrers';
+
+export interface VerifyDeps {
+  sources: ReferrerSources;
+  credentials: SourceCredentials;
+  keys: readonly CosignKey[];
+  out: Reporter;
+  signal?: AbortSignal;
+}
+
+/** Whether a line is verified at all: its source matches a key pattern. */
+export function verifiesLine(
+  item: LineRecord['item'],
+  keys: readonly Pick<CosignKey, 'pattern'>[],
+): boolean {
+  return keyFor(keys, item.source.registry, item.source.repository) !== undefined;
+}
+
+/** Verifies one line; sets record.signature, and drops its import when verification fails. */
+export async function verifyLine(record: LineRecord, deps: VerifyDeps): Promise<void> {
+  const { item, decision } = record;
+  const label = `line ${item.line}: ${item.sourceText}`;
+  // The source does not exist, or a policy already refused the line: nothing to verify.
+  if (decision.action === 'none' || decision.refused !== undefined) return;
+  const key = keyFor(deps.keys, item.source.registry, item.source.repository);
+  if (!key) {
+    record.signature = { verified: false, key: null, reason: NO_KEY_REASON };
+    deps.out.log(`${label} signature ${NO_KEY_REASON}`);
+    return;
+  }
+  const result = await judge(record, key, deps);
+  record.signature = result;
+  if (result.verified) {
+    deps.out.log(`${label} signature verified (cosignPublicKeys ${result.key})`);
+    return;
+  }
+  delete record.decision.armMode; // never imported
+  deps.out.log(`${label} ${VERIFY_FAILED}: ${result.reason ?? ''}; not imported`);
+}
+
+async function judge(
+  record: LineRecord,
+  key: CosignKey,
+  deps: VerifyDeps,
+): Promise<SignatureCheck> {
+  const { item, check } = record;
+  const fail = (reason: string): SignatureCheck => ({
+    verified: false,
+    key: keyLabel(key),
+    reason,
+  });
+  const digest = item.source.digest ?? check.sourceDigest;
+  if (!digest) {
+    return fail(`could not read the source digest to verify (${check.sourceError ?? 'not read'})`);
+  }
+  const repo = {
+    registry: item.source.registry,
+    repository: item.source.repository,
+    credential: credentialFor(item.credentialKey, deps.credentials),
+  };
+  let layers;
+  try {
+    layers = await cosignSignatureLayers(deps.sources, repo, digest, deps.signal);
+  } catch (err) {
+    return fail(`could not read the cosign signature: ${describeError(err)}`);
+  }
+  if (layers === null) {
+    return fail(
+      `the source is not signed: ${item.source.registry}/${item.source.repository} has no cosign signature tag ${cosignTag(digest, 'sig')} for ${digest}`,
+    );
+  }
+  const verdict = judgeSignatures(layers, key.pem, digest);
+  return verdict.ok ? { verified: true, key: keyLabel(key), reason: null } : fail(verdict.reason);
+}
+
+/** Verifies every line, `concurrency` at a time. */
+export async function verifyLines(
+  records: readonly LineRecord[],
+  deps: VerifyDeps & { concurrency: number },
+): Promise<void> {
+  await pool(records, deps.concurrency, (r) => verifyLine(r, deps), deps.signal);
+}
