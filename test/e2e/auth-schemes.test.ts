@@ -8,7 +8,16 @@ import type { RunningEmulator } from '../helpers/emulator';
 import { fingerprint } from '../emulator/tokens';
 import { unregisteredCertificate } from '../helpers/assertions';
 import { privateKeyLines } from '../../tasks/ImportPublicImages/src/azure/credentials';
-import { armWrites, explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
+// This suite measures the sign-in schemes, asserting the exact importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import {
+  armWrites,
+  explain,
+  importRequests,
+  runTaskNoReferrers as runTask,
+  useEmulator,
+  type TaskRun,
+} from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 const LIST = [

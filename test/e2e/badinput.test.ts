@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
+// This suite measures what bad input writes, counting imports and results, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
 import {
   armWrites,
   errorIssues,
   explain,
   importRequests,
   outputVariables,
-  runTask,
+  runTaskNoReferrers as runTask,
   taskRequests,
   useEmulator,
   type TaskRun,

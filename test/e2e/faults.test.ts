@@ -2,7 +2,15 @@
 // refused sources, stuck operations, cancellation.
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, untilLogged, useEmulator } from './runTask';
+// This suite measures faults and their retries, counting importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import {
+  explain,
+  importRequests,
+  runTaskNoReferrers as runTask,
+  untilLogged,
+  useEmulator,
+} from './runTask';
 
 describe('e2e: faults (bundled task vs emulator)', function () {
   this.timeout(180000);

@@ -1,7 +1,9 @@
 // The bundled task against the emulator: cold import, re-run, moved tag, modes, credentials.
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, useEmulator } from './runTask';
+// This suite measures modes, moved tags and credentials, listing the exact importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import { explain, importRequests, runTaskNoReferrers as runTask, useEmulator } from './runTask';
 import { assertCredentialsOnlyAt } from './secrets';
 
 describe('e2e: import (bundled task vs emulator)', function () {

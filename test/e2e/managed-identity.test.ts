@@ -14,7 +14,15 @@ import {
   type RunningEmulator,
 } from '../helpers/emulator';
 import { fingerprint } from '../emulator/tokens';
-import { armWrites, ensureBundle, explain, importRequests, runTask } from './runTask';
+// This suite measures the managed identity sign-in, asserting the exact importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import {
+  armWrites,
+  ensureBundle,
+  explain,
+  importRequests,
+  runTaskNoReferrers as runTask,
+} from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 const NS = `ipi-mi-${process.pid}`;

@@ -3,7 +3,15 @@
 // a cancel while the token is awaited. Each asserts what the user sees and what ARM received.
 import assert from 'node:assert/strict';
 import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, outputVariables, runTask, useEmulator } from './runTask';
+// This suite measures retries and resumed imports, counting importImage POSTs per image, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import {
+  explain,
+  importRequests,
+  outputVariables,
+  runTaskNoReferrers as runTask,
+  useEmulator,
+} from './runTask';
 
 /** importImage POSTs ARM answered 202 (accepted: an import ran for each). */
 const accepted = (log: RequestLogEntry[]) => importRequests(log).filter((e) => e.status === 202);

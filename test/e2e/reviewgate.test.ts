@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, useEmulator, type TaskRun } from './runTask';
+// This suite measures the review gate, counting importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import {
+  explain,
+  importRequests,
+  runTaskNoReferrers as runTask,
+  useEmulator,
+  type TaskRun,
+} from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 const root = path.resolve(__dirname, '..', '..', '..');

@@ -4,7 +4,15 @@
 // repository. Counted in the emulator's request log (by host) and in the task's stdout.
 import assert from 'node:assert/strict';
 import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { explain, runTask, taskRequests, useEmulator, type TaskRun } from './runTask';
+// This suite measures issue 11's round trips and token batches per registry, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
+// test/e2e/signatures.test.ts measures what issue 10's default adds.
+import {
+  explain,
+  runTaskNoReferrers as runTask,
+  taskRequests,
+  useEmulator,
+  type TaskRun,
+} from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 /** Scopes per token (registry/tokenBatches.ts SCOPES_PER_TOKEN). */

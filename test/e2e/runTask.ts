@@ -235,6 +235,16 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
   });
 }
 
+/**
+ * runTask with copyReferrers none (issue 10's default, signatures, adds registry requests and an
+ * importImage per signature of a signed image). For suites that count importImage requests or
+ * registry round trips to measure something else (auth schemes, faults, modes, token batching):
+ * their counts stay about that; test/e2e/signatures.test.ts measures what signatures add.
+ */
+export function runTaskNoReferrers(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRun> {
+  return runTask(ready, { ...opts, env: { INPUT_COPYREFERRERS: 'none', ...(opts.env ?? {}) } });
+}
+
 /** The error issues the run logged (##vso[task.logissue type=error]), with their properties. */
 export const errorIssues = (run: TaskRun): VsoCommand[] =>
   run.commands.filter((c) => c.name === 'task.logissue' && c.props.type === 'error');

@@ -186,7 +186,7 @@ export interface LineRecord {
   signature?: SignatureCheck;
   /** copyReferrers: what refers to the image and what became of it (steps/referrers.ts). */
   referrers?: ReferrerResult[];
-  /** copyReferrers: why the referrers could not be discovered (the line then fails). */
+  /** copyReferrers: why the referrers could not be discovered (a warning and a note). */
   referrersError?: string;
 }
 

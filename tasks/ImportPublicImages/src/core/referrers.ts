@@ -213,14 +213,14 @@ export function referrerLabel(
 }
 
 /**
- * Why a line whose image is in the ACR still fails: its referrers could not be discovered, or
- * some failed to import. Undefined when they all went (or there were none).
+ * Why a line whose image is in the ACR still fails: some of what refers to it failed to import.
+ * Undefined when they all went (or there were none). A discovery that could not read the source
+ * registry is a warning and a note, not a failure (core/results.ts), as a digest check that
+ * could not read it is.
  */
 export function referrersProblem(
   referrers: readonly ReferrerResult[] | undefined,
-  discoveryError: string | undefined,
 ): string | undefined {
-  if (discoveryError) return `the image is in the registry, but ${discoveryError}`;
   const failed = (referrers ?? []).filter((r) => r.status === 'failed');
   if (failed.length === 0) return undefined;
   const what = failed.map((r) => `${referrerLabel(r)}: ${r.error ?? 'failed'}`).join('; ');

@@ -101,7 +101,8 @@ export function imageResult(
     error = errorText({ item, decision }, outcome, ctx);
   }
   // The image is in the ACR, but what refers to it is not all there: the line fails (failurePolicy).
-  const carried = referrersProblem(r.referrers, r.referrersError);
+  const carried = referrersProblem(r.referrers);
+  if (r.referrersError) note = note ? `${note}; ${r.referrersError}` : r.referrersError;
   if (carried && (status === 'imported' || status === 'skipped' || status === 'planned')) {
     status = 'failed';
     error = carried;

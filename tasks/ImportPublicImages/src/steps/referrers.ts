@@ -69,8 +69,10 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
     found = await discoverReferrers(deps.sources, repo, digest, deps.copyReferrers, deps.signal);
   } catch (err) {
     if (deps.signal.aborted) return;
-    record.referrersError = `could not discover what refers to the image: ${describeError(err)}`;
-    deps.out.log(`${label} ${record.referrersError}`);
+    // As a digest check that cannot read the source: said (a warning and the line's note), not
+    // fatal: the image is in the registry; what refers to it could not be read, not refused.
+    record.referrersError = `signatures and referrers not carried: the source registry could not be read (${describeError(err)})`;
+    deps.out.warn(`${label}: ${record.referrersError}`);
     return;
   }
   const results: ReferrerResult[] = [];
