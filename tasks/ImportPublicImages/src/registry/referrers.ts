@@ -183,28 +183,47 @@ export async function discoverReferrers(
       if (typeof d.digest === 'string' && !subjects.includes(d.digest)) subjects.push(d.digest);
     }
   }
+  // Each subject's lookups at once (a HEAD per cosign tag, the referrers list): one round trip
+  // of latency per line, not one per request. The order of the result stays fixed.
+  const perSubject = await Promise.all(
+    subjects.map(async (subject) => {
+      const [tags, refs] = await Promise.all([
+        Promise.all(
+          cosignSuffixes(mode).map(async (suffix): Promise<Found | undefined> => {
+            const tag = cosignTag(subject, suffix);
+            const head = await sources.head(
+              repo.registry,
+              repo.repository,
+              tag,
+              repo.credential,
+              signal,
+            );
+            if (!head.digest) return undefined;
+            return {
+              kind: cosignKind(suffix),
+              artifactType: head.mediaType ?? null,
+              digest: head.digest,
+              tag,
+              subject,
+            };
+          }),
+        ),
+        listReferrers(sources, repo, subject, signal),
+      ]);
+      const found: Found[] = tags.filter((t): t is Found => t !== undefined);
+      for (const d of refs.descriptors) {
+        if (typeof d.digest !== 'string') continue;
+        const artifactType = d.artifactType ?? null;
+        if (!carries(mode, 'referrer', artifactType)) continue;
+        found.push({ kind: 'referrer', artifactType, digest: d.digest, tag: null, subject });
+      }
+      return found;
+    }),
+  );
   const out: Found[] = [];
-  for (const subject of subjects) {
-    for (const suffix of cosignSuffixes(mode)) {
-      const tag = cosignTag(subject, suffix);
-      const head = await sources.head(repo.registry, repo.repository, tag, repo.credential, signal);
-      if (!head.digest) continue;
-      out.push({
-        kind: cosignKind(suffix),
-        artifactType: head.mediaType ?? null,
-        digest: head.digest,
-        tag,
-        subject,
-      });
-    }
-    const { descriptors: refs } = await listReferrers(sources, repo, subject, signal);
-    for (const d of refs) {
-      if (typeof d.digest !== 'string') continue;
-      const artifactType = d.artifactType ?? null;
-      if (!carries(mode, 'referrer', artifactType)) continue;
-      if (out.some((f) => f.digest === d.digest && f.tag === null)) continue;
-      out.push({ kind: 'referrer', artifactType, digest: d.digest, tag: null, subject });
-    }
+  for (const f of perSubject.flat()) {
+    if (f.tag === null && out.some((o) => o.tag === null && o.digest === f.digest)) continue;
+    out.push(f);
   }
   return out;
 }

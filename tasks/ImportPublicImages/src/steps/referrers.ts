@@ -40,6 +40,29 @@ export interface CarryDeps {
   gate?: ThrottleGate;
   clock?: Clock;
   dryRun: boolean;
+  /**
+   * Import slots shared by every line (carryAll makes `concurrency` of them): a line's referrers
+   * import at once, and the run never has more than `concurrency` importImage in flight.
+   */
+  slots?: Slots;
+}
+
+/** At most `n` at once, first come first served. */
+export class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
 }
 
 /** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
@@ -75,41 +98,41 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
     deps.out.warn(`${label}: ${record.referrersError}`);
     return;
   }
-  const results: ReferrerResult[] = [];
-  const toImport: ReferrerResult[] = [];
-  for (const f of found) {
-    const r: ReferrerResult = { ...f, status: 'planned' };
-    results.push(r);
-    try {
-      const held = await deps.acr.digest(item.targetRepository, f.tag ?? f.digest, deps.signal);
-      if (f.tag ? held === f.digest : held !== null) {
-        r.status = 'skipped';
-        continue;
+  // What the ACR holds already, each looked up at once.
+  const results: ReferrerResult[] = found.map((f) => ({ ...f, status: 'planned' }));
+  await Promise.all(
+    results.map(async (r) => {
+      try {
+        const held = await deps.acr.digest(item.targetRepository, r.tag ?? r.digest, deps.signal);
+        if (r.tag ? held === r.digest : held !== null) r.status = 'skipped';
+      } catch {
+        // the ACR could not be read: import (a referrer's import is idempotent, Force)
       }
-    } catch {
-      // the ACR could not be read: import (a referrer's import is idempotent, Force)
-    }
-    toImport.push(r);
-  }
+    }),
+  );
+  const toImport = results.filter((r) => r.status === 'planned');
   record.referrers = results;
   if (deps.dryRun || !deps.arm || !deps.target || toImport.length === 0) {
     logResults(label, results, deps.out);
     return;
   }
   const { arm, target } = deps;
+  const slots = deps.slots ?? new Slots(1);
   const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
   const outcomes = await runScheduled(
     toImport,
     (r, ctx) =>
-      arm.importImage(
-        target,
-        referrerImport(r, record, credential),
-        states.get(r) as ImportState,
-        ctx.signal,
+      slots.run(() =>
+        arm.importImage(
+          target,
+          referrerImport(r, record, credential),
+          states.get(r) as ImportState,
+          ctx.signal,
+        ),
       ),
     toFailure,
     {
-      concurrency: 1, // per line; the lines run `concurrency` at a time
+      concurrency: toImport.length, // bounded by the shared slots
       retries: deps.retries,
       timeoutMs: deps.timeoutMs,
       clock: deps.clock ?? systemClock,
@@ -174,5 +197,6 @@ export async function carryAll(
   deps: CarryDeps & { concurrency: number },
 ): Promise<void> {
   if (deps.copyReferrers === 'none') return;
-  await pool(records, deps.concurrency, (r) => carryReferrers(r, deps), deps.signal);
+  const slots = deps.slots ?? new Slots(deps.concurrency);
+  await pool(records, deps.concurrency, (r) => carryReferrers(r, { ...deps, slots }), deps.signal);
 }
