@@ -1,0 +1,188 @@
+// registry/referrers.ts against a fake registry: which requests discovery makes, the referrers
+// API's pages, the tag-schema fallback on 404, what each mode keeps, and a signature's layers.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import {
+  cosignSignatureLayers,
+  discoverReferrers,
+  listReferrers,
+  type ReferrerSources,
+} from '../../tasks/ImportPublicImages/src/registry/referrers';
+import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
+
+const hex = (c: string): string => c.repeat(64);
+const D = `sha256:${hex('a')}`;
+const AMD64 = `sha256:${hex('b')}`;
+const NOTATION = 'application/vnd.cncf.notary.signature';
+const SPDX = 'application/spdx+json';
+const repo = { registry: 'registry.example', repository: 'team/app', credential: undefined };
+
+/** A fake registry: manifests by reference, blobs by digest, referrers by subject (or 404). */
+function fakeRegistry(opts: {
+  manifests?: Record<string, { digest: string; body: unknown; mediaType?: string }>;
+  blobs?: Record<string, Buffer>;
+  referrers?: Record<string, unknown[][]> | 'none';
+}): ReferrerSources & { calls: string[] } {
+  const calls: string[] = [];
+  const res = (status: number, body = '', headers: Record<string, string> = {}): HttpResponse => ({
+    status,
+    headers,
+    body,
+    bytes: Buffer.from(body),
+  });
+  return {
+    calls,
+    async head(_registry, _repository, reference) {
+      calls.push(`HEAD ${reference}`);
+      const m = opts.manifests?.[reference];
+      return m ? { digest: m.digest, mediaType: m.mediaType } : { digest: null };
+    },
+    async get(_registry, _repository, path) {
+      calls.push(`GET ${path}`);
+      const [kind, rest = ''] = path.split(/\/(.*)/s);
+      if (kind === 'manifests') {
+        const m = opts.manifests?.[rest];
+        return m
+          ? res(200, JSON.stringify(m.body), { 'docker-content-digest': m.digest })
+          : res(404);
+      }
+      if (kind === 'blobs') {
+        const b = opts.blobs?.[rest];
+        return b ? { status: 200, headers: {}, body: b.toString(), bytes: b } : res(404);
+      }
+      if (kind === 'referrers') {
+        if (opts.referrers === 'none') return res(404);
+        const [subject, query] = rest.split('?');
+        const pages = opts.referrers?.[subject ?? ''] ?? [[]];
+        const page = Number(new URLSearchParams(query ?? '').get('page') ?? '0');
+        const headers: Record<string, string> =
+          page + 1 < pages.length
+            ? { link: `</v2/team/app/referrers/${subject}?page=${page + 1}>; rel="next"` }
+            : {};
+        return res(200, JSON.stringify({ manifests: pages[page] ?? [] }), headers);
+      }
+      return res(404);
+    },
+  };
+}
+
+describe('registry/referrers: discovery', () => {
+  it('signatures: the .sig by HEAD and the signature referrers of every page, nothing else', async () => {
+    const sig = `sha256-${hex('a')}.sig`;
+    const fake = fakeRegistry({
+      manifests: {
+        [sig]: {
+          digest: `sha256:${hex('5')}`,
+          body: {},
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        },
+      },
+      referrers: {
+        [D]: [
+          [{ digest: `sha256:${hex('1')}`, artifactType: SPDX }],
+          [{ digest: `sha256:${hex('2')}`, artifactType: NOTATION }],
+        ],
+      },
+    });
+    const found = await discoverReferrers(fake, repo, D, 'signatures');
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.digest, f.tag]),
+      [
+        ['cosign-signature', `sha256:${hex('5')}`, sig],
+        ['referrer', `sha256:${hex('2')}`, null],
+      ],
+    );
+    assert.deepEqual(fake.calls.sort(), [
+      `GET referrers/${D}`,
+      `GET referrers/${D}?page=1`,
+      `HEAD ${sig}`,
+    ]);
+  });
+
+  it('404 from the referrers API: the sha256-<hex> tag, read only when a HEAD finds it', async () => {
+    const absent = fakeRegistry({ referrers: 'none' });
+    assert.deepEqual(await listReferrers(absent, repo, D), { descriptors: [], via: 'none' });
+    assert.deepEqual(absent.calls, [`GET referrers/${D}`, `HEAD sha256-${hex('a')}`]);
+
+    const tagged = fakeRegistry({
+      referrers: 'none',
+      manifests: {
+        [`sha256-${hex('a')}`]: {
+          digest: `sha256:${hex('9')}`,
+          body: { manifests: [{ digest: `sha256:${hex('3')}`, artifactType: NOTATION }] },
+        },
+      },
+    });
+    const r = await listReferrers(tagged, repo, D);
+    assert.equal(r.via, 'tag');
+    assert.deepEqual(
+      r.descriptors.map((d) => d.digest),
+      [`sha256:${hex('3')}`],
+    );
+  });
+
+  it('all: the .att and .sbom too, and the referrers of each platform manifest of an index', async () => {
+    const fake = fakeRegistry({
+      manifests: {
+        [D]: { digest: D, body: { manifests: [{ digest: AMD64, platform: {} }] } },
+        [`sha256-${hex('a')}.att`]: { digest: `sha256:${hex('6')}`, body: {} },
+      },
+      referrers: { [AMD64]: [[{ digest: `sha256:${hex('4')}`, artifactType: SPDX }]] },
+    });
+    const found = await discoverReferrers(fake, repo, D, 'all');
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.subject]),
+      [
+        ['cosign-attestation', D],
+        ['referrer', AMD64],
+      ],
+    );
+    assert.deepEqual(await discoverReferrers(fake, repo, D, 'none'), []);
+  });
+
+  it('a referrers answer other than 200 or "no such API" is an error (the step warns)', async () => {
+    const fake = fakeRegistry({});
+    fake.get = async () => ({ status: 500, headers: {}, body: '' });
+    await assert.rejects(listReferrers(fake, repo, D), /answered 500/);
+  });
+});
+
+describe('registry/referrers: a cosign signature for verification', () => {
+  it('each simple-signing layer with its payload bytes (checked against the layer digest) and signature', async () => {
+    const payload = Buffer.from('{"critical":{}}');
+    const digest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    const fake = fakeRegistry({
+      manifests: {
+        [`sha256-${hex('a')}.sig`]: {
+          digest: `sha256:${hex('7')}`,
+          body: {
+            layers: [
+              {
+                mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+                digest,
+                annotations: { 'dev.cosignproject.cosign/signature': 'c2ln' },
+              },
+              { mediaType: 'application/octet-stream', digest: `sha256:${hex('8')}` },
+            ],
+          },
+        },
+      },
+      blobs: { [digest]: payload },
+    });
+    const layers = await cosignSignatureLayers(fake, repo, D);
+    assert.deepEqual(layers, [{ payload, signature: 'c2ln' }]);
+    assert.equal(await cosignSignatureLayers(fakeRegistry({}), repo, D), null, 'no .sig tag');
+
+    const simple = 'application/vnd.dev.cosign.simplesigning.v1+json';
+    const tampered = fakeRegistry({
+      manifests: {
+        [`sha256-${hex('a')}.sig`]: {
+          digest: D,
+          body: { layers: [{ mediaType: simple, digest }] },
+        },
+      },
+      blobs: { [digest]: Buffer.from('{"critical":{"x":1}}') },
+    });
+    await assert.rejects(cosignSignatureLayers(tampered, repo, D), /do not match its digest/);
+  });
+});
