@@ -133,10 +133,10 @@ describe('e2e: faults (bundled task vs emulator)', function () {
     assert.equal(r.canceled, true);
     assert.equal(r.images.length, 6);
     assert.ok(r.images.every((i) => i.status === 'canceled'));
-    assert.deepEqual(
-      r.images.map((i) => i.attempts),
-      [1, 1, 0, 0, 0, 0],
-    );
+    // Two imports started (the concurrency), the other four never did. Which two is not the point:
+    // each line goes from its own check to its import (no barrier), so the first two lines whose
+    // checks ended hold the slots, not necessarily lines 1 and 2.
+    assert.deepEqual(r.images.map((i) => i.attempts).sort(), [0, 0, 0, 0, 1, 1]);
     assert.equal(importRequests(await em.admin.requests()).length, 2);
     assert.match(run.statusMessage ?? '', /canceled/i);
   });
