@@ -33,7 +33,11 @@ export async function eachLine<T, R>(
  */
 export class Limiter {
   private active = 0;
-  private readonly queue: { grant: () => void }[] = [];
+  /** Waiters in the order they asked, from `head` on (a plain array shift is O(n) when long). */
+  private queue: Waiter[] = [];
+  private head = 0;
+  /** One abort listener per signal, not per waiter: 200,000 lines wait on the run's signal. */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(private max: number) {
     this.max = Math.max(1, Math.floor(max));
@@ -57,26 +61,8 @@ export class Limiter {
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
-      const waiter = {
-        grant: (): void => {
-          signal?.removeEventListener('abort', onAbort);
-          this.active++;
-          let released = false;
-          resolve(() => {
-            if (released) return;
-            released = true;
-            this.active--;
-            this.drain();
-          });
-        },
-      };
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
-        reject(abortError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
+      if (signal) this.watch(signal);
+      this.queue.push({ resolve, reject, signal });
       this.drain();
     });
   }
@@ -91,9 +77,45 @@ export class Limiter {
     }
   }
 
-  private drain(): void {
-    while (this.active < this.max && this.queue.length > 0) this.queue.shift()?.grant();
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        const waiting = this.queue.slice(this.head);
+        this.queue = waiting.filter((w) => w.signal !== signal);
+        this.head = 0;
+        for (const w of waiting) if (w.signal === signal) w.reject(abortError());
+      },
+      { once: true },
+    );
   }
+
+  private drain(): void {
+    while (this.active < this.max && this.head < this.queue.length) {
+      const w = this.queue[this.head] as Waiter;
+      this.queue[this.head++] = undefined as unknown as Waiter; // let it go
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      this.active++;
+      let released = false;
+      w.resolve(() => {
+        if (released) return;
+        released = true;
+        this.active--;
+        this.drain();
+      });
+    }
+  }
+}
+
+interface Waiter {
+  resolve: (release: () => void) => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
 }
 
 /**

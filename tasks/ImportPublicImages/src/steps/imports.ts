@@ -145,7 +145,8 @@ export function lineImporter(deps: ImportDeps): (record: LineRecord) => Promise<
     onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
   });
   return async (record) => {
-    if (record.decision.armMode === undefined) return;
+    // Decided after a cancel: never handed over (its line ends canceled, as before the pipeline).
+    if (record.decision.armMode === undefined || deps.signal.aborted) return;
     states.set(record, { sent: false });
     const index = jobs.push(record) - 1;
     if (index === 0) out.progress(0, 1, 'importing');
