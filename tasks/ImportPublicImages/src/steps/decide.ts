@@ -30,11 +30,11 @@ export interface DecideDeps {
 export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps): LineRecord {
   // A check canceled with the run failed for the cancel's sake, not the registry's.
   const planned = planRecords([item], deps.mode, [check], deps.signal?.aborted ?? false);
-  const [r] =
+  const held =
     deps.allowUpdates === false
       ? holdUpdates(planned, deps.loginServer ?? 'the registry')
-      : (planned as [LineRecord]);
-  const record = r as LineRecord;
+      : planned;
+  const record = held[0] as LineRecord; // one item in, one record out
   const note = record.decision.note ? ` (${record.decision.note})` : '';
   const refused = record.decision.refused ? ` refused: ${record.decision.refused}` : '';
   deps.out.log(`line ${item.line}: ${item.sourceText} ${record.decision.action}${note}${refused}`);
