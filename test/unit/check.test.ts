@@ -3,8 +3,13 @@
 import assert from 'node:assert/strict';
 import { planImports, type PlanItem } from '../../tasks/ImportPublicImages/src/core/plan';
 import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { checkItems } from '../../tasks/ImportPublicImages/src/steps/check';
-import { probeDockerHub } from '../../tasks/ImportPublicImages/src/steps/decide';
+import { eachLine } from '../../tasks/ImportPublicImages/src/core/pipeline';
+import { checkItems, startChecks } from '../../tasks/ImportPublicImages/src/steps/check';
+import {
+  decideLine,
+  dockerHubBudget,
+  probeDockerHub,
+} from '../../tasks/ImportPublicImages/src/steps/decide';
 import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/sourceRegistries';
 import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan';
 
@@ -225,5 +230,47 @@ describe('steps/check: probeDockerHub', () => {
   it('an unreachable Docker Hub gives no limit rather than an error', async () => {
     const sources = fakeSources(() => new Error('ENOTFOUND'));
     assert.equal(await probeDockerHub(items('nginx'), { sources, credentials }), undefined);
+  });
+});
+
+describe('steps/check + steps/decide: one line at a time', () => {
+  it('a line is decided (and logged) as soon as its own check is done; docker.io imports wait for every docker.io decision and the shortfall warning', async () => {
+    // The quay.io line's HEAD answers at once; docker.io's wait until released.
+    const release: (() => void)[] = [];
+    const sources = {
+      async head(registry: string): Promise<ManifestHead> {
+        if (registry === 'docker.io') await new Promise<void>((r) => release.push(r));
+        return { digest: D1, rateLimit: registry === 'docker.io' ? limit : undefined };
+      },
+    };
+    const acr = fakeAcr({});
+    const list = items('nginx:1.27\nquay.io/a/b:v1\nredis:7\nbusybox:1\nalpine:3\nubuntu:24.04');
+    const events: string[] = [];
+    const out = {
+      log: (t: string) => events.push(t.replace(/ \(.*$/, '')),
+      warn: (t: string) => events.push(`warn ${t.slice(0, 30)}`),
+      secret: () => undefined,
+      progress: () => undefined,
+    };
+    const deps = { sources, acr, credentials, concurrency: 8, out, mode: 'sync' as const };
+    const checks = await startChecks(list, 'sync', deps);
+    const budget = dockerHubBudget(list, checks, deps);
+    const done = eachLine(list, async (item) => decideLine(item, await checks.line(item), deps), [
+      budget,
+      async (r) => {
+        events.push(`import ${r.item.line}`);
+      },
+    ]);
+    while (release.length < 5) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(events, ['line 2: quay.io/a/b:v1 import', 'import 2']);
+    for (const r of release.splice(0, 4)) r();
+    await new Promise((r) => setImmediate(r));
+    assert.ok(!events.some((e) => /^import [13456]$/.test(e)), 'docker.io waits for all five');
+    release[0]!();
+    await done;
+    const warnAt = events.findIndex((e) => e.startsWith('warn Docker Hub allows 3 more'));
+    assert.ok(warnAt > 0, events.join('\n'));
+    assert.equal(events.slice(0, warnAt).filter((e) => /^import /.test(e)).length, 1);
+    assert.equal(events.slice(warnAt).filter((e) => /^import /.test(e)).length, 5);
   });
 });

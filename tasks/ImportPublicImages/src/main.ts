@@ -1,5 +1,6 @@
 // The data flow, a call per arrow: inputs -> parse -> plan -> connect -> check -> decide ->
-// import -> report. Each step is in steps/; the platform (task-lib) only in ado/.
+// import -> report, each line going from its check to its import on its own (core/pipeline.ts).
+// Each step is in steps/; the platform (task-lib) only in ado/.
 import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
@@ -7,18 +8,20 @@ import { checkResultPath, readImageList } from './ado/files';
 import { readInputs, type TaskInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
+import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
+import { eachLine } from './core/pipeline';
 import { planImports } from './core/plan';
 import { planFailure } from './core/planReport';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides } from './registry/http';
 import { SourceRegistries } from './registry/sourceRegistries';
-import { checkDigests } from './steps/check';
+import { startChecks } from './steps/check';
 import { connect } from './steps/connect';
-import { decideImports } from './steps/decide';
-import { importLines } from './steps/imports';
-import { carryAll } from './steps/referrers';
-import { verifiesLine, verifyLines } from './steps/verify';
+import { decideLine, dockerHubBudget } from './steps/decide';
+import { lineImporter } from './steps/imports';
+import { carryStage } from './steps/referrers';
+import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
 import { report } from './steps/report';
@@ -58,24 +61,38 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
     credentials: inputs.credentials,
   };
 
+  const concurrency = chooseConcurrency(inputs.concurrency, items.length); // imports, checks
+  out.log(concurrency.line);
   const run = { ...inputs, ...registries, loginServer: acr.loginServer, out, signal };
   const keys = inputs.verifySignatures === 'cosign-key' ? inputs.cosignKeys : [];
   // Verifying and carrying need the source digest, in the modes that do not read it to decide.
   const readSource = (item: (typeof items)[number]): boolean =>
     inputs.copyReferrers !== 'none' || verifiesLine(item, keys);
-  const checked = await checkDigests(items, inputs.mode, { ...run, readSource });
-  if (!checkPinned(items, checked, inputs, out)) return; // requireDigests: before any import
-  const records = await decideImports(items, checked, run);
-  // verifySignatures: before any import; a line that fails is never imported (plans show it too).
-  if (inputs.verifySignatures === 'cosign-key' && !signal.aborted)
-    await verifyLines(records, { ...run, keys });
+  const checks = await startChecks(items, inputs.mode, {
+    ...run,
+    concurrency: concurrency.checks,
+    readSource,
+  });
+  // requireDigests keeps the barrier: every line is checked before any import.
+  if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
+  const adaptive = new ImportConcurrency(concurrency, systemClock, (line) => out.log(line));
   const timeoutMs = inputs.importTimeoutMs;
-  if (!inputs.dryRun && !signal.aborted) {
-    await importLines(records, { ...run, arm, acr, gate, registries, timeoutMs });
-  }
-  // copyReferrers: after each line's image is in the registry (a dry run plans them).
-  if (!signal.aborted)
-    await carryAll(records, { ...run, acr: registries.acr, arm, target: acr, gate, timeoutMs });
+  const importing = { ...run, arm, acr, gate, registries, timeoutMs, adaptive };
+  const reads = { ...run, concurrency: concurrency.checks };
+  // Each line on its own, from its check to its import: check -> decide -> [stages]. A dry run
+  // (and a pull-request plan) verifies and plans, and imports nothing.
+  const records = await eachLine(
+    items,
+    async (item) => decideLine(item, await checks.line(item), run), // check -> decide
+    [
+      ...(keys.length > 0 ? [verifyStage({ ...reads, keys })] : []), // a failed line: not imported
+      dockerHubBudget(items, checks, run), // docker.io imports wait for the Docker Hub budget
+      ...(inputs.dryRun ? [] : [lineImporter({ ...importing, concurrency: concurrency.imports })]),
+      ...(inputs.copyReferrers === 'none' // what refers to the image, once it is in the ACR
+        ? []
+        : [carryStage({ ...reads, arm, target: acr, gate, timeoutMs, slots: adaptive.limiter })]),
+    ],
+  );
   const audit = auditRecord(inputs.imageListInput, file.sha256); // run and list in the JSON
   const { result, plan } = report(
     records,

@@ -37,7 +37,8 @@ export interface TaskInputs {
   credentials: SourceCredentials;
   /** Docker Hub credentials were given as macros the pipeline did not expand. */
   dockerHubUnexpanded: string[];
-  concurrency: number;
+  /** undefined when the input is empty: core/concurrency.ts chooses from the list's length. */
+  concurrency: number | undefined;
   retries: number;
   importTimeoutMs: number;
   failurePolicy: (typeof FAILURE_POLICIES)[number];
@@ -109,7 +110,20 @@ function optional(name: string): string | undefined {
   return v ? v : undefined;
 }
 
-export function intInput(name: string, def: number, min: number, max: number): number {
+export function intInput(name: string, def: number, min: number, max: number): number;
+/** undefined when empty: the task chooses (the concurrency default grows with the list). */
+export function intInput(
+  name: string,
+  def: undefined,
+  min: number,
+  max: number,
+): number | undefined;
+export function intInput(
+  name: string,
+  def: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   const raw = optional(name);
   if (raw === undefined) return def;
   const n = Number(raw);
@@ -235,7 +249,7 @@ export function readInputs(): TaskInputs {
     dryRun: bool('dryRun', false) || planOnPullRequest,
     credentials: { dockerHub, registries },
     dockerHubUnexpanded: unexpanded,
-    concurrency: intInput('concurrency', 8, 1, 32),
+    concurrency: intInput('concurrency', undefined, 1, 32),
     retries: intInput('retries', 5, 0, 20),
     importTimeoutMs: Math.round(numberInput('importTimeoutMinutes', 15, 0.01, 1440) * 60 * 1000),
     failurePolicy: choice('failurePolicy', CHOICE_INPUTS.failurePolicy, 'fail'),

@@ -1,6 +1,7 @@
 // Bounded-concurrency runner: retries with backoff, a throttle gate shared by every worker,
 // a timeout per item, cancellation. Every item ends in exactly one Outcome. Pure: time comes
 // from a Clock, randomness from a function, I/O from the `work` callback.
+import { Limiter } from './pipeline';
 import { backoffMs, classify, type BackoffOptions, type Failure } from './retry';
 
 export interface Clock {
@@ -212,39 +213,64 @@ class Finished {
   constructor(readonly outcome: Omit<Outcome<never>, 'durationMs'>) {}
 }
 
+/**
+ * Runs items one call at a time, as they come (a line is handed over when its check and decision
+ * are done): each waits for a slot of the limiter (at most its limit at once, in the order they
+ * came), then runs to its one Outcome (retries, the shared gate, its timeout), then emits its end
+ * event. Once `signal` aborts, an item still waiting ends canceled without starting.
+ */
+export class Scheduler<T, R> {
+  private readonly gate: ThrottleGate;
+  private readonly emit: (e: ScheduleEvent) => void;
+  readonly limiter: Limiter;
+
+  constructor(
+    private readonly work: (item: T, ctx: WorkContext) => Promise<R>,
+    private readonly toFailure: (err: unknown) => Failure,
+    private readonly opts: ScheduleOptions & { limiter?: Limiter },
+  ) {
+    this.gate = opts.gate ?? new ThrottleGate(opts.clock, opts.random);
+    this.emit = opts.onEvent ?? (() => undefined);
+    this.limiter = opts.limiter ?? new Limiter(opts.concurrency);
+  }
+
+  async run(item: T, index: number): Promise<Outcome<R>> {
+    let release: () => void;
+    try {
+      release = await this.limiter.acquire(this.opts.signal);
+    } catch {
+      const outcome: Outcome<R> = {
+        status: 'canceled',
+        attempts: 0,
+        durationMs: 0,
+        failure: { message: 'run canceled before this import started' },
+      };
+      this.emit({ type: 'end', index, outcome }); // its log line too: every line ends in one state
+      return outcome;
+    }
+    try {
+      const outcome = await runItem(index, (ctx) => this.work(item, ctx), this.toFailure, {
+        ...this.opts,
+        gate: this.gate,
+        emit: this.emit,
+      });
+      this.emit({ type: 'end', index, outcome });
+      return outcome;
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Every item through one Scheduler, all handed over at once: outcomes in the items' order. */
 export async function runScheduled<T, R>(
   items: readonly T[],
   work: (item: T, ctx: WorkContext) => Promise<R>,
   toFailure: (err: unknown) => Failure,
-  opts: ScheduleOptions,
+  opts: ScheduleOptions & { limiter?: Limiter },
 ): Promise<Outcome<R>[]> {
-  const gate = opts.gate ?? new ThrottleGate(opts.clock, opts.random);
-  const emit = opts.onEvent ?? (() => undefined);
-  const outcomes = await pool(
-    items,
-    opts.concurrency,
-    async (item, index) => {
-      const outcome = await runItem(index, (ctx) => work(item, ctx), toFailure, {
-        ...opts,
-        gate,
-        emit,
-      });
-      emit({ type: 'end', index, outcome });
-      return outcome;
-    },
-    opts.signal,
-  );
-  return outcomes.map((o, index) => {
-    if (o) return o;
-    const outcome: Outcome<R> = {
-      status: 'canceled',
-      attempts: 0,
-      durationMs: 0,
-      failure: { message: 'run canceled before this import started' },
-    };
-    emit({ type: 'end', index, outcome }); // its log line too: every line ends in one state
-    return outcome;
-  });
+  const scheduler = new Scheduler(work, toFailure, opts);
+  return Promise.all(items.map((item, index) => scheduler.run(item, index)));
 }
 
 /**

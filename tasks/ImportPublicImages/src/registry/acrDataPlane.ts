@@ -14,6 +14,8 @@ export class AcrDataPlane {
   private readonly cache = new Map<string, string>();
   /** The first access token per scope, as a promise: concurrent items share one fetch. */
   private readonly firstToken = new Map<string, Promise<string>>();
+  /** Per scope, its up-front batch (prefetch) while asked: undefined when the batch failed. */
+  private readonly batched = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly loginServer: string,
@@ -112,22 +114,33 @@ export class AcrDataPlane {
   ): Promise<void> {
     const scopes = repositories
       .map(pullScope)
-      .filter((s) => !this.cache.has(s) && !this.firstToken.has(s));
-    await pool(
-      batchScopes(scopes),
-      opts.concurrency,
-      async (batch) => {
-        const pending = this.accessToken(batch.join(' '), opts.signal);
-        for (const scope of batch)
-          if (!this.firstToken.has(scope)) this.firstToken.set(scope, pending);
-        await pending.catch(() => {
-          for (const scope of batch) {
-            if (this.firstToken.get(scope) === pending) this.firstToken.delete(scope);
-          }
-        });
-      },
-      opts.signal,
-    );
+      .filter((s) => !this.cache.has(s) && !this.firstToken.has(s) && !this.batched.has(s));
+    // Each batch's promise is known at once: a digest() whose batch is not asked yet waits for it.
+    const batches = batchScopes(scopes).map((batch) => {
+      let settle: (token: string | undefined) => void = () => undefined;
+      const token = new Promise<string | undefined>((resolve) => (settle = resolve));
+      for (const scope of batch) this.batched.set(scope, token);
+      return { scopes: batch, settle };
+    });
+    try {
+      await pool(
+        batches,
+        opts.concurrency,
+        async (batch) => {
+          const token = await this.accessToken(batch.scopes.join(' '), opts.signal).catch(
+            () => undefined,
+          );
+          if (token) for (const scope of batch.scopes) this.cache.set(scope, `Bearer ${token}`);
+          batch.settle(token);
+        },
+        opts.signal,
+      );
+    } finally {
+      for (const b of batches) {
+        b.settle(undefined); // not asked (canceled): digest() asks its own
+        for (const scope of b.scopes) this.batched.delete(scope);
+      }
+    }
   }
 
   /** The digest a target tag (or digest) points at, or null when absent. */
@@ -138,6 +151,7 @@ export class AcrDataPlane {
   ): Promise<string | null> {
     // The realm is known (/oauth2/token): fetch the token up front instead of after a 401.
     const scope = pullScope(repository);
+    if (!this.cache.has(scope)) await this.batched.get(scope); // its batch, if asked, sets the cache
     if (!this.cache.has(scope)) {
       let pending = this.firstToken.get(scope);
       if (!pending) {

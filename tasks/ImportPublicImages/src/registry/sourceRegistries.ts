@@ -114,8 +114,11 @@ const PING_TIMEOUT_MS = 10000;
 interface RegistryState {
   /** Authorization header per scope, for headManifest. */
   cache: Map<string, string>;
-  /** The up-front token batches (prefetch), while they are asked. */
-  warming?: Promise<void>;
+  /**
+   * Per scope, its up-front token batch (prefetch) while it is asked: a HEAD waits for its own
+   * batch only, not for every batch of the run.
+   */
+  warming: Map<string, Promise<void>>;
 }
 
 /** Source registries: anonymous or with the line's own credentials only. */
@@ -132,7 +135,7 @@ export class SourceRegistries {
   private state(registry: string, credential: Credential | undefined): RegistryState {
     const key = `${registry}\n${credential?.username ?? ''}`;
     let state = this.states.get(key);
-    if (!state) this.states.set(key, (state = { cache: new Map() }));
+    if (!state) this.states.set(key, (state = { cache: new Map(), warming: new Map() }));
     return state;
   }
 
@@ -159,22 +162,32 @@ export class SourceRegistries {
       sourceGroups(items).map((g) => {
         const credential = credentialFor(g.credentialKey, credentials);
         const state = this.state(g.registry, credential);
-        const warming = this.warm(g.registry, g.repositories, credential, state, opts);
-        state.warming = warming;
-        return warming;
+        const scopes = g.repositories.map(pullScope).filter((sc) => !state.cache.has(sc));
+        // Each batch's promise is known at once (the HEADs of a batch not yet asked wait for it).
+        const batches = batchScopes(scopes).map((batch) => {
+          let done: () => void = () => undefined;
+          const asked = new Promise<void>((resolve) => (done = resolve));
+          for (const scope of batch) if (!state.warming.has(scope)) state.warming.set(scope, asked);
+          return { scopes: batch, done };
+        });
+        return this.warm(g.registry, batches, credential, state, opts).finally(() => {
+          for (const b of batches) {
+            b.done();
+            for (const scope of b.scopes) state.warming.delete(scope);
+          }
+        });
       }),
     );
   }
 
   private async warm(
     registry: string,
-    repositories: readonly string[],
+    batches: readonly { scopes: string[]; done: () => void }[],
     credential: Credential | undefined,
     state: RegistryState,
     opts: { concurrency: number; signal?: AbortSignal },
   ): Promise<void> {
-    const scopes = repositories.map(pullScope).filter((s) => !state.cache.has(s));
-    if (scopes.length === 0) return;
+    if (batches.length === 0) return;
     // Only a shortcut: a registry slow to answer is given less time than a HEAD (PING_TIMEOUT_MS).
     const ping = await request(registryUrl(registry, '/v2/', this.overrides), {
       method: 'GET',
@@ -184,7 +197,6 @@ export class SourceRegistries {
     }).catch(() => undefined);
     const challenge = parseChallenge((ping && header(ping, 'www-authenticate')) ?? '');
     if (ping?.status !== 401 || !challenge) return; // open (or unreachable): the HEADs say
-    const batches = batchScopes(scopes);
     const req = {
       registry,
       credential,
@@ -196,10 +208,12 @@ export class SourceRegistries {
       batches,
       opts.concurrency,
       async (batch) => {
-        const t = await requestToken(challenge, batch, req).catch(() => undefined);
-        if (!t) return;
-        if (credential) this.onSecret(t.token); // anonymous tokens grant nothing private
-        for (const scope of batch) state.cache.set(scope, `${t.scheme} ${t.token}`);
+        const t = await requestToken(challenge, batch.scopes, req).catch(() => undefined);
+        if (t) {
+          if (credential) this.onSecret(t.token); // anonymous tokens grant nothing private
+          for (const scope of batch.scopes) state.cache.set(scope, `${t.scheme} ${t.token}`);
+        }
+        batch.done();
       },
       opts.signal,
     );
@@ -213,7 +227,7 @@ export class SourceRegistries {
     signal?: AbortSignal,
   ): Promise<ManifestHead> {
     const state = this.state(registry, credential);
-    await state.warming;
+    await state.warming.get(pullScope(repository));
     const base = registryUrl(registry, '', this.overrides);
     const onWithheld = this.onWithheld(registry);
     return headManifest(

@@ -9,7 +9,7 @@ import {
   type SourceCredentials,
 } from '../core/plan';
 import type { Reporter } from '../core/reporter';
-import { pool } from '../core/schedule';
+import { Limiter } from '../core/pipeline';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import { headSource, type RateLimit, type SourceRegistries } from '../registry/sourceRegistries';
@@ -40,56 +40,92 @@ export interface CheckOutput {
   canceled: boolean;
 }
 
-/** Checks every item's digests, as the mode needs; warns when the ACR cannot be read at all. */
-export async function checkDigests(
-  items: readonly PlanItem[],
-  mode: ImportMode,
-  deps: CheckDeps & { out: Reporter; loginServer: string; dryRun: boolean },
-): Promise<CheckOutput> {
-  const checked = await checkItems(items, mode, deps, deps.dryRun);
-  // A cancel during the check makes every read fail with "aborted": that says nothing about the ACR.
-  if (checked.acrUnreachable && !checked.canceled) {
-    deps.out.warn(
-      `Could not read ${deps.loginServer} (${checked.acrUnreachable}); every line is imported without comparing digests.`,
-    );
-  }
-  return checked;
+/** The run's digest checks, line by line (see startChecks). */
+export interface Checks {
+  /** The line's check (once per item): waits for a slot among the checks, then reads both sides. */
+  line(item: PlanItem): Promise<CheckResult>;
+  /** Every line's check, for what needs them all (requireDigests, checkItems). */
+  all(): Promise<CheckOutput>;
+  /** The lowest Docker Hub rate limit seen so far. */
+  dockerHub(): RateLimit | undefined;
 }
 
+/**
+ * Starts the digest checks the mode needs: asks the tokens up front (batched, not awaited: a
+ * line's HEAD waits for its own batch only), finds whether the ACR data plane can be read at all
+ * (warns when it cannot), and returns the per-line check. A line goes on to its decision and its
+ * import as soon as its own check is done (no barrier); at most `concurrency` lines are checked at
+ * once.
+ */
+export async function startChecks(
+  items: readonly PlanItem[],
+  mode: ImportMode,
+  deps: CheckDeps & { out?: Reporter; loginServer?: string; dryRun?: boolean },
+): Promise<Checks> {
+  const need = needsCheck(mode, deps.dryRun ?? false);
+  if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
+  const opts = { concurrency: deps.concurrency, signal: deps.signal };
+  const readsSource = (item: PlanItem): boolean =>
+    !item.source.digest && (need.source || (deps.readSource?.(item) ?? false));
+  const sourceItems = items.filter(readsSource);
+  const some = sourceItems.length > 0 || need.target;
+  // Best effort: a batch that fails is asked again by the HEAD that meets a 401.
+  if (some) void deps.sources.prefetch?.(sourceItems, deps.credentials, opts)?.catch(() => {});
+  const acrUnreachable = need.target ? await deps.acr.reachable(deps.signal) : undefined;
+  // A cancel makes every read fail with "aborted": that says nothing about the ACR.
+  if (acrUnreachable && !deps.signal?.aborted) {
+    deps.out?.warn(
+      `Could not read ${deps.loginServer ?? 'the registry'} (${acrUnreachable}); every line is imported without comparing digests.`,
+    );
+  }
+  const targets = need.target && !acrUnreachable ? items.map((i) => i.targetRepository) : [];
+  if (some) void deps.acr.prefetch?.(targets, opts)?.catch(() => {});
+  let dockerHub: RateLimit | undefined;
+  const seeLimit = (rl: RateLimit | undefined): void => {
+    if (rl && (!dockerHub || rl.remaining < dockerHub.remaining)) dockerHub = rl;
+  };
+  // The user's concurrency bounds the digest checks too: a gentle setting stays gentle.
+  const limiter = new Limiter(deps.concurrency);
+  const check = async (item: PlanItem): Promise<CheckResult> => {
+    const result: CheckResult = {};
+    if (!some) return result;
+    await limiter
+      .run(async () => {
+        await Promise.all([
+          readsSource(item) ? checkSource(item, result, deps, seeLimit) : undefined,
+          need.target ? checkTargets(item, result, deps, acrUnreachable) : undefined,
+        ]);
+      }, deps.signal)
+      .catch(() => undefined); // canceled before it started: nothing read
+    return result;
+  };
+  const started = new Map<PlanItem, Promise<CheckResult>>();
+  const line = (item: PlanItem): Promise<CheckResult> => {
+    let p = started.get(item);
+    if (!p) started.set(item, (p = check(item)));
+    return p;
+  };
+  return {
+    line,
+    dockerHub: () => dockerHub,
+    all: async () => {
+      const checks = await Promise.all(items.map(line));
+      const out: CheckOutput = { checks, canceled: deps.signal?.aborted ?? false };
+      if (dockerHub) out.dockerHub = dockerHub;
+      if (acrUnreachable) out.acrUnreachable = acrUnreachable;
+      return out;
+    },
+  };
+}
+
+/** Checks every item's digests, as the mode needs (a plan reads both sides in every mode). */
 export async function checkItems(
   items: readonly PlanItem[],
   mode: ImportMode,
   deps: CheckDeps,
   plan = false,
 ): Promise<CheckOutput> {
-  const need = needsCheck(mode, plan);
-  if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
-  const readsSource = (item: PlanItem): boolean =>
-    !item.source.digest && (need.source || (deps.readSource?.(item) ?? false));
-  const result: CheckOutput = { checks: items.map(() => ({})), canceled: false };
-  const sourceItems = items.filter(readsSource);
-  if (sourceItems.length === 0 && !need.target) return result;
-  const opts = { concurrency: deps.concurrency, signal: deps.signal };
-  const warmSources = deps.sources.prefetch?.(sourceItems, deps.credentials, opts); // meanwhile:
-  if (need.target) result.acrUnreachable = await deps.acr.reachable(deps.signal);
-  const targets = need.target && !result.acrUnreachable ? items.map((i) => i.targetRepository) : [];
-  await Promise.all([warmSources, deps.acr.prefetch?.(targets, opts)]); // a token per batch
-  const seeLimit = (rl: RateLimit | undefined): void => {
-    if (rl && (!result.dockerHub || rl.remaining < result.dockerHub.remaining))
-      result.dockerHub = rl;
-  };
-  // The user's concurrency bounds the digest checks too: a gentle setting stays gentle.
-  const checks = await pool(items, deps.concurrency, async (item) => {
-    const check: CheckResult = {};
-    await Promise.all([
-      readsSource(item) ? checkSource(item, check, deps, seeLimit) : undefined,
-      need.target ? checkTargets(item, check, deps, result.acrUnreachable) : undefined,
-    ]);
-    return check;
-  });
-  result.checks = checks.map((c) => c ?? {});
-  result.canceled = deps.signal?.aborted ?? false;
-  return result;
+  return (await startChecks(items, mode, { ...deps, dryRun: plan })).all();
 }
 
 async function checkSource(

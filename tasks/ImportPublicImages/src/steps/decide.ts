@@ -1,5 +1,6 @@
 // The decide step: what to do with each line, from its check (core/plan.ts decide), logged per
-// line; and whether Docker Hub's remaining pulls cover the docker.io imports decided.
+// line as soon as its check is done; and whether Docker Hub's remaining pulls cover the docker.io
+// imports decided (said before the first docker.io import).
 import {
   planRecords,
   type CheckResult,
@@ -8,6 +9,7 @@ import {
   type PlanItem,
   type SourceCredentials,
 } from '../core/plan';
+import { Countdown } from '../core/pipeline';
 import { holdUpdates } from '../core/policy';
 import type { Reporter } from '../core/reporter';
 import { headSource, type RateLimit, type SourceRegistries } from '../registry/sourceRegistries';
@@ -24,38 +26,55 @@ export interface DecideDeps {
   loginServer?: string;
 }
 
-export async function decideImports(
-  items: readonly PlanItem[],
-  checked: { checks: readonly CheckResult[]; dockerHub?: RateLimit; canceled: boolean },
-  deps: DecideDeps,
-): Promise<LineRecord[]> {
-  const planned = planRecords(items, deps.mode, checked.checks, checked.canceled);
-  const records =
+/** The line's decision from its check (core/plan.ts decide; allowUpdates), logged on its line. */
+export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps): LineRecord {
+  // A check canceled with the run failed for the cancel's sake, not the registry's.
+  const planned = planRecords([item], deps.mode, [check], deps.signal?.aborted ?? false);
+  const held =
     deps.allowUpdates === false
       ? holdUpdates(planned, deps.loginServer ?? 'the registry')
       : planned;
-  for (const r of records) {
-    const note = r.decision.note ? ` (${r.decision.note})` : '';
-    const refused = r.decision.refused ? ` refused: ${r.decision.refused}` : '';
-    deps.out.log(`line ${r.item.line}: ${r.item.sourceText} ${r.decision.action}${note}${refused}`);
-  }
-  const hubJobs = records.filter(
-    (r) => r.decision.armMode !== undefined && r.item.source.registry === 'docker.io',
-  );
-  const hub =
-    hubJobs.length > 0
-      ? (checked.dockerHub ??
-        (await probeDockerHub(
-          hubJobs.map((r) => r.item),
-          deps,
-        )))
-      : undefined;
-  if (hub && hubJobs.length > hub.remaining) {
-    deps.out.warn(
-      `Docker Hub allows ${hub.remaining} more pull(s) (limit ${hub.limit}) but this run needs at least ${hubJobs.length}: some docker.io imports may fail with toomanyrequests.`,
-    );
-  }
-  return records;
+  const record = held[0] as LineRecord; // one item in, one record out
+  const note = record.decision.note ? ` (${record.decision.note})` : '';
+  const refused = record.decision.refused ? ` refused: ${record.decision.refused}` : '';
+  deps.out.log(`line ${item.line}: ${item.sourceText} ${record.decision.action}${note}${refused}`);
+  return record;
+}
+
+/**
+ * Whether Docker Hub's remaining pulls cover the docker.io imports decided, said once before the
+ * first docker.io import: a per-line stage where every docker.io line arrives once decided and a
+ * docker.io import waits until all of them have (then the warning, when short, is logged). Other
+ * lines pass at once. The limit is the lowest the checks saw, or one probe HEAD when they saw none.
+ */
+export function dockerHubBudget(
+  items: readonly PlanItem[],
+  checks: { dockerHub(): RateLimit | undefined },
+  deps: DecideDeps,
+): (record: LineRecord) => Promise<void> {
+  const decided: LineRecord[] = [];
+  const hubLines = items.filter((i) => i.source.registry === 'docker.io').length;
+  const allDecided = new Countdown(hubLines, async () => {
+    const hubJobs = decided.filter((r) => r.decision.armMode !== undefined);
+    if (hubJobs.length === 0) return;
+    const hub =
+      checks.dockerHub() ??
+      (await probeDockerHub(
+        hubJobs.map((r) => r.item),
+        deps,
+      ));
+    if (hub && hubJobs.length > hub.remaining) {
+      deps.out.warn(
+        `Docker Hub allows ${hub.remaining} more pull(s) (limit ${hub.limit}) but this run needs at least ${hubJobs.length}: some docker.io imports may fail with toomanyrequests.`,
+      );
+    }
+  });
+  return async (record) => {
+    if (record.item.source.registry !== 'docker.io') return;
+    decided.push(record);
+    allDecided.arrive();
+    if (record.decision.armMode !== undefined) await allDecided.wait();
+  };
 }
 
 /**

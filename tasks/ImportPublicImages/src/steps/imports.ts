@@ -1,6 +1,6 @@
-// The import step: one ARM importImage per line that needs it, through the scheduler (bounded
-// concurrency, shared throttle gate, retries, timeout, cancellation), with a log line per state
-// change and progress. Each line's outcome is set on its record.
+// The import step: one ARM importImage per line that needs it, handed to the scheduler (bounded
+// concurrency, shared throttle gate, retries, timeout, cancellation) as soon as the line is
+// decided, with a log line per state change and progress. Each line's outcome is set on its record.
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
@@ -12,8 +12,9 @@ import { ALREADY_PRESENT_NOTE, alreadyPresent } from '../core/results';
 import { isAlreadyExists } from '../core/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
+import type { ImportConcurrency } from '../core/concurrency';
 import {
-  runScheduled,
+  Scheduler,
   systemClock,
   type Clock,
   type ScheduleEvent,
@@ -28,6 +29,11 @@ export interface ImportDeps {
   acr: AcrTarget;
   credentials: SourceCredentials;
   concurrency: number;
+  /**
+   * The imports' slots when the run adjusts them (a chosen default backs off on ARM 429s,
+   * core/concurrency.ts); else `concurrency` fixed.
+   */
+  adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
   retries: number;
   timeoutMs: number;
   signal: AbortSignal;
@@ -97,13 +103,15 @@ export function importParameters(
 
 const label = (job: ImportJob): string => `line ${job.item.line}: ${job.item.sourceText}`;
 
-/** Imports every record whose decision has an ARM mode; sets each one's outcome. */
-export async function importLines(records: readonly LineRecord[], deps: ImportDeps): Promise<void> {
-  const jobs = records.filter((r) => r.decision.armMode !== undefined);
-  if (jobs.length === 0) return;
+/**
+ * The import stage of the per-line pipeline: a line whose decision has an ARM mode is handed to
+ * the scheduler (bounded concurrency, shared throttle gate, retries, timeout, cancellation) the
+ * moment it is decided; its outcome is set on its record. Other lines pass at once.
+ */
+export function lineImporter(deps: ImportDeps): (record: LineRecord) => Promise<void> {
   const { out } = deps;
-  out.progress(0, jobs.length, 'importing');
-  const states = new Map(jobs.map((job) => [job, { sent: false } as ImportState]));
+  const jobs: LineRecord[] = [];
+  const states = new Map<LineRecord, ImportState>();
   const attempt = async (job: LineRecord, signal: AbortSignal): Promise<void> => {
     const state = states.get(job) as ImportState;
     const sentBefore = state.sent;
@@ -125,21 +133,36 @@ export async function importLines(records: readonly LineRecord[], deps: ImportDe
       );
     }
   };
-  const outcomes = await runScheduled(jobs, (job, ctx) => attempt(job, ctx.signal), toFailure, {
+  const scheduler = new Scheduler((job: LineRecord, ctx) => attempt(job, ctx.signal), toFailure, {
     concurrency: deps.concurrency,
+    limiter: deps.adaptive?.limiter,
     retries: deps.retries,
     timeoutMs: deps.timeoutMs,
     clock: deps.clock ?? systemClock,
     random: Math.random,
     signal: deps.signal,
     gate: deps.gate,
-    onEvent: importLogger(jobs, out),
+    onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
   });
-  jobs.forEach((r, i) => (r.outcome = outcomes[i]));
+  return async (record) => {
+    // Decided after a cancel: never handed over (its line ends canceled, as before the pipeline).
+    if (record.decision.armMode === undefined || deps.signal.aborted) return;
+    states.set(record, { sent: false });
+    const index = jobs.push(record) - 1;
+    if (index === 0) out.progress(0, 1, 'importing');
+    record.outcome = await scheduler.run(record, index);
+  };
 }
 
-/** A log line per start, retry and end of an import, and the progress after each end. */
-function importLogger(jobs: readonly ImportJob[], out: Reporter): (e: ScheduleEvent) => void {
+/**
+ * A log line per start, retry and end of an import, and the progress after each end (of the
+ * imports handed over so far: lines are still being checked while the first ones import).
+ */
+function importLogger(
+  jobs: readonly ImportJob[],
+  out: Reporter,
+  onThrottled?: (delayMs: number) => void,
+): (e: ScheduleEvent) => void {
   let ended = 0;
   return (e) => {
     const job = jobs[e.index] as ImportJob;
@@ -156,6 +179,7 @@ function importLogger(jobs: readonly ImportJob[], out: Reporter): (e: ScheduleEv
             ? `ARM is throttling: every import waits ${wait} (Retry-After)`
             : `retrying in ${wait}`),
       );
+      if (e.throttled) onThrottled?.(e.delayMs);
     } else {
       ended++;
       const o = e.outcome;

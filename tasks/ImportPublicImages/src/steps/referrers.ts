@@ -4,8 +4,8 @@
 // `cosign verify` against the ACR finds them), referrers by digest, untagged (so the ACR's
 // referrers API lists them under the image). What the ACR already holds at the same digest is
 // skipped, so a re-run imports nothing. The imports go through the run's scheduler pieces (the
-// shared throttle gate, retries, the per-import timeout, cancellation). carryReferrers is per
-// line, so that a flow without a barrier can call it as each line's import ends.
+// shared throttle gate, retries, the per-import timeout, cancellation, the import slots), line by
+// line as each line's import ends (carryStage).
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
@@ -19,7 +19,8 @@ import {
 } from '../core/referrers';
 import type { Reporter } from '../core/reporter';
 import { alreadyPresent } from '../core/results';
-import { pool, runScheduled, systemClock, type Clock, type ThrottleGate } from '../core/schedule';
+import { Limiter } from '../core/pipeline';
+import { runScheduled, systemClock, type Clock, type ThrottleGate } from '../core/schedule';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrers';
@@ -41,28 +42,10 @@ export interface CarryDeps {
   clock?: Clock;
   dryRun: boolean;
   /**
-   * Import slots shared by every line (carryAll makes `concurrency` of them): a line's referrers
-   * import at once, and the run never has more than `concurrency` importImage in flight.
+   * The import slots of the run, shared with the images' imports (ImportConcurrency's limiter): a
+   * line's referrers import at once, and the run never has more importImage in flight than them.
    */
-  slots?: Slots;
-}
-
-/** At most `n` at once, first come first served. */
-export class Slots {
-  private readonly waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
+  slots?: Pick<Limiter, 'run'>;
 }
 
 /** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
@@ -117,7 +100,7 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
     return;
   }
   const { arm, target } = deps;
-  const slots = deps.slots ?? new Slots(1);
+  const slots = deps.slots ?? new Limiter(1);
   const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
   const outcomes = await runScheduled(
     toImport,
@@ -191,12 +174,21 @@ function logResults(label: string, results: readonly ReferrerResult[], out: Repo
   }
 }
 
-/** Carries the referrers of every line whose image is in the ACR, `concurrency` lines at a time. */
-export async function carryAll(
-  records: readonly LineRecord[],
+/**
+ * The carry stage of the per-line pipeline (core/pipeline.ts): a line's referrers as soon as its
+ * image is in the ACR (imported now, or found there), at most `concurrency` lines discovering at
+ * once; their imports take the run's import slots. Nothing after a cancel.
+ */
+export function carryStage(
   deps: CarryDeps & { concurrency: number },
-): Promise<void> {
-  if (deps.copyReferrers === 'none') return;
-  const slots = deps.slots ?? new Slots(deps.concurrency);
-  await pool(records, deps.concurrency, (r) => carryReferrers(r, { ...deps, slots }), deps.signal);
+): (record: LineRecord) => Promise<void> {
+  const lines = new Limiter(deps.concurrency);
+  return (record) =>
+    deps.signal.aborted
+      ? Promise.resolve()
+      : lines
+          .run(() => carryReferrers(record, deps), deps.signal)
+          .catch((err: unknown) => {
+            if (!deps.signal.aborted) throw err;
+          });
 }

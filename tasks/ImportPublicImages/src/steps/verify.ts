@@ -2,7 +2,7 @@
 // line whose source matches a cosignPublicKeys pattern must have a cosign signature, made with
 // that key, naming the digest about to be imported. A line that fails is never imported (its
 // ARM mode is dropped) and reports why; other lines go on. verifyLine is per line, so that a
-// flow without a barrier between checks and imports can call it as each line is decided.
+// line goes from its decision to its verification to its import (verifyStage).
 import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
 import {
   cosignTag,
@@ -15,7 +15,7 @@ import {
   VERIFY_FAILED,
 } from '../core/referrers';
 import type { Reporter } from '../core/reporter';
-import { pool } from '../core/schedule';
+import { Limiter } from '../core/pipeline';
 import { describeError } from '../registry/http';
 import { cosignSignatureLayers, type ReferrerSources } from '../registry/referrers';
 
@@ -92,10 +92,19 @@ async function judge(
   return verdict.ok ? { verified: true, key: keyLabel(key), reason: null } : fail(verdict.reason);
 }
 
-/** Verifies every line, `concurrency` at a time. */
-export async function verifyLines(
-  records: readonly LineRecord[],
+/**
+ * The verify stage of the per-line pipeline (core/pipeline.ts): each line as it is decided, at
+ * most `concurrency` lines reading their signatures at once. A line reached after a cancel is
+ * not verified (it is not imported either).
+ */
+export function verifyStage(
   deps: VerifyDeps & { concurrency: number },
-): Promise<void> {
-  await pool(records, deps.concurrency, (r) => verifyLine(r, deps), deps.signal);
+): (record: LineRecord) => Promise<void> {
+  const slots = new Limiter(deps.concurrency);
+  return (record) =>
+    slots
+      .run(() => verifyLine(record, deps), deps.signal)
+      .catch((err: unknown) => {
+        if (!deps.signal?.aborted) throw err;
+      });
 }
