@@ -8,6 +8,8 @@
 //      next `npm start` finds it there: run it twice and the second run skips every line.
 // Options: --fresh (forget what the ACR held: a cold import), --twice (two runs in one go),
 //          --latency MS (emulator import latency, default 2000),
+//          --verify (verifySignatures cosign-key with the emulator's key for registry.k8s.io/** and
+//          quay.io/**: two lines verified, three refused, two not matched),
 //          any INPUT_X=value (a task input, e.g. INPUT_IMPORTMODE=force INPUT_DRYRUN=true).
 'use strict';
 const path = require('path');
@@ -20,6 +22,7 @@ const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const twice = args.includes('--twice');
 const fresh = args.includes('--fresh');
+const verify = args.includes('--verify');
 const latencyArg = args.indexOf('--latency');
 const latency = latencyArg >= 0 ? args[latencyArg + 1] : '2000';
 const inputs = Object.fromEntries(
@@ -109,6 +112,14 @@ function runTask(bundle, ready, resultPath) {
     ...ready.taskEnv,
     INPUT_IMAGELISTPATH: path.join(root, 'images.txt'),
     INPUT_RESULTPATH: resultPath,
+    ...(verify
+      ? {
+          INPUT_VERIFYSIGNATURES: 'cosign-key',
+          INPUT_COSIGNPUBLICKEYS: ['registry.k8s.io/**', 'quay.io/**']
+            .map((p) => `${p} => ${ready.cosignPublicKeyPath}`)
+            .join('\n'),
+        }
+      : {}),
     ...inputs,
   };
   return new Promise((resolve) => {

@@ -87,11 +87,41 @@ export function digestTag(digest: string, suffix = ''): string {
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 /** The signing key pair generated at start and a second ("other") one; signatures are cached per
- * key and payload, so a reset re-seeds the same signature manifests within one run. */
+ * key and payload, so a reset re-seeds the same signature manifests within one run. With a file
+ * (`--acr-state FILE` keeps them in FILE.cosign.json), keys and signatures are kept across runs
+ * too: ECDSA signatures are randomised, and an ACR kept across runs holds the last run's ones. */
 export class CosignKeys {
-  readonly main = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  readonly other = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  readonly main: crypto.KeyPairKeyObjectResult;
+  readonly other: crypto.KeyPairKeyObjectResult;
   private readonly cache = new Map<string, string>();
+
+  constructor(private readonly file?: string) {
+    const kept =
+      file && fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, 'utf8')) as KeptKeys)
+        : undefined;
+    const pair = (pem?: string): crypto.KeyPairKeyObjectResult => {
+      if (!pem) return crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const privateKey = crypto.createPrivateKey(pem);
+      return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
+    };
+    this.main = pair(kept?.main);
+    this.other = pair(kept?.other);
+    for (const [k, v] of Object.entries(kept?.signatures ?? {})) this.cache.set(k, v);
+  }
+
+  /** Keeps the keys and the signatures made so far in the file, when there is one. */
+  save(): void {
+    if (!this.file) return;
+    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const kept: KeptKeys = {
+      main: pem(this.main.privateKey),
+      other: pem(this.other.privateKey),
+      signatures: Object.fromEntries(this.cache),
+    };
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    fs.writeFileSync(this.file, JSON.stringify(kept));
+  }
 
   /** ECDSA P-256 / SHA-256 signature, base64 (DER, as cosign) or base64url (IEEE P1363, as JWS ES256). */
   sign(which: 'main' | 'other', data: Buffer, jws = false): string {
@@ -116,6 +146,12 @@ export class CosignKeys {
     fs.writeFileSync(cosignOtherPublicKeyPath, pem(this.other.publicKey));
     return { cosignPublicKeyPath, cosignOtherPublicKeyPath };
   }
+}
+
+interface KeptKeys {
+  main: string;
+  other: string;
+  signatures: Record<string, string>;
 }
 
 interface Layer {

@@ -59,7 +59,7 @@ export class Emulator {
   readonly clientAuth = new ClientAuth({ [fixtures.clientId]: fixtures.clientSecret });
   readonly faults = new FaultEngine();
   /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
-  readonly cosignKeys = new CosignKeys();
+  readonly cosignKeys: CosignKeys;
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
   /** Store by host: public registries and ACR login servers. */
@@ -77,6 +77,7 @@ export class Emulator {
   armUrl = '';
 
   constructor(readonly opts: Options) {
+    this.cosignKeys = new CosignKeys(opts.acrStateFile && `${opts.acrStateFile}.cosign.json`);
     const acrDefs = [...fixtures.acrs];
     for (let i = 0; i < opts.extraAcrs; i++) {
       acrDefs.push({
@@ -138,6 +139,7 @@ export class Emulator {
       for (const img of cfg.images) addImage(store, host, img);
     }
     seedSignatures(this.stores, this.cosignKeys);
+    this.cosignKeys.save();
     for (const acr of this.acrs) acr.store.clear();
     this.pullsUsed.clear();
     this.generation = 0;

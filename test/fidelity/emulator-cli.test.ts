@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { request, startEmulator, type ReadyFile } from '../helpers/emulator';
+import { request, startEmulator, type ReadyFile, type RunningEmulator } from '../helpers/emulator';
 import { armClient } from './support';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -88,6 +88,31 @@ describe('emulator command line', function () {
       } finally {
         await second.stop();
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--acr-state keeps the cosign keys and signatures too: a kept ACR still holds the upstream signature tags', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-acr-state-'));
+    const args = ['--import-latency-ms', '10', '--acr-state', path.join(dir, 'acr-state.json')];
+    // ECDSA signatures are randomised: without the kept keys and signatures every start signs
+    // anew, and an ACR kept from the last run would hold signature tags upstream no longer has.
+    const signatureTags = async (em: RunningEmulator) => {
+      const sigs = (await em.admin.registryTags('quay.io')).filter((t) => t.tag.endsWith('.sig'));
+      const key = fs.readFileSync(em.ready.cosignPublicKeyPath, 'utf8');
+      return { key, tags: sigs.map((t) => `${t.repository}:${t.tag}@${t.digest}`).sort() };
+    };
+    try {
+      const first = await startEmulator({ extraArgs: args });
+      const before = await signatureTags(first).finally(() => first.stop());
+      assert.ok(before.tags.length >= 3, `quay.io holds signature tags: ${before.tags.join(', ')}`);
+      const second = await startEmulator({ extraArgs: args });
+      const after = await signatureTags(second).finally(() => second.stop());
+      assert.deepEqual(after, before);
+      const other = await startEmulator({ extraArgs: ['--import-latency-ms', '10'] });
+      const unkept = await signatureTags(other).finally(() => other.stop());
+      assert.notEqual(unkept.key, before.key, 'without --acr-state the keys are new at each start');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
