@@ -9,6 +9,8 @@
 //  - the re-run of all N with nothing changed (the ACR filled beforehand through the ARM SDK, not
 //    the task): wall time, requests per image, sequential round trips per image (below),
 //    ##vso[task.setsecret] lines on stdout;
+//  - the same re-run with copyReferrers signatures (the default; the rows above run with none):
+//    wall time and requests per image, discovery included;
 //  - spawn to first ARM request with no added round trip (median of 5), and the bundle's size.
 // Sequential round trips of an image: its requests are those naming its repository in their path
 // (manifest HEAD/GET, source and ACR) or in a token request's scopes (a batched token counts for
@@ -128,7 +130,9 @@ export async function rttScenario(o: RttOptions): Promise<void> {
   const bundle = bundleToRun(o);
   // Every run goes through the same wrapper: `sh -c 'exec node BUNDLE'`.
   const wrap = ['sh', '-c', 'exec "$1" "$0"', bundle];
-  const env = { INPUT_CONCURRENCY: String(o.concurrency) };
+  // copyReferrers none: these rows measure the image's own round trips (issue 11); the default's
+  // discovery of signatures and referrers is the re-run row after them (and bench/referrers.ts).
+  const env = { INPUT_CONCURRENCY: String(o.concurrency), INPUT_COPYREFERRERS: 'none' };
   const list = distinctImages(o.images);
   const timeoutMs = 15 * 60 * 1000;
   const em = await startEmulator({
@@ -213,6 +217,16 @@ export async function rttScenario(o: RttOptions): Promise<void> {
       `median ${median(chains)}, max ${Math.max(...chains)} (${chains.length} images)`,
     ]);
     rows.push(['re-run: ##vso[task.setsecret] lines', String(setsecret.length)]);
+
+    // The same re-run with copyReferrers signatures, the default: discovery per image.
+    await em.admin.clearRequests();
+    const signatures = { INPUT_CONCURRENCY: String(o.concurrency) };
+    const withSigs = await timedTask(em, { imageList: list, env: signatures, wrap, timeoutMs });
+    const sigTask = taskRequests(await em.admin.requests());
+    rows.push([
+      're-run, copyReferrers signatures (the default)',
+      `${seconds(withSigs.ms)}, ${(sigTask.length / o.images).toFixed(2)} requests per image (${sigTask.length})`,
+    ]);
     rows.push([
       `spawn to first ARM request at ${o.rttMs} ms RTT`,
       `median ${median(startups)} ms (${startups.join(', ')})`,

@@ -121,6 +121,20 @@ describe('registry/referrers: discovery', () => {
     );
   });
 
+  it('a registry whose referrers API answered 404 once is not asked again in the run: its next subject goes to the tag schema', async () => {
+    const absent = fakeRegistry({ referrers: 'none' });
+    const withoutApi = new Set<string>();
+    await listReferrers(absent, repo, D, undefined, withoutApi);
+    assert.deepEqual([...withoutApi], [repo.registry]);
+    absent.calls.length = 0;
+    const other = `sha256:${hex('b')}`;
+    assert.deepEqual(await listReferrers(absent, repo, other, undefined, withoutApi), {
+      descriptors: [],
+      via: 'none',
+    });
+    assert.deepEqual(absent.calls, [`HEAD sha256-${hex('b')}`]);
+  });
+
   it('all: the .att and .sbom too, and the referrers of each platform manifest of an index', async () => {
     const fake = fakeRegistry({
       manifests: {

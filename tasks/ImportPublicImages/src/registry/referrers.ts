@@ -116,7 +116,10 @@ export async function listReferrers(
   repo: SourceRepo,
   digest: string,
   signal?: AbortSignal,
+  withoutApi?: Set<string>,
 ): Promise<{ descriptors: Descriptor[]; via: 'api' | 'tag' | 'none' }> {
+  // A registry without the API (quay.io) said so once: its other subjects go to the tag schema.
+  if (withoutApi?.has(repo.registry)) return fallback();
   let path = `referrers/${digest}`;
   const found: Descriptor[] = [];
   for (let page = 0; page < 50; page++) {
@@ -128,7 +131,10 @@ export async function listReferrers(
       INDEX_MEDIA_TYPE,
       signal,
     );
-    if (page === 0 && [404, 400, 405, 501].includes(res.status)) return fallback();
+    if (page === 0 && [404, 400, 405, 501].includes(res.status)) {
+      withoutApi?.add(repo.registry);
+      return fallback();
+    }
     if (res.status !== 200) {
       throw new RegistryError(
         `GET ${repo.registry}/${repo.repository} referrers of ${digest} answered ${res.status}`,
@@ -174,6 +180,8 @@ export async function discoverReferrers(
   digest: string,
   mode: CopyReferrers,
   signal?: AbortSignal,
+  /** The run's registries known to have no referrers API (learnt and kept here). */
+  withoutApi?: Set<string>,
 ): Promise<Found[]> {
   if (mode === 'none') return [];
   const subjects = [digest];
@@ -208,7 +216,7 @@ export async function discoverReferrers(
             };
           }),
         ),
-        listReferrers(sources, repo, subject, signal),
+        listReferrers(sources, repo, subject, signal, withoutApi),
       ]);
       const found: Found[] = tags.filter((t): t is Found => t !== undefined);
       for (const d of refs.descriptors) {

@@ -46,6 +46,8 @@ export interface CarryDeps {
    * line's referrers import at once, and the run never has more importImage in flight than them.
    */
   slots?: Pick<Limiter, 'run'>;
+  /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
+  withoutApi?: Set<string>;
 }
 
 /** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
@@ -72,7 +74,8 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
       record.check.sourceDigest ??
       (await headSource(deps.sources, item, deps.credentials, deps.signal)).digest;
     if (!digest) throw new Error('the source digest could not be read (404)');
-    found = await discoverReferrers(deps.sources, repo, digest, deps.copyReferrers, deps.signal);
+    const { sources, copyReferrers, signal, withoutApi } = deps;
+    found = await discoverReferrers(sources, repo, digest, copyReferrers, signal, withoutApi);
   } catch (err) {
     if (deps.signal.aborted) return;
     // As a digest check that cannot read the source: said (a warning and the line's note), not
@@ -183,11 +186,12 @@ export function carryStage(
   deps: CarryDeps & { concurrency: number },
 ): (record: LineRecord) => Promise<void> {
   const lines = new Limiter(deps.concurrency);
+  const withoutApi = deps.withoutApi ?? new Set<string>();
   return (record) =>
     deps.signal.aborted
       ? Promise.resolve()
       : lines
-          .run(() => carryReferrers(record, deps), deps.signal)
+          .run(() => carryReferrers(record, { ...deps, withoutApi }), deps.signal)
           .catch((err: unknown) => {
             if (!deps.signal.aborted) throw err;
           });
