@@ -287,6 +287,13 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
     const counts = run.result?.counts as { signatures?: Record<string, number> };
     assert.deepEqual(counts.signatures, { verified: 2, failed: 3, notVerified: 2 });
     const imports = importRequests(await em.admin.requests());
+    // a verified line imports the digest that was verified (repo@digest), not its tag, which
+    // could move upstream between the verification and the import
+    for (const repo of ['ingress-nginx/controller', 'jetstack/cert-manager-controller']) {
+      const i = byRepo(run, repo);
+      const post = imports.find((e) => (e.targetTags ?? []).includes(`${repo}:${i.tag}`));
+      assert.equal(post?.sourceImage, `${repo}@${i.digest}`, explain(run));
+    }
     for (const repo of failed.keys()) {
       assert.ok(
         imports.every((e) => !(e.sourceImage ?? '').startsWith(`${repo}:`)),

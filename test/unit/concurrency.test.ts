@@ -12,11 +12,11 @@ import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
 import { FakeClock, fixedRandom } from './fakeClock';
 
 describe('core/concurrency: chooseConcurrency', () => {
-  it('an input value is used exactly, checks at twice it (at most 32)', () => {
+  it('an input value is used exactly, for the imports and the registry reads', () => {
     for (const [input, lines, checks] of [
-      [1, 1000, 2],
-      [8, 7, 16],
-      [20, 5, 32],
+      [1, 1000, 1],
+      [8, 7, 8],
+      [20, 5, 20],
       [32, 1000, 32],
     ] as const) {
       const c = chooseConcurrency(input, lines);

@@ -68,17 +68,16 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
   // Verifying and carrying need the source digest, in the modes that do not read it to decide.
   const readSource = (item: (typeof items)[number]): boolean =>
     inputs.copyReferrers !== 'none' || verifiesLine(item, keys);
-  const checks = await startChecks(items, inputs.mode, {
-    ...run,
-    concurrency: concurrency.checks,
-    readSource,
-  });
+  const timeoutMs = inputs.importTimeoutMs;
+  const reads = { ...run, concurrency: concurrency.checks, timeoutMs }; // registry reads at once
+  const checks = await startChecks(items, inputs.mode, { ...reads, readSource });
   // requireDigests keeps the barrier: every line is checked before any import.
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
   const adaptive = new ImportConcurrency(concurrency, systemClock, (line) => out.log(line));
-  const timeoutMs = inputs.importTimeoutMs;
   const importing = { ...run, arm, acr, gate, registries, timeoutMs, adaptive };
-  const reads = { ...run, concurrency: concurrency.checks };
+  // What writes: never handed to a dry run (a pull-request plan), whose referrers are planned only.
+  const writes = inputs.dryRun ? {} : { arm, target: acr, gate };
+  const onThrottled = (ms: number): void => adaptive.throttled(ms);
   // Each line on its own, from its check to its import: check -> decide -> [stages]. A dry run
   // (and a pull-request plan) verifies and plans, and imports nothing.
   const records = await eachLine(
@@ -90,7 +89,7 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
       ...(inputs.dryRun ? [] : [lineImporter({ ...importing, concurrency: concurrency.imports })]),
       ...(inputs.copyReferrers === 'none' // what refers to the image, once it is in the ACR
         ? []
-        : [carryStage({ ...reads, arm, target: acr, gate, timeoutMs, slots: adaptive.limiter })]),
+        : [carryStage({ ...reads, ...writes, slots: adaptive.limiter, onThrottled })]),
     ],
   );
   const audit = auditRecord(inputs.imageListInput, file.sha256); // run and list in the JSON

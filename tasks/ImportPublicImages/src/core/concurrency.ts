@@ -14,7 +14,8 @@ export const DEFAULT_ROUNDS = 8;
 export interface ConcurrencyChoice {
   /** Imports at once (ARM importImage, each a write and its polls). */
   imports: number;
-  /** Digest checks at once (registry HEADs, cheap reads): twice the imports, at most 32. */
+  /** Registry reads at once (digest checks, signature reads, referrer discovery): the input when
+   * set; for a chosen default twice the imports (cheap reads), at most 32. */
   checks: number;
   /** Chosen by the task (the input was empty): it backs off on 429s. */
   auto: boolean;
@@ -30,12 +31,13 @@ export interface ConcurrencyChoice {
  */
 export function chooseConcurrency(input: number | undefined, lines: number): ConcurrencyChoice {
   const checks = (imports: number): number => Math.min(MAX_CONCURRENCY, imports * 2);
+  // A set input bounds the registry reads too: a gentle setting stays gentle.
   if (input !== undefined) {
     return {
       imports: input,
-      checks: checks(input),
+      checks: input,
       auto: false,
-      line: `concurrency ${input} (the concurrency input; digest checks ${checks(input)} at once)`,
+      line: `concurrency ${input} (the concurrency input: imports and registry reads)`,
     };
   }
   const imports = Math.min(

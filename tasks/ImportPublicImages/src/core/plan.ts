@@ -106,6 +106,11 @@ export interface Decision {
    * core/policy.ts): no armMode, nothing imported, the line fails with this error.
    */
   refused?: string;
+  /**
+   * The source digest to import instead of the line's tag: the one whose signature was verified
+   * (steps/verify.ts), so that what lands is what was verified even if the tag moves meanwhile.
+   */
+  pin?: string;
 }
 
 /**

@@ -266,9 +266,9 @@ export class SourceRegistries {
     signal?: AbortSignal,
   ): Promise<HttpResponse> {
     const state = this.state(registry, credential);
-    await state.warming;
-    const url = registryUrl(registry, `/v2/${repository}/${path}`, this.overrides);
     const scope = pullScope(repository);
+    await state.warming.get(scope); // the batch asking this repository's token, if under way
+    const url = registryUrl(registry, `/v2/${repository}/${path}`, this.overrides);
     const send = (auth?: string): Promise<HttpResponse> =>
       request(url, {
         method: 'GET',

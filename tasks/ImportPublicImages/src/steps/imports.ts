@@ -91,7 +91,8 @@ export function importParameters(
   const cred = credentialFor(item.credentialKey, credentials);
   const params: ImportImageParameters = {
     source: {
-      ...armSource(item.source),
+      // A verified line imports the digest verified (`repo@digest`), the target tags unchanged.
+      ...armSource(decision.pin ? { ...item.source, digest: decision.pin } : item.source),
       ...(cred ? { credentials: { username: cred.username, password: cred.password } } : {}),
     },
     mode: decision.armMode ?? 'NoForce',

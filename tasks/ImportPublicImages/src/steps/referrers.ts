@@ -45,7 +45,9 @@ export interface CarryDeps {
    * The import slots of the run, shared with the images' imports (ImportConcurrency's limiter): a
    * line's referrers import at once, and the run never has more importImage in flight than them.
    */
-  slots?: Pick<Limiter, 'run'>;
+  slots?: Limiter;
+  /** An ARM 429 paused the imports for delayMs (a chosen concurrency backs off, core/concurrency.ts). */
+  onThrottled?: (delayMs: number) => void;
   /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
   withoutApi?: Set<string>;
 }
@@ -103,28 +105,30 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
     return;
   }
   const { arm, target } = deps;
-  const slots = deps.slots ?? new Limiter(1);
   const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
   const outcomes = await runScheduled(
     toImport,
     (r, ctx) =>
-      slots.run(() =>
-        arm.importImage(
-          target,
-          referrerImport(r, record, credential),
-          states.get(r) as ImportState,
-          ctx.signal,
-        ),
+      arm.importImage(
+        target,
+        referrerImport(r, record, credential),
+        states.get(r) as ImportState,
+        ctx.signal,
       ),
     toFailure,
     {
-      concurrency: toImport.length, // bounded by the shared slots
+      concurrency: 1,
+      // The run's import slots: a referrer waits for one before its timeout starts, as an image.
+      limiter: deps.slots,
       retries: deps.retries,
       timeoutMs: deps.timeoutMs,
       clock: deps.clock ?? systemClock,
       random: Math.random,
       signal: deps.signal,
       gate: deps.gate,
+      onEvent: (e) => {
+        if (e.type === 'retry' && e.throttled) deps.onThrottled?.(e.delayMs);
+      },
     },
   );
   toImport.forEach((r, i) => {

@@ -47,30 +47,31 @@ export async function verifyLine(record: LineRecord, deps: VerifyDeps): Promise<
     deps.out.log(`${label} signature ${NO_KEY_REASON}`);
     return;
   }
-  const result = await judge(record, key, deps);
-  record.signature = result;
-  if (result.verified) {
-    deps.out.log(`${label} signature verified (cosignPublicKeys ${result.key})`);
+  const { check, digest } = await judge(record, key, deps);
+  // A cancel makes the reads fail: that says nothing about the signature (the line ends canceled).
+  if (deps.signal?.aborted) return;
+  record.signature = check;
+  if (check.verified) {
+    record.decision.pin = digest; // imported by this digest: what lands is what was verified
+    deps.out.log(`${label} signature verified (cosignPublicKeys ${check.key})`);
     return;
   }
   delete record.decision.armMode; // never imported
-  deps.out.log(`${label} ${VERIFY_FAILED}: ${result.reason ?? ''}; not imported`);
+  deps.out.log(`${label} ${VERIFY_FAILED}: ${check.reason ?? ''}; not imported`);
 }
 
 async function judge(
   record: LineRecord,
   key: CosignKey,
   deps: VerifyDeps,
-): Promise<SignatureCheck> {
-  const { item, check } = record;
-  const fail = (reason: string): SignatureCheck => ({
-    verified: false,
-    key: keyLabel(key),
-    reason,
-  });
-  const digest = item.source.digest ?? check.sourceDigest;
+): Promise<{ check: SignatureCheck; digest?: string }> {
+  const { item } = record;
+  const digest = item.source.digest ?? record.check.sourceDigest;
+  const fail = (reason: string) => ({ check: { verified: false, key: keyLabel(key), reason } });
   if (!digest) {
-    return fail(`could not read the source digest to verify (${check.sourceError ?? 'not read'})`);
+    return fail(
+      `could not read the source digest to verify (${record.check.sourceError ?? 'not read'})`,
+    );
   }
   const repo = {
     registry: item.source.registry,
@@ -89,7 +90,8 @@ async function judge(
     );
   }
   const verdict = judgeSignatures(layers, key.pem, digest);
-  return verdict.ok ? { verified: true, key: keyLabel(key), reason: null } : fail(verdict.reason);
+  if (!verdict.ok) return fail(verdict.reason);
+  return { check: { verified: true, key: keyLabel(key), reason: null }, digest };
 }
 
 /**
