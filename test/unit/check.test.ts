@@ -273,4 +273,49 @@ describe('steps/check + steps/decide: one line at a time', () => {
     assert.equal(events.slice(0, warnAt).filter((e) => /^import /.test(e)).length, 1);
     assert.equal(events.slice(warnAt).filter((e) => /^import /.test(e)).length, 5);
   });
+
+  it('docker.io lines do not wait for each other when the limit seen covers every docker.io line', async () => {
+    const release: (() => void)[] = [];
+    const plenty = { ...limit, remaining: 50 };
+    const sources = {
+      async head(): Promise<ManifestHead> {
+        await new Promise<void>((r) => release.push(r));
+        return { digest: D1, rateLimit: plenty };
+      },
+    };
+    const list = items('nginx:1.27\nredis:7\nbusybox:1');
+    const events: string[] = [];
+    const out = {
+      log: (t: string) => events.push(t.replace(/ \(.*$/, '')),
+      warn: (t: string) => events.push(`warn ${t}`),
+      secret: () => undefined,
+      progress: () => undefined,
+    };
+    const deps = {
+      sources,
+      acr: fakeAcr({}),
+      credentials,
+      concurrency: 8,
+      out,
+      mode: 'sync' as const,
+    };
+    const checks = await startChecks(list, 'sync', deps);
+    const done = eachLine(list, async (item) => decideLine(item, await checks.line(item), deps), [
+      dockerHubBudget(list, checks, deps),
+      async (r) => {
+        events.push(`import ${r.item.line}`);
+      },
+    ]);
+    while (release.length < 3) await new Promise((r) => setImmediate(r));
+    release[0]!();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.ok(
+      events.includes('import 1'),
+      `line 1 imports before the others are decided: ${events}`,
+    );
+    for (const r of release.slice(1)) r();
+    await done;
+    assert.equal(events.filter((e) => e.startsWith('import')).length, 3);
+    assert.ok(!events.some((e) => e.startsWith('warn')), events.join('\n'));
+  });
 });

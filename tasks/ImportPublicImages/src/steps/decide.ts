@@ -46,6 +46,8 @@ export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps)
  * first docker.io import: a per-line stage where every docker.io line arrives once decided and a
  * docker.io import waits until all of them have (then the warning, when short, is logged). Other
  * lines pass at once. The limit is the lowest the checks saw, or one probe HEAD when they saw none.
+ * When the first docker.io line to import shows that no warning can come (the limit covers every
+ * docker.io line, or Docker Hub sent none), no docker.io line waits.
  */
 export function dockerHubBudget(
   items: readonly PlanItem[],
@@ -54,9 +56,11 @@ export function dockerHubBudget(
 ): (record: LineRecord) => Promise<void> {
   const decided: LineRecord[] = [];
   const hubLines = items.filter((i) => i.source.registry === 'docker.io').length;
+  let goneEarly: boolean | undefined; // judged once, on the first docker.io line to import
   const allDecided = new Countdown(hubLines, async () => {
     const hubJobs = decided.filter((r) => r.decision.armMode !== undefined);
-    if (hubJobs.length === 0) return;
+    if (hubJobs.length === 0 || goneEarly) return; // gone early: there was nothing to say
+    // (later HEADs would see the pulls of this run's own imports, not a shortfall)
     const hub =
       checks.dockerHub() ??
       (await probeDockerHub(
@@ -69,11 +73,19 @@ export function dockerHubBudget(
       );
     }
   });
+  // No warning can come: the limit seen covers every docker.io line, or Docker Hub answered this
+  // line's HEAD without a limit. Then a docker.io line goes on as soon as it is decided.
+  const nothingToSay = (record: LineRecord): boolean => {
+    const hub = checks.dockerHub();
+    return hub ? hub.remaining >= hubLines : record.check.sourceDigest !== undefined;
+  };
   return async (record) => {
     if (record.item.source.registry !== 'docker.io') return;
     decided.push(record);
     allDecided.arrive();
-    if (record.decision.armMode !== undefined) await allDecided.wait();
+    if (record.decision.armMode === undefined) return;
+    goneEarly ??= nothingToSay(record);
+    if (!goneEarly) await allDecided.wait();
   };
 }
 
