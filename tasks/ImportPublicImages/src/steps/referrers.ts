@@ -197,6 +197,11 @@ export function carryStage(
       : lines
           .run(() => carryReferrers(record, { ...deps, withoutApi }), deps.signal)
           .catch((err: unknown) => {
-            if (!deps.signal.aborted) throw err;
+            if (deps.signal.aborted) return;
+            // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.
+            record.referrersError = `signatures and referrers not carried: ${describeError(err)}`;
+            deps.out.warn(
+              `line ${record.item.line}: ${record.item.sourceText}: ${record.referrersError}`,
+            );
           });
 }

@@ -107,6 +107,15 @@ export function verifyStage(
     slots
       .run(() => verifyLine(record, deps), deps.signal)
       .catch((err: unknown) => {
-        if (!deps.signal?.aborted) throw err;
+        if (deps.signal?.aborted) return; // the line ends canceled
+        // Anything unforeseen fails closed: the line is not imported, and says why (the run goes on).
+        const key = keyFor(deps.keys, record.item.source.registry, record.item.source.repository);
+        if (!key) return; // not a verified line
+        const reason = `could not verify the signature: ${describeError(err)}`;
+        record.signature = { verified: false, key: keyLabel(key), reason };
+        delete record.decision.armMode;
+        deps.out.log(
+          `line ${record.item.line}: ${record.item.sourceText} ${VERIFY_FAILED}: ${reason}`,
+        );
       });
 }
