@@ -295,3 +295,21 @@ export function armSource(ref: ImageReference): { registryUri: string; sourceIma
       : `${ref.repository}:${ref.tag ?? 'latest'}`;
   return { registryUri: ref.registry, sourceImage };
 }
+
+/** importImage's `source`: armSource with the line's credentials (for its own registry only). */
+export function importSource(
+  ref: ImageReference,
+  credential: { username: string; password: string } | undefined,
+): {
+  registryUri: string;
+  sourceImage: string;
+  credentials?: { username: string; password: string };
+} {
+  const { username, password } = credential ?? {};
+  return {
+    ...armSource(ref),
+    ...(username !== undefined && password !== undefined
+      ? { credentials: { username, password } }
+      : {}),
+  };
+}

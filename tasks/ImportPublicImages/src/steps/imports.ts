@@ -5,7 +5,7 @@ import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
 import { credentialFor, targetNames, type LineRecord, type SourceCredentials } from '../core/plan';
-import { armSource } from '../core/reference';
+import { importSource } from '../core/reference';
 import { formatDuration } from '../core/report';
 import type { Reporter } from '../core/reporter';
 import { ALREADY_PRESENT_NOTE, alreadyPresent } from '../core/results';
@@ -90,11 +90,11 @@ export function importParameters(
   const { item, decision } = job;
   const cred = credentialFor(item.credentialKey, credentials);
   const params: ImportImageParameters = {
-    source: {
-      // A verified line imports the digest verified (`repo@digest`), the target tags unchanged.
-      ...armSource(decision.pin ? { ...item.source, digest: decision.pin } : item.source),
-      ...(cred ? { credentials: { username: cred.username, password: cred.password } } : {}),
-    },
+    // A verified line imports the digest verified (`repo@digest`), the target tags unchanged.
+    source: importSource(
+      decision.pin ? { ...item.source, digest: decision.pin } : item.source,
+      cred,
+    ),
     mode: decision.armMode ?? 'NoForce',
   };
   if (decision.untagged) params.untaggedTargetRepositories = [item.targetRepository];

@@ -10,7 +10,7 @@ import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
 import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
-import { armSource } from '../core/reference';
+import { importSource } from '../core/reference';
 import {
   referrerLabel,
   type CopyReferrers,
@@ -148,16 +148,9 @@ export function referrerImport(
   credential: { username: string; password: string } | undefined,
 ): ImportImageParameters {
   const { item } = record;
-  const source = {
-    ...armSource({
-      registry: item.source.registry,
-      repository: item.source.repository,
-      ...(r.tag ? { tag: r.tag } : { digest: r.digest }),
-    }),
-    ...(credential
-      ? { credentials: { username: credential.username, password: credential.password } }
-      : {}),
-  };
+  const { registry, repository } = item.source;
+  const ref = { registry, repository, ...(r.tag ? { tag: r.tag } : { digest: r.digest }) };
+  const source = importSource(ref, credential);
   // Force: a cosign tag moves when a signature is added (the ACR must follow); a digest is
   // the same bytes whatever the mode.
   return r.tag
