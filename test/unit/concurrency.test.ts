@@ -7,7 +7,8 @@ import {
   ImportConcurrency,
 } from '../../tasks/ImportPublicImages/src/core/concurrency';
 import { Countdown, eachLine, Limiter } from '../../tasks/ImportPublicImages/src/core/pipeline';
-import { runScheduled, ThrottleGate } from '../../tasks/ImportPublicImages/src/core/schedule';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/schedule';
+import { runScheduled } from '../../tasks/ImportPublicImages/src/core/scheduler';
 import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
 import { FakeClock, fixedRandom } from './fakeClock';
 

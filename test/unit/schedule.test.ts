@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { runScheduled } from '../../tasks/ImportPublicImages/src/core/scheduler';
 import {
   RetriesExhausted,
-  runScheduled,
   ThrottleGate,
   withRetries,
   type RetryOptions,

@@ -2,6 +2,7 @@
 // decide, import, ...) as soon as its previous stage is done, instead of every line waiting for
 // the slowest line of each step. What bounds a stage is a Limiter (how many lines are in it at
 // once); what holds some lines until others have arrived is a Countdown. Pure.
+import { abortError } from './schedule';
 
 /** One per-line stage after the first: runs on the line's record, in the stages' order. */
 export type LineStage<R> = (record: R) => Promise<void>;
@@ -153,11 +154,4 @@ export class Countdown {
       this.open();
     }
   }
-}
-
-/** The error an aborted wait rejects with (as core/schedule.ts abortError, without the import cycle). */
-function abortError(): Error {
-  const err = new Error('aborted');
-  err.name = 'AbortError';
-  return err;
 }

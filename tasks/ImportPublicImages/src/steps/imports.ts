@@ -13,13 +13,8 @@ import { isAlreadyExists } from '../core/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import type { ImportConcurrency } from '../core/concurrency';
-import {
-  Scheduler,
-  systemClock,
-  type Clock,
-  type ScheduleEvent,
-  type ThrottleGate,
-} from '../core/schedule';
+import { systemClock, type Clock, type ScheduleEvent, type ThrottleGate } from '../core/schedule';
+import { Scheduler } from '../core/scheduler';
 
 /** What an import needs to know of its line. */
 export type ImportJob = Pick<LineRecord, 'item' | 'decision'>;

@@ -20,7 +20,8 @@ import {
 import type { Reporter } from '../core/reporter';
 import { alreadyPresent } from '../core/results';
 import { Limiter } from '../core/pipeline';
-import { runScheduled, systemClock, type Clock, type ThrottleGate } from '../core/schedule';
+import { systemClock, type Clock, type ThrottleGate } from '../core/schedule';
+import { runScheduled } from '../core/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrers';
