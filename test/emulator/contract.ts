@@ -130,7 +130,11 @@ export type FaultKind =
   | 'dropAnswer'
   /** Azure DevOps refuses the writes (POST/PATCH) of the pull-request threads API with 403
    * GitNeedsPermissionException, as when the build service lacks "Contribute to pull requests". */
-  | 'adoThreads403';
+  | 'adoThreads403'
+  /** A registry (or ACR) request answered 429 TOOMANYREQUESTS with Retry-After (retryAfterSeconds, default 1). */
+  | 'registry429'
+  /** A registry (or ACR) request answered 503 (Retry-After only when retryAfterSeconds is given). */
+  | 'registry503';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -141,7 +145,7 @@ export interface FaultRule {
   count?: number;
   /** Probability 0..1 (seeded RNG); default 1. */
   rate?: number;
-  /** arm429: Retry-After seconds (default 1). */
+  /** arm429, arm503, registry429: Retry-After seconds (default 1); registry503: only when given. */
   retryAfterSeconds?: number;
   /** slowToken: delay in ms. */
   delayMs?: number;

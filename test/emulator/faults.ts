@@ -1,6 +1,7 @@
 // Fault rules: which request or import gets which failure, per target, at a seeded rate, or for the first N matches.
 import fs from 'node:fs';
 import type { FaultConfig, FaultKind, FaultRule } from './contract';
+import { sendJson, type Ctx } from './server';
 
 export interface FaultContext {
   listener: string;
@@ -24,6 +25,8 @@ const KINDS: FaultKind[] = [
   'invalidateTokens',
   'dropAnswer',
   'adoThreads403',
+  'registry429',
+  'registry503',
 ];
 
 function mulberry32(seed: number): () => number {
@@ -94,6 +97,37 @@ function matches(rule: FaultRule, ctx: FaultContext): boolean {
   if (m.target !== undefined) {
     const target = m.target;
     if (!(ctx.targets ?? []).some((t) => t.includes(target))) return false;
+  }
+  return true;
+}
+
+/**
+ * Registry-level faults (a registry or ACR listener, before authentication): `registry429` answers
+ * as Docker Hub throttles (TOOMANYREQUESTS, Retry-After, default 1 s), `registry503` as a registry
+ * briefly down (Retry-After only when the rule gives one). True when one answered the request.
+ */
+export function registryFault(faults: FaultEngine, ctx: Ctx): boolean {
+  const rule = faults.pick(['registry429', 'registry503'], {
+    listener: ctx.listener,
+    method: ctx.req.method ?? '',
+    path: ctx.url.pathname,
+  });
+  if (!rule) return false;
+  const headers: Record<string, string> = { 'docker-distribution-api-version': 'registry/2.0' };
+  if (rule.kind === 'registry429') {
+    headers['retry-after'] = String(rule.retryAfterSeconds ?? 1);
+    const message =
+      'You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit';
+    sendJson(ctx, 429, { errors: [{ code: 'TOOMANYREQUESTS', message }] }, headers);
+  } else {
+    if (rule.retryAfterSeconds !== undefined)
+      headers['retry-after'] = String(rule.retryAfterSeconds);
+    sendJson(
+      ctx,
+      503,
+      { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable' }] },
+      headers,
+    );
   }
   return true;
 }

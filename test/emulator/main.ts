@@ -10,6 +10,7 @@ import { handleEntra } from './entra';
 import { Importer } from './importer';
 import { loadAcrState, saveAcrState } from './persist';
 import { handleRegistry } from './registry';
+import { registryFault } from './faults';
 import { type Ctx, dropMidResponse, listen, type Listener } from './server';
 import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
@@ -85,7 +86,7 @@ export async function start(
       host,
       async (ctx) => {
         await roundTrip();
-        if (!dropped(ctx)) handleRegistry(em, host, ctx);
+        if (!dropped(ctx) && !registryFault(em.faults, ctx)) handleRegistry(em, host, ctx);
       },
       logEntry,
     );

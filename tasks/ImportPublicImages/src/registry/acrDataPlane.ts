@@ -5,8 +5,8 @@
 // for the exchange, the refresh token for an access token.
 import { pool } from '../core/schedule';
 import { batchScopes, pullScope } from '../core/tokenBatches';
-import { describeError, registryUrl, request, type Overrides } from './http';
-import { headManifest, RegistryError } from './sourceRegistries';
+import { answered, describeError, registryUrl, request, type Overrides } from './http';
+import { headManifest, RegistryError } from './manifests';
 
 export class AcrDataPlane {
   private refresh?: Promise<string>;
@@ -42,9 +42,10 @@ export class AcrDataPlane {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       signal,
+      retry: true, // a token request: sending it twice asks for two tokens, nothing more
     });
     if (res.status !== 200) {
-      throw new RegistryError(`${this.loginServer}${path} answered ${res.status}`, res.status);
+      throw new RegistryError(`${this.loginServer}${path} ${answered(res)}`, res.status);
     }
     return JSON.parse(res.body) as Record<string, unknown>;
   }

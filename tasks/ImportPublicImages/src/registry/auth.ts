@@ -2,6 +2,7 @@
 // challenge and fetch a token from its realm, with Basic credentials when given.
 import type { Credential } from '../core/plan';
 import {
+  answered,
   apiHost,
   header,
   hostOf,
@@ -110,7 +111,7 @@ export async function requestToken(
   if (t.status !== 200) {
     throw Object.assign(
       new Error(
-        `token endpoint answered ${t.status}${credential ? ' (credentials refused?)' : ''}`,
+        `token endpoint ${answered(t)}${credential && t.status < 500 && t.status !== 429 ? ' (credentials refused?)' : ''}`,
       ),
       {
         statusCode: t.status,

@@ -1,8 +1,10 @@
 // A small https client for registry calls (manifest HEADs and token endpoints), with the
 // per-host endpoint override the local emulator uses: IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS
-// is a JSON object `{ "<registry host>": "https://127.0.0.1:PORT" }`.
+// is a JSON object `{ "<registry host>": "https://127.0.0.1:PORT" }`. Every read goes through
+// request(), which tries a throttled, failing or lost read again (readRetry.ts).
 import * as https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { attemptsNote, withReadRetries } from './readRetry';
 
 export const ENDPOINTS_VARIABLE = 'IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS';
 
@@ -12,6 +14,8 @@ export interface HttpResponse {
   body: string;
   /** The body's bytes, exactly as received (a signature payload is verified over these). */
   bytes?: Buffer;
+  /** How many attempts this answer took, when more than one (readRetry.ts). */
+  attempts?: number;
 }
 
 export interface HttpRequest {
@@ -20,6 +24,11 @@ export interface HttpRequest {
   body?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Whether a 429, 5xx or lost request is tried again (readRetry.ts): GET and HEAD are by
+   * default, a POST only when it says so (a token request, safe to send twice); false: one attempt.
+   */
+  retry?: boolean;
 }
 
 export type Overrides = Record<string, string>;
@@ -96,7 +105,22 @@ export function rewriteUrl(url: string, overrides: Overrides): string {
   return `${override}${u.pathname}${u.search}`;
 }
 
+/**
+ * One registry request; a read (GET, HEAD, or a POST with `retry: true`) is tried again on a 429,
+ * a 500/502/503/504 or a transport failure, at most 3 times in all (readRetry.ts).
+ */
 export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
+  const retried = req.retry ?? req.method !== 'POST';
+  if (!retried) return requestOnce(url, req);
+  return withReadRetries(() => requestOnce(url, req), req.signal);
+}
+
+/** `answered 503`, with ` (3 attempts)` when the read was tried more than once. */
+export function answered(res: HttpResponse): string {
+  return `answered ${res.status}${attemptsNote(res.attempts)}`;
+}
+
+function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const r = https.request(
       url,

@@ -22,8 +22,9 @@ import {
 } from '../core/referrers';
 import { COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../core/cosign';
 import type { HttpResponse } from './http';
-import { header } from './http';
-import { MANIFEST_MEDIA_TYPES, RegistryError, type SourceRegistries } from './sourceRegistries';
+import { answered, header } from './http';
+import { MANIFEST_MEDIA_TYPES, RegistryError } from './manifests';
+import type { SourceRegistries } from './sourceRegistries';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 
@@ -90,7 +91,7 @@ export async function getManifest(
   if (res.status === 404) return null;
   if (res.status !== 200) {
     throw new RegistryError(
-      `GET ${repo.registry}/${repo.repository} manifest ${reference} answered ${res.status}`,
+      `GET ${repo.registry}/${repo.repository} manifest ${reference} ${answered(res)}`,
       res.status,
     );
   }
@@ -137,7 +138,7 @@ export async function listReferrers(
     }
     if (res.status !== 200) {
       throw new RegistryError(
-        `GET ${repo.registry}/${repo.repository} referrers of ${digest} answered ${res.status}`,
+        `GET ${repo.registry}/${repo.repository} referrers of ${digest} ${answered(res)}`,
         res.status,
       );
     }
@@ -261,7 +262,7 @@ export async function cosignSignatureLayers(
     );
     if (res.status !== 200) {
       throw new RegistryError(
-        `GET ${repo.registry}/${repo.repository} signature payload ${l.digest} answered ${res.status}`,
+        `GET ${repo.registry}/${repo.repository} signature payload ${l.digest} ${answered(res)}`,
         res.status,
       );
     }

@@ -1,5 +1,6 @@
-// Manifest HEADs against public registries (source digests) with the token flow and
-// Docker Hub's rate-limit headers. HEADs do not count against Docker Hub's pull limit.
+// Public source registries, anonymous or with a line's own credentials: manifest HEADs (source
+// digests; HEADs do not count against Docker Hub's pull limit, registry/manifests.ts) and GETs,
+// with the token flow and the tokens asked up front, one per batch of repositories.
 import {
   credentialFor,
   type Credential,
@@ -17,95 +18,18 @@ import {
   type HttpResponse,
   type Overrides,
 } from './http';
+import { headManifest, type ManifestHead } from './manifests';
 
-export const MANIFEST_MEDIA_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-];
-
-export interface RateLimit {
-  limit: number;
-  remaining: number;
-  windowSeconds?: number;
-}
-
-export interface ManifestHead {
-  /** null when the registry says the manifest does not exist (404). */
-  digest: string | null;
-  rateLimit?: RateLimit;
-  /** The manifest's media type (Content-Type), when the registry said. */
-  mediaType?: string;
-}
-
-/** `100;w=21600` -> { value: 100, window: 21600 } */
-function parseLimit(v: string | undefined): { value: number; window?: number } | undefined {
-  const m = /^\s*(\d+)(?:\s*;\s*w=(\d+))?/.exec(v ?? '');
-  return m ? { value: Number(m[1]), window: m[2] ? Number(m[2]) : undefined } : undefined;
-}
-
-export function parseRateLimit(res: HttpResponse): RateLimit | undefined {
-  const limit = parseLimit(header(res, 'ratelimit-limit'));
-  const remaining = parseLimit(header(res, 'ratelimit-remaining'));
-  if (!limit || !remaining) return undefined;
-  return { limit: limit.value, remaining: remaining.value, windowSeconds: limit.window };
-}
-
-export class RegistryError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Bearer tokens for a registry, found through 401 challenges and kept per (registry, scope). */
-export type Authorizer = (
-  res: HttpResponse,
-  scope: string,
-  signal?: AbortSignal,
-) => Promise<{ token: string; scheme: 'Bearer' | 'Basic' } | undefined>;
-
-export async function headManifest(
-  base: string,
-  repository: string,
-  reference: string,
-  authorize: Authorizer,
-  cache: Map<string, string>,
-  signal?: AbortSignal,
-): Promise<ManifestHead> {
-  const url = `${base}/v2/${repository}/manifests/${reference}`;
-  const scope = pullScope(repository);
-  const send = (auth?: string): Promise<HttpResponse> =>
-    request(url, {
-      method: 'HEAD',
-      headers: {
-        accept: MANIFEST_MEDIA_TYPES.join(', '),
-        ...(auth ? { authorization: auth } : {}),
-      },
-      signal,
-    });
-  let res = await send(cache.get(scope));
-  if (res.status === 401) {
-    const t = await authorize(res, scope, signal);
-    if (t) {
-      const auth = `${t.scheme} ${t.token}`;
-      cache.set(scope, auth);
-      res = await send(auth);
-    }
-  }
-  const rateLimit = parseRateLimit(res);
-  if (res.status === 404) return { digest: null, rateLimit };
-  if (res.status !== 200) {
-    throw new RegistryError(`manifest HEAD answered ${res.status}`, res.status);
-  }
-  const digest = header(res, 'docker-content-digest');
-  if (!digest) throw new RegistryError('the registry did not return Docker-Content-Digest');
-  const mediaType = header(res, 'content-type')?.split(';')[0]?.trim();
-  return { digest, rateLimit, ...(mediaType ? { mediaType } : {}) };
-}
+// Where they were before registry/manifests.ts: the steps and tests import them from here.
+export {
+  headManifest,
+  MANIFEST_MEDIA_TYPES,
+  parseRateLimit,
+  RegistryError,
+  type Authorizer,
+  type ManifestHead,
+  type RateLimit,
+} from './manifests';
 
 /** How long the /v2/ ping that finds a registry's realm may take before the HEADs go without it. */
 const PING_TIMEOUT_MS = 10000;
@@ -194,6 +118,7 @@ export class SourceRegistries {
       headers: { accept: 'application/json' },
       signal: opts.signal,
       timeoutMs: PING_TIMEOUT_MS,
+      retry: false, // a shortcut: when it fails, the HEADs ask their own tokens
     }).catch(() => undefined);
     const challenge = parseChallenge((ping && header(ping, 'www-authenticate')) ?? '');
     if (ping?.status !== 401 || !challenge) return; // open (or unreachable): the HEADs say
