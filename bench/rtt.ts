@@ -9,6 +9,7 @@
 //  - the re-run of all N with nothing changed (the ACR filled beforehand through the ARM SDK, not
 //    the task): wall time, requests per image, sequential round trips per image (below),
 //    ##vso[task.setsecret] lines on stdout;
+//  - the same re-run with the concurrency input empty (the default: it grows with the list);
 //  - the same re-run with copyReferrers signatures (the default; the rows above run with none):
 //    wall time and requests per image, discovery included;
 //  - spawn to first ARM request with no added round trip (median of 5), and the bundle's size.
@@ -217,6 +218,16 @@ export async function rttScenario(o: RttOptions): Promise<void> {
       `median ${median(chains)}, max ${Math.max(...chains)} (${chains.length} images)`,
     ]);
     rows.push(['re-run: ##vso[task.setsecret] lines', String(setsecret.length)]);
+
+    // The same re-run with the concurrency input empty, the default (32 for 1,000 lines).
+    await em.admin.clearRequests();
+    const byDefault = { INPUT_COPYREFERRERS: 'none' };
+    const auto = await timedTask(em, { imageList: list, env: byDefault, wrap, timeoutMs });
+    const chosen = /concurrency (\d+) \(default/.exec(auto.run.stdout)?.[1] ?? '?';
+    rows.push([
+      're-run, concurrency input empty (the default)',
+      `${seconds(auto.ms)} (the task chose ${chosen}), ${importRequests(await em.admin.requests()).length} importImage`,
+    ]);
 
     // The same re-run with copyReferrers signatures, the default: discovery per image.
     await em.admin.clearRequests();
