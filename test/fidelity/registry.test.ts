@@ -4,14 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
-import { basicAuth, EmulatorCredential, httpsGet as get, postForm } from './support';
-
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
+import { ACCEPT, basicAuth, EmulatorCredential, httpsGet as get, postForm } from './support';
 
 function challenge(h: string | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -13,14 +13,8 @@ import path from 'node:path';
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { verifyCosignPayload } from '../../tasks/ImportPublicImages/src/core/cosign';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
-import { armClient, EmulatorCredential, httpsGet, postForm } from './support';
+import { ACCEPT, armClient, EmulatorCredential, httpsGet, postForm } from './support';
 
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 const SIG_ANNOTATION = 'dev.cosignproject.cosign/signature';
 const NOTATION = 'application/vnd.cncf.notary.signature';
 

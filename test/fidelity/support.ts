@@ -6,6 +6,14 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import type { ReadyFile } from '../helpers/emulator';
 
+/** The manifest media types a registry client accepts (OCI and Docker, index and image). */
+export const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
 export class EmulatorCredential implements TokenCredential {
   calls = 0;
   constructor(
