@@ -51,12 +51,23 @@ describe('e2e: import (bundled task vs emulator)', function () {
       ],
     );
     assert.match(cold.summary ?? '', /\*\*7\*\* imported/);
+    // progress over every line of the list: it only goes up, to 100
+    const progress = (run: typeof cold): number[] =>
+      run.commands.filter((c) => c.name === 'task.setprogress').map((c) => Number(c.props.value));
+    const values = progress(cold);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+      `${values.join(' ')}`,
+    );
+    assert.equal(values.at(-1), 100, `${values.join(' ')}`);
 
     await em.admin.clearRequests();
     const again = await runTask(em.ready);
     assert.equal(again.status, 'Succeeded', explain(again));
     assert.equal(again.result!.counts.skipped, 7);
     assert.equal(importRequests(await em.admin.requests()).length, 0);
+    assert.equal(progress(again).at(-1), 100, 'a re-run that imports nothing still ends at 100');
   });
 
   it('a tag moved upstream re-imports that line only', async () => {

@@ -86,7 +86,9 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
     [
       ...(keys.length > 0 ? [verifyStage({ ...reads, keys })] : []), // a failed line: not imported
       dockerHubBudget(items, checks, run), // docker.io imports wait for the Docker Hub budget
-      ...(inputs.dryRun ? [] : [lineImporter({ ...importing, concurrency: concurrency.imports })]),
+      ...(inputs.dryRun
+        ? []
+        : [lineImporter({ ...importing, concurrency: concurrency.imports, lines: items.length })]),
       ...(inputs.copyReferrers === 'none' // what refers to the image, once it is in the ACR
         ? []
         : [carryStage({ ...reads, ...writes, slots: adaptive.limiter, onThrottled })]),

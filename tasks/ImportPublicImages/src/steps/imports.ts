@@ -104,7 +104,9 @@ const label = (job: ImportJob): string => `line ${job.item.line}: ${job.item.sou
  * the scheduler (bounded concurrency, shared throttle gate, retries, timeout, cancellation) the
  * moment it is decided; its outcome is set on its record. Other lines pass at once.
  */
-export function lineImporter(deps: ImportDeps): (record: LineRecord) => Promise<void> {
+export function lineImporter(
+  deps: ImportDeps & { /** Every line of the list, for the progress. */ lines: number },
+): (record: LineRecord) => Promise<void> {
   const { out } = deps;
   const jobs: LineRecord[] = [];
   const states = new Map<LineRecord, ImportState>();
@@ -140,26 +142,39 @@ export function lineImporter(deps: ImportDeps): (record: LineRecord) => Promise<
     gate: deps.gate,
     onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
   });
+  const lineDone = lineProgress(out, deps.lines);
   return async (record) => {
     // Decided after a cancel: never handed over (its line ends canceled, as before the pipeline).
-    if (record.decision.armMode === undefined || deps.signal.aborted) return;
+    if (record.decision.armMode === undefined || deps.signal.aborted) return lineDone();
     states.set(record, { sent: false });
     const index = jobs.push(record) - 1;
-    if (index === 0) out.progress(0, 1, 'importing');
     record.outcome = await scheduler.run(record, index);
+    lineDone();
   };
 }
 
 /**
- * A log line per start, retry and end of an import, and the progress after each end (of the
- * imports handed over so far: lines are still being checked while the first ones import).
+ * The run's progress: lines through the import stage (imported, skipped, failed) over every line
+ * of the list, so it only goes up while lines are still being checked; shown at each new percent.
  */
+function lineProgress(out: Reporter, lines: number): () => void {
+  let done = 0;
+  let shown = -1;
+  return () => {
+    done++;
+    const percent = Math.floor((done * 100) / Math.max(1, lines));
+    if (percent === shown) return;
+    shown = percent;
+    out.progress(done, lines, `${done}/${lines} lines done`);
+  };
+}
+
+/** A log line per start, retry and end of an import. */
 function importLogger(
   jobs: readonly ImportJob[],
   out: Reporter,
   onThrottled?: (delayMs: number) => void,
 ): (e: ScheduleEvent) => void {
-  let ended = 0;
   return (e) => {
     const job = jobs[e.index] as ImportJob;
     if (e.type === 'start') {
@@ -177,7 +192,6 @@ function importLogger(
       );
       if (e.throttled) onThrottled?.(e.delayMs);
     } else {
-      ended++;
       const o = e.outcome;
       const text =
         o.status === 'done'
@@ -186,7 +200,6 @@ function importLogger(
             ? `skipped: ${ALREADY_PRESENT_NOTE}`
             : `${o.status}: ${o.failure?.message ?? ''}`;
       out.log(`${label(job)} ${text}`);
-      out.progress(ended, jobs.length, `${ended}/${jobs.length} imports finished`);
     }
   };
 }
