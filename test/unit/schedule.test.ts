@@ -341,6 +341,24 @@ describe('schedule: withRetries', () => {
     assert.equal(clock.now(), 3150); // Retry-After + the 5 % jitter of random 0.5
   });
 
+  it('a pause that begins while an open wait is ending still holds the attempt (no POST slips through)', async () => {
+    const clock = new FakeClock();
+    const o = opts(clock);
+    let startedAt = -1;
+    const p = withRetries(
+      async () => {
+        startedAt = clock.now();
+        return 'sent';
+      },
+      (err) => err as Failure,
+      o,
+    );
+    // The gate was open when the wait ran; another worker's 429 is read before its end is handled.
+    o.gate.pause(1000);
+    assert.equal(await clock.run(p), 'sent');
+    assert.ok(startedAt >= 1000, `the attempt started at ${startedAt} ms, inside the pause`);
+  });
+
   it('a 429 pauses the shared gate, so other callers wait too, and uses no retry', async () => {
     const clock = new FakeClock();
     const gate = new ThrottleGate(clock, fixedRandom(0));

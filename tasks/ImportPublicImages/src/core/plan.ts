@@ -107,8 +107,9 @@ export interface Decision {
    */
   refused?: string;
   /**
-   * The source digest to import instead of the line's tag: the one whose signature was verified
-   * (steps/verify.ts), so that what lands is what was verified even if the tag moves meanwhile.
+   * The source digest to import instead of the line's tag: the one the check read (steps/decide.ts)
+   * and, when verified, whose signature was verified (steps/verify.ts), so that what lands is what
+   * was decided and verified even if the tag moves upstream meanwhile.
    */
   pin?: string;
 }

@@ -51,14 +51,23 @@ export class ThrottleGate {
     this.jitterSpanMs = Math.min(1000, ms / 10);
   }
 
-  /** Until the pause ends (plus a jitter when there was one); resolves at once when open. */
-  async wait(signal?: AbortSignal): Promise<void> {
+  /** Shut now: a pause is running (checked synchronously, right before an attempt starts). */
+  shut(): boolean {
+    return this.until > this.clock.now();
+  }
+
+  /**
+   * Until the pause ends (plus a jitter when there was one); resolves at once when open. True
+   * when it waited.
+   */
+  async wait(signal?: AbortSignal): Promise<boolean> {
     let waited = false;
     for (let left = this.until - this.clock.now(); left > 0; left = this.until - this.clock.now()) {
       waited = true;
       await this.clock.sleep(left, signal);
     }
     if (waited) await this.clock.sleep(Math.round(this.random() * this.jitterSpanMs), signal);
+    return waited;
   }
 }
 
@@ -153,7 +162,10 @@ export async function withRetries<R>(
   const pastDeadline = (delayMs: number): boolean =>
     opts.deadlineMs !== undefined && clock.now() + delayMs - started > opts.deadlineMs;
   for (let attempt = 1; ; attempt++) {
-    await gate.wait(signal);
+    // An open gate's wait ends in a later microtask: if another worker's 429 shut the gate in
+    // between, this attempt waits that pause too (from this check to its start nothing else runs).
+    // A wait that did wait goes on after its jitter, as every worker of the pause does.
+    if (!(await gate.wait(signal)) && gate.shut()) await gate.wait(signal);
     opts.onAttempt?.(attempt);
     try {
       return await work({ attempt, signal: aborted });

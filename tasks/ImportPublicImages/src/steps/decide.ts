@@ -35,6 +35,10 @@ export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps)
       ? holdUpdates(planned, deps.loginServer ?? 'the registry')
       : planned;
   const record = held[0] as LineRecord; // one item in, one record out
+  // What lands is what was decided: a line whose source digest was read imports that digest
+  // (`repo@digest`, its target tags unchanged), even if the tag moves upstream meanwhile.
+  if (record.decision.armMode !== undefined && check.sourceDigest !== undefined)
+    record.decision.pin = check.sourceDigest;
   const note = record.decision.note ? ` (${record.decision.note})` : '';
   const refused = record.decision.refused ? ` refused: ${record.decision.refused}` : '';
   deps.out.log(`line ${item.line}: ${item.sourceText} ${record.decision.action}${note}${refused}`);
