@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
 // This suite measures modes, moved tags and credentials, listing the exact importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
-import { explain, importRequests, runTaskNoReferrers as runTask, useEmulator } from './runTask';
+import {
+  explain,
+  importRequests,
+  runTaskNoReferrers as runTask,
+  untilLogged,
+  useEmulator,
+} from './runTask';
 import { assertCredentialsOnlyAt } from './secrets';
 
 describe('e2e: import (bundled task vs emulator)', function () {
@@ -86,6 +92,35 @@ describe('e2e: import (bundled task vs emulator)', function () {
     assert.equal(importRequests(await em.admin.requests()).length, 1);
     const held = await em.admin.tags(acr());
     assert.equal(held.find((t) => t.repository === 'jetstack/cert-manager-webhook')?.digest, moved);
+  });
+
+  it('a tag moved upstream between the check and the import: the digest the run decided lands', async () => {
+    const repo = 'jetstack/cert-manager-webhook';
+    const checked = await upstreamDigest('quay.io', repo, 'v1.15.2');
+    // The import's first POST is answered 429 (Retry-After 5 s): the tag moves during that pause.
+    await em.admin.setFaults([
+      {
+        kind: 'arm429',
+        match: { path: 'importImage', method: 'POST' },
+        count: 1,
+        retryAfterSeconds: 5,
+      },
+    ]);
+    const running = runTask(em.ready, { imageList: `quay.io/${repo}:v1.15.2 => ${repo}` });
+    await untilLogged(em, (log) => importRequests(log).some((e) => e.status === 429), running);
+    const moved = await em.admin.moveTag('quay.io', repo, 'v1.15.2');
+    const run = await running;
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.notEqual(moved, checked);
+    const image = run.result!.images[0]!;
+    assert.equal(image.digest, checked, 'the result names the digest the check read');
+    const accepted = importRequests(await em.admin.requests()).filter((e) => e.status === 202);
+    assert.deepEqual(
+      accepted.map((e) => e.sourceImage),
+      [`${repo}@${checked}`],
+    );
+    const held = (await em.admin.tags(acr())).find((t) => t.repository === repo);
+    assert.equal(held?.digest, checked, 'the ACR holds what the run reported, not the moved tag');
   });
 
   it('missing mode never overwrites a present tag, even a stale one', async () => {
