@@ -5,8 +5,10 @@ import { Limiter } from './pipeline';
 import type { Failure } from './retry';
 import {
   RetriesExhausted,
+  systemClock,
   ThrottleGate,
   withRetries,
+  type Clock,
   type Outcome,
   type ScheduleEvent,
   type ScheduleOptions,
@@ -144,4 +146,16 @@ async function runItem<R>(
 function formatMinutes(ms: number): string {
   const minutes = ms / 60000;
   return minutes >= 1 ? `${+minutes.toFixed(2)} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/** What every import of a run shares (retries, timeout, clock, cancel, the throttle gate), from a step's deps. */
+export function runOptions(d: {
+  retries: number;
+  timeoutMs: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  gate?: ThrottleGate;
+}): Omit<ScheduleOptions, 'concurrency'> {
+  const { retries, timeoutMs, signal, gate } = d;
+  return { retries, timeoutMs, clock: d.clock ?? systemClock, random: Math.random, signal, gate };
 }

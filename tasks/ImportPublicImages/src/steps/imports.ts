@@ -13,8 +13,8 @@ import { isAlreadyExists } from '../core/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import type { ImportConcurrency } from '../core/concurrency';
-import { systemClock, type Clock, type ScheduleEvent, type ThrottleGate } from '../core/schedule';
-import { Scheduler } from '../core/scheduler';
+import { type Clock, type ScheduleEvent, type ThrottleGate } from '../core/schedule';
+import { runOptions, Scheduler } from '../core/scheduler';
 
 /** What an import needs to know of its line. */
 export type ImportJob = Pick<LineRecord, 'item' | 'decision'>;
@@ -132,14 +132,9 @@ export function lineImporter(
     }
   };
   const scheduler = new Scheduler((job: LineRecord, ctx) => attempt(job, ctx.signal), toFailure, {
+    ...runOptions(deps),
     concurrency: deps.concurrency,
     limiter: deps.adaptive?.limiter,
-    retries: deps.retries,
-    timeoutMs: deps.timeoutMs,
-    clock: deps.clock ?? systemClock,
-    random: Math.random,
-    signal: deps.signal,
-    gate: deps.gate,
     onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
   });
   const lineDone = lineProgress(out, deps.lines);

@@ -20,8 +20,8 @@ import {
 import type { Reporter } from '../core/reporter';
 import { alreadyPresent } from '../core/results';
 import { Limiter } from '../core/pipeline';
-import { systemClock, type Clock, type ThrottleGate } from '../core/schedule';
-import { runScheduled } from '../core/scheduler';
+import { type Clock, type ThrottleGate } from '../core/schedule';
+import { runOptions, runScheduled } from '../core/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrers';
@@ -118,15 +118,10 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
       ),
     toFailure,
     {
+      ...runOptions(deps),
       concurrency: 1,
       // The run's import slots: a referrer waits for one before its timeout starts, as an image.
       limiter: deps.slots,
-      retries: deps.retries,
-      timeoutMs: deps.timeoutMs,
-      clock: deps.clock ?? systemClock,
-      random: Math.random,
-      signal: deps.signal,
-      gate: deps.gate,
       onEvent: (e) => {
         if (e.type === 'retry' && e.throttled) deps.onThrottled?.(e.delayMs);
       },
