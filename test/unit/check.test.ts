@@ -10,7 +10,7 @@ import {
   dockerHubBudget,
   probeDockerHub,
 } from '../../tasks/ImportPublicImages/src/steps/decide';
-import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/sourceRegistries';
+import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/manifests';
 import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan';
 
 interface HeadCall {

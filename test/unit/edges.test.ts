@@ -15,7 +15,7 @@ import {
   registryUrl,
   rewriteUrl,
 } from '../../tasks/ImportPublicImages/src/registry/http';
-import { parseRateLimit } from '../../tasks/ImportPublicImages/src/registry/sourceRegistries';
+import { parseRateLimit } from '../../tasks/ImportPublicImages/src/registry/manifests';
 import { classify } from '../../tasks/ImportPublicImages/src/core/retry';
 
 describe('edges: registry http', () => {

@@ -20,17 +20,6 @@ import {
 } from './http';
 import { headManifest, type ManifestHead } from './manifests';
 
-// Where they were before registry/manifests.ts: the steps and tests import them from here.
-export {
-  headManifest,
-  MANIFEST_MEDIA_TYPES,
-  parseRateLimit,
-  RegistryError,
-  type Authorizer,
-  type ManifestHead,
-  type RateLimit,
-} from './manifests';
-
 /** How long the /v2/ ping that finds a registry's realm may take before the HEADs go without it. */
 const PING_TIMEOUT_MS = 10000;
 

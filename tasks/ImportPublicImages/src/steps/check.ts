@@ -12,7 +12,8 @@ import type { Reporter } from '../core/reporter';
 import { Limiter } from '../core/pipeline';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
-import { headSource, type RateLimit, type SourceRegistries } from '../registry/sourceRegistries';
+import type { RateLimit } from '../registry/manifests';
+import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
 export interface CheckDeps {
   /** prefetch: the tokens of the HEADs, batched, asked before them (fakes may leave it out). */

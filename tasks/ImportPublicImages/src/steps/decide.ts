@@ -12,7 +12,8 @@ import {
 import { Countdown } from '../core/pipeline';
 import { holdUpdates } from '../core/policy';
 import type { Reporter } from '../core/reporter';
-import { headSource, type RateLimit, type SourceRegistries } from '../registry/sourceRegistries';
+import type { RateLimit } from '../registry/manifests';
+import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
 export interface DecideDeps {
   mode: ImportMode;
