@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as im from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
 import {
-  IMDS_HOST,
+  IMDS_BYPASS,
   parseBypassList,
   parseNoProxy,
   splitProxyUrl,
@@ -105,8 +105,10 @@ export function readTransport(env: NodeJS.ProcessEnv = process.env): TransportSe
   const proxy = agentProxy(env) ?? environmentProxy(env);
   const settings: TransportSettings = { ...(proxy ? { proxy } : {}), tls: agentTls(env) };
   if (proxy?.source === 'agent') {
-    const imds = `^https?://${IMDS_HOST.replace(/\./g, '\\.')}[:/]`;
-    env[im._getVariableKey('Agent.ProxyBypassList')] = JSON.stringify([...proxy.bypass, imds]);
+    env[im._getVariableKey('Agent.ProxyBypassList')] = JSON.stringify([
+      ...proxy.bypass,
+      IMDS_BYPASS,
+    ]);
     im._exposeProxySettings();
   }
   im._exposeCertSettings();

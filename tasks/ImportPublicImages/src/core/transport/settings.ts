@@ -45,6 +45,12 @@ export const DIRECT: TransportSettings = { tls: { ca: [] } };
 /** Azure's instance metadata service: never through a proxy (it is link-local to the VM). */
 export const IMDS_HOST = '169.254.169.254';
 
+/**
+ * IMDS as an entry of the agent's bypass list: added to the list azure-arm-rest reads itself (its
+ * managed identity request), so that request goes direct too.
+ */
+export const IMDS_BYPASS = `^https?://${IMDS_HOST.replace(/\./g, '\\.')}[:/]`;
+
 /** The agent's rule: any pattern (case-insensitive, unanchored) matching the whole URL. */
 export function agentBypasses(url: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => safeRegExp(p)?.test(url) ?? false);
