@@ -44,7 +44,11 @@ export default tseslint.config(
               message: PURE,
             },
             { group: ['child_process', 'node:child_process'], message: PURE },
-            { group: ['../ado/*', '../azure/*', '../registry/*', '../steps/*'], message: PURE },
+            {
+              group: ['../ado/*', '../azure/*', '../registry/*', '../steps/*', '../transport/*'],
+              message: PURE,
+            },
+            { group: ['http-proxy-agent', 'https-proxy-agent'], message: PURE },
           ],
         },
       ],
@@ -55,6 +59,7 @@ export default tseslint.config(
       'tasks/*/src/registry/**/*.ts',
       'tasks/*/src/azure/**/*.ts',
       'tasks/*/src/steps/**/*.ts',
+      'tasks/*/src/transport/**/*.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

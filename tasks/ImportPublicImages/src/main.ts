@@ -8,13 +8,15 @@ import { checkResultPath, readImageList } from './ado/files';
 import { readInputs, type TaskInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
+import { readTransport } from './ado/transport';
 import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
 import { eachLine } from './core/pipeline';
 import { planImports } from './core/plan';
 import { planFailure } from './core/planReport';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
-import { readOverrides } from './registry/http';
+import { readOverrides, useTransport } from './registry/http';
+import { Transport } from './transport/agents';
 import { SourceRegistries } from './registry/sourceRegistries';
 import { startChecks } from './steps/check';
 import { connect } from './steps/connect';
@@ -30,15 +32,25 @@ export async function run(): Promise<void> {
   const out = new TaskOutput();
   const inputs = readInputs();
   const signal = cancelOnSignals((text) => out.log(text));
-  await flow(inputs, out, signal);
+  // One transport for every request of the run: the agent's proxy, bypass list, CAs, client certificate.
+  const network = readTransport();
+  const transport = new Transport(network);
+  useTransport(transport);
+  await flow(inputs, out, signal, transport);
   // A pull-request build that failed before its plan says so on the pull request too, so the
   // thread does not keep an older, clean plan.
   const failed = out.failedBeforeReport;
   if (failed && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
-    await postPlanToPullRequest(planFailure(failed), out);
+    await postPlanToPullRequest(planFailure(failed), out, network);
+  transport.destroy();
 }
 
-async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): Promise<void> {
+async function flow(
+  inputs: TaskInputs,
+  out: TaskOutput,
+  signal: AbortSignal,
+  transport: Transport,
+): Promise<void> {
   const startedAt = new Date();
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
@@ -50,7 +62,15 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
 
   const gate = new ThrottleGate(systemClock);
   const agent = { authParameters: endpointAuthParameters(inputs.connectionId), jobAccessToken };
-  const target = await connect({ ...inputs, clock: systemClock, gate, signal, agent, out });
+  const target = await connect({
+    ...inputs,
+    clock: systemClock,
+    gate,
+    signal,
+    agent,
+    transport,
+    out,
+  });
   if (!target) return;
   const { azure, arm, acr } = target;
   const overrides = readOverrides();
@@ -103,7 +123,7 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
   );
   // A canceled run's plan is partial: the thread keeps the last complete one.
   if (plan && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
-    await postPlanToPullRequest(plan, out);
+    await postPlanToPullRequest(plan, out, transport.settings);
   out.finish(result, inputs.failurePolicy);
 }
 

@@ -7,7 +7,9 @@ import * as tl from 'azure-pipelines-task-lib/task';
 // azure-devops-node-api is loaded when a comment is posted, not with the task (issue 11).
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { GitPullRequestCommentThread } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { DIRECT, proxyFor, proxyRefusal, type TransportSettings } from '../core/transport/settings';
 import { jobAccessToken } from './endpoints';
+import { restClientOptions } from './transport';
 
 /** Hidden in the thread's first comment (markdown does not show HTML comments): finds it again. */
 export const PLAN_MARKER = '<!-- import-public-images:plan -->';
@@ -139,7 +141,11 @@ async function upsert(git: IGitApi, t: Target, plan: PlanComment): Promise<'post
  * a pull request (silently) or the repository is not Azure Repos Git (with a log line); 'failed'
  * with a warning when the comment could not be posted. Never throws.
  */
-export async function postPlanToPullRequest(plan: PlanComment, log: PlanLog): Promise<PostOutcome> {
+export async function postPlanToPullRequest(
+  plan: PlanComment,
+  log: PlanLog,
+  network: TransportSettings = DIRECT,
+): Promise<PostOutcome> {
   try {
     if (tl.getVariable('Build.Reason') !== 'PullRequest') return 'skipped';
     const provider = tl.getVariable('Build.Repository.Provider') ?? '';
@@ -166,12 +172,18 @@ export async function postPlanToPullRequest(plan: PlanComment, log: PlanLog): Pr
     tl.setSecret(token);
     try {
       const { getHandlerFromToken, WebApi } = await import('azure-devops-node-api');
+      // The agent's proxy (unless its bypass list names Azure DevOps), CAs and client certificate.
+      const proxy = proxyFor(t.collectionUri, network);
       const api = new WebApi(t.collectionUri, getHandlerFromToken(token), {
         allowRetries: true,
         maxRetries: 2,
         socketTimeout: 30_000,
+        ...restClientOptions(network, proxy !== undefined),
       });
-      const outcome = await upsert(await api.getGitApi(), t, plan);
+      const outcome = await upsert(await api.getGitApi(), t, plan).catch((err: unknown) => {
+        const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+        throw status === 407 && proxy ? new Error(proxyRefusal(proxy, 'Azure DevOps')) : err;
+      });
       log.log(
         `${outcome === 'posted' ? 'Posted the plan to' : 'Updated the plan on'} pull request ${t.pullRequestId}.`,
       );
