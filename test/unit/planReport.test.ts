@@ -73,11 +73,11 @@ describe('core/planReport', () => {
       'up to date': 2,
     });
     assert.match(
-      plan.markdown,
+      plan.markdown.text,
       /\*\*1\*\* to import · \*\*1\*\* to update · \*\*1\*\* unverified · \*\*1\*\* failed · 2 already up to date/,
     );
-    assert.match(plan.markdown, /Pull-request build: nothing was written/);
-    const rows = plan.markdown.split('\n').filter((l) => /^\| \d/.test(l));
+    assert.match(plan.markdown.text, /Pull-request build: nothing was written/);
+    const rows = plan.markdown.text.split('\n').filter((l) => /^\| \d/.test(l));
     assert.deepEqual(
       rows.map((r) => r.split('|')[1]!.trim()),
       ['5', '3', '2', '6'],
@@ -86,8 +86,8 @@ describe('core/planReport', () => {
     const update = rows[1]!;
     assert.ok(update.includes(`\`${NEW}\``) && update.includes(`\`${OLD}\``), update);
     assert.match(rows[2]!, /\| absent \|$/);
-    assert.match(rows[0]!, /failed ❌ MANIFEST_UNKNOWN/);
-    assert.ok(!plan.markdown.includes('b1:v1') && !plan.markdown.includes('b4:v1'));
+    assert.match(rows[0]!, /failed ❌ MANIFEST\\_UNKNOWN/);
+    assert.ok(!plan.markdown.text.includes('b1:v1') && !plan.markdown.text.includes('b4:v1'));
     assert.equal(plan.active, true);
   });
 
@@ -96,8 +96,8 @@ describe('core/planReport', () => {
       result([img(1, { action: 'skip', status: 'skipped', previousDigest: NEW })]),
       { pullRequest: false },
     );
-    assert.match(plan.markdown, /Every line is already up to date/);
-    assert.match(plan.markdown, /Dry run: nothing was written/);
+    assert.match(plan.markdown.text, /Every line is already up to date/);
+    assert.match(plan.markdown.text, /Dry run: nothing was written/);
     assert.equal(plan.active, false);
   });
 
@@ -113,7 +113,7 @@ describe('core/planReport', () => {
     assert.equal(planChange(force), 'update');
     assert.equal(planChange(img(2, { action: 'force', previousDigest: NEW })), 'import');
     const row = planMarkdown(result([force]), { pullRequest: true })
-      .markdown.split('\n')
+      .markdown.text.split('\n')
       .find((l) => l.startsWith('| 1 '))!;
     assert.ok(row.includes(`\`${OLD}\``) && row.includes(`\`${NEW}\``), row);
   });
