@@ -1,7 +1,11 @@
 // The plan a reviewer reads (core/planReport.ts): changes first, moved tags with both digests,
 // up-to-date lines folded into a count, active only when a line fails.
 import assert from 'node:assert/strict';
-import { planChange, planMarkdown } from '../../tasks/ImportPublicImages/src/core/planReport';
+import {
+  planChange,
+  planMarkdown,
+  planThenFailed,
+} from '../../tasks/ImportPublicImages/src/core/planReport';
 import {
   countImages,
   type ImageResult,
@@ -116,5 +120,42 @@ describe('core/planReport', () => {
       .markdown.text.split('\n')
       .find((l) => l.startsWith('| 1 '))!;
     assert.ok(row.includes(`\`${OLD}\``) && row.includes(`\`${NEW}\``), row);
+  });
+
+  it('a line whose source could not be read makes the plan active and says nothing was verified', () => {
+    const unread = img(1, {
+      action: 'unverified',
+      digest: null,
+      note: 'could not read the source',
+    });
+    const plan = planMarkdown(result([unread]), { pullRequest: true });
+    assert.equal(plan.active, true);
+    assert.match(
+      plan.markdown.text,
+      /\*\*1 line\(s\) could not be verified: their source could not be read\*\*/,
+    );
+    assert.match(plan.markdown.text, /\| 1 \| unverified ⚠️ \(could not read the source\) \|/);
+    // the target could not be read, the source digest is known: shown, not blocking
+    const targetOnly = img(2, { action: 'unverified', note: 'could not read the registry' });
+    const seen = planMarkdown(result([targetOnly]), { pullRequest: true });
+    assert.equal(seen.active, false);
+    assert.doesNotMatch(seen.markdown.text, /could not be verified/);
+    // pinned: the digest is the list's own, what lands is known
+    assert.equal(
+      planMarkdown(result([img(3, { action: 'unverified' })]), { pullRequest: true }).active,
+      false,
+    );
+  });
+
+  it('a run that fails after its plan: the plan led by the failure, active', () => {
+    const clean = planMarkdown(result([img(1, {})]), { pullRequest: true });
+    assert.equal(clean.active, false);
+    const failed = planThenFailed(clean, 'the JSON result could not be written to /x <img src=y>');
+    assert.equal(failed.active, true);
+    const lines = failed.markdown.text.split('\n');
+    assert.equal(lines[0], clean.markdown.text.split('\n')[0]);
+    assert.match(lines[2] ?? '', /^❌ \*\*The run failed after planning:\*\* the JSON result/);
+    assert.ok(!failed.markdown.text.includes('<img'), 'data escaped');
+    assert.ok(failed.markdown.text.endsWith(clean.markdown.text.split('\n').slice(1).join('\n')));
   });
 });
