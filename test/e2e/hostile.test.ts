@@ -128,6 +128,17 @@ describe('e2e: untrusted by default (bundled task vs a hostile registry, a pull-
     assert.match(threads[1]!.comments[0]!.content, /does-not-exist/);
   });
 
+  it('a pull-request build that imports (importOnPullRequest) and fails turns the thread active', async () => {
+    const run = await pr([CONTROLLER, 'quay.io/jetstack/does-not-exist:v1 => x'], {
+      INPUT_IMPORTONPULLREQUEST: 'true',
+    });
+    assert.equal(run.status, 'Failed', explain(run));
+    const t = await thread();
+    assert.equal(t.status, 'active');
+    assert.match(t.comments[0]!.content, /imported \(importOnPullRequest\) and failed/);
+    assert.match(t.comments[0]!.content, /does-not-exist/);
+  });
+
   const failures: [string, Record<string, string>, RegExp][] = [
     [
       'a key file that does not exist (while the inputs are read)',

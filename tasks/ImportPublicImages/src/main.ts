@@ -12,8 +12,8 @@ import { readTransport } from './ado/transport';
 import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
 import { eachLine } from './core/pipeline';
 import { planImports } from './core/plan';
-import { planFailure, planThenFailed, type Plan } from './core/planReport';
-import type { RunResult } from './core/report';
+import { importFailure, planFailure, planThenFailed, type Plan } from './core/planReport';
+import { verdict, type RunResult } from './core/report';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
@@ -54,11 +54,19 @@ export async function run(): Promise<void> {
   transport?.destroy();
 }
 
-/** What the thread shows: the failure before any plan, the plan and a failure after it, or the plan. */
+/**
+ * What the thread shows: the failure before any plan; the plan, led by a failure after it; the
+ * plan; or, for a build that imported (importOnPullRequest), its failure. Nothing when it
+ * imported and succeeded.
+ */
 function threadPlan(done: Reported | undefined, out: TaskOutput): Plan | undefined {
   if (out.failedBeforeReport !== undefined) return planFailure(out.failedBeforeReport);
+  if (!done) return undefined;
   const late = out.resultNotWritten;
-  return done?.plan && late !== undefined ? planThenFailed(done.plan, late) : done?.plan;
+  if (done.plan) return late !== undefined ? planThenFailed(done.plan, late) : done.plan;
+  const v = verdict(done.result, done.failurePolicy);
+  if (late !== undefined) return importFailure(`${v.message}; ${late}`);
+  return v.result === 'Failed' ? importFailure(v.message) : undefined;
 }
 
 /** A run that reached its report: the result, the plan (a dry run) and how failures count. */

@@ -68,6 +68,23 @@ export function planFailure(message: string): Plan {
 }
 
 /**
+ * A pull-request build that imported (importOnPullRequest) and failed: no plan, but the thread
+ * says so, active. `message` is the task result's (data: it may quote an error from Azure).
+ */
+export function importFailure(message: string): Plan {
+  const markdown = mdJoin(
+    [
+      mdt`### Import plan`,
+      mdt``,
+      mdt`❌ **This pull-request build imported (importOnPullRequest) and failed:** ${message}`,
+      mdt``,
+    ],
+    '\n',
+  );
+  return { markdown, active: true, counts: NO_COUNTS() };
+}
+
+/**
  * A plan whose run then failed (its JSON result could not be written, say): the plan, led by the
  * failure, and active: the build failed, and the thread says so.
  */
