@@ -5,14 +5,15 @@ import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
-import { readInputs, type TaskInputs } from './ado/inputs';
+import { planThreadWanted, readInputs, type TaskInputs } from './ado/inputs';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
 import { readTransport } from './ado/transport';
 import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
 import { eachLine } from './core/pipeline';
 import { planImports } from './core/plan';
-import { planFailure } from './core/planReport';
+import { importFailure, planFailure, planThenFailed, type Plan } from './core/planReport';
+import { verdict, type RunResult } from './core/report';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
@@ -30,19 +31,49 @@ import { report } from './steps/report';
 
 export async function run(): Promise<void> {
   const out = new TaskOutput();
-  const inputs = readInputs();
+  // Read before anything else can fail: from here on, a failure of a pull-request build (an
+  // input, a key file, Azure, the result file, anything thrown) turns its thread active.
+  const thread = planThreadWanted();
   const signal = cancelOnSignals((text) => out.log(text));
-  // One transport for every request of the run: the agent's proxy, bypass list, CAs, client certificate.
-  const network = readTransport();
-  const transport = new Transport(network);
-  useTransport(transport);
-  await flow(inputs, out, signal, transport);
-  // A pull-request build that failed before its plan says so on the pull request too, so the
-  // thread does not keep an older, clean plan.
-  const failed = out.failedBeforeReport;
-  if (failed && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
-    await postPlanToPullRequest(planFailure(failed), out, network);
-  transport.destroy();
+  let done: Reported | undefined;
+  let transport: Transport | undefined;
+  try {
+    // One transport for every request of the run: the agent's proxy, bypass list, CAs, client certificate.
+    transport = new Transport(readTransport());
+    useTransport(transport);
+    done = await flow(readInputs(), out, signal, transport);
+  } catch (err) {
+    out.fail(err instanceof Error ? err.message : String(err)); // as index.ts's boundary would
+  }
+  // A canceled run's plan is partial: the thread keeps the last complete one.
+  if (thread && !signal.aborted) {
+    const post = threadPlan(done, out);
+    if (post) await postPlanToPullRequest(post, out, transport?.settings);
+  }
+  if (done) out.finish(done.result, done.failurePolicy);
+  transport?.destroy();
+}
+
+/**
+ * What the thread shows: the failure before any plan; the plan, led by a failure after it; the
+ * plan; or, for a build that imported (importOnPullRequest), its failure. Nothing when it
+ * imported and succeeded.
+ */
+function threadPlan(done: Reported | undefined, out: TaskOutput): Plan | undefined {
+  if (out.failedBeforeReport !== undefined) return planFailure(out.failedBeforeReport);
+  if (!done) return undefined;
+  const late = out.resultNotWritten;
+  if (done.plan) return late !== undefined ? planThenFailed(done.plan, late) : done.plan;
+  const v = verdict(done.result, done.failurePolicy);
+  if (late !== undefined) return importFailure(`${v.message}; ${late}`);
+  return v.result === 'Failed' ? importFailure(v.message) : undefined;
+}
+
+/** A run that reached its report: the result, the plan (a dry run) and how failures count. */
+interface Reported {
+  result: RunResult;
+  plan?: Plan;
+  failurePolicy: 'fail' | 'warn';
 }
 
 async function flow(
@@ -50,7 +81,7 @@ async function flow(
   out: TaskOutput,
   signal: AbortSignal,
   transport: Transport,
-): Promise<void> {
+): Promise<Reported | undefined> {
   const startedAt = new Date();
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
@@ -121,10 +152,7 @@ async function flow(
     { inputs, acr, canceled: signal.aborted, startedAt, audit },
     out,
   );
-  // A canceled run's plan is partial: the thread keeps the last complete one.
-  if (plan && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
-    await postPlanToPullRequest(plan, out, transport.settings);
-  out.finish(result, inputs.failurePolicy);
+  return { result, ...(plan ? { plan } : {}), failurePolicy: inputs.failurePolicy };
 }
 
 const PLAN_ONLY =
