@@ -79,6 +79,27 @@ describe('e2e: behind a proxy (bundled task, CONNECT proxy, emulator)', function
     );
   });
 
+  it('off an agent: HTTPS_PROXY with NO_PROXY, as Node tools read them', async () => {
+    proxy = await startProxy();
+    const hub = portOf('docker.io');
+    const run = await runTask(em.ready, {
+      taskEnv: agentEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: `example.com, 127.0.0.1:${hub}` }),
+      env: { INPUT_COPYREFERRERS: 'none' },
+    });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const log = await em.admin.requests();
+    assert.ok(
+      taskRequests(log).some((e) => e.host === 'docker.io'),
+      'docker.io was read',
+    );
+    assert.ok(!tunnelledPorts(proxy).includes(hub), 'docker.io went direct (NO_PROXY)');
+    assert.ok(tunnelledPorts(proxy).length > 0, 'the rest went through HTTPS_PROXY');
+    assert.deepEqual(
+      tunnelledPorts(proxy),
+      servedPorts(log).filter((p) => p !== hub),
+    );
+  });
+
   it('an authenticated proxy: the credentials work and appear nowhere', async () => {
     const password = 'pr0xy-S3cret-value';
     proxy = await startProxy({ auth: { username: 'corp\\builder', password } });

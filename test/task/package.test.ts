@@ -38,7 +38,7 @@ describe('package: the .vsix files (scripts/package.js)', function () {
       assert.match(xml, /<InstallationTarget Id="Microsoft\.VisualStudio\.Services\.Cloud"\/>/);
       assert.match(
         xml,
-        /<InstallationTarget Id="Microsoft\.TeamFoundation\.Server" Version="\[19\.0,\)"\/>/,
+        /<InstallationTarget Id="Microsoft\.TeamFoundation\.Server" Version="\[19\.225,\)"\/>/,
       );
       assert.match(xml, /Branding\.Color" Value="#0078d4"/);
       assert.match(xml, new RegExp(`Links\\.GitHub" Value="${REPOSITORY}"`));

@@ -48,7 +48,7 @@ export interface TaskJson {
   demands?: string[];
   instanceNameFormat: string;
   version: { Major: number; Minor: number; Patch: number };
-  groups: { name: string; displayName: string; visibleRule?: string }[];
+  groups: { name: string; displayName: string; visibleRule?: string; isExpanded?: boolean }[];
   inputs: TaskInput[];
   dataSourceBindings?: { target: string; endpointId?: string; dataSourceName?: string }[];
   execution: Record<string, { target: string }>;

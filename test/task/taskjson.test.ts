@@ -82,6 +82,24 @@ describe('task.json: schema and the classic editor form', function () {
     }
   });
 
+  it('a default that is a macro ($(DOCKER_NAME)) sits in a collapsed group: the editor never shows it as a value in an open form', () => {
+    for (const [name, task] of flavours()) {
+      const expanded = new Map(task.groups.map((g) => [g.name, g.isExpanded === true]));
+      const macros = task.inputs.filter((i) => /\$\(/.test(String(i.defaultValue ?? '')));
+      for (const name of ['dockerHubUsername', 'dockerHubPassword'])
+        assert.ok(
+          macros.some((i) => i.name === name),
+          `${name}'s default reads the variable group`,
+        );
+      for (const input of macros)
+        assert.equal(
+          expanded.get(input.groupName ?? ''),
+          false,
+          `${name}: ${input.name}'s group is open`,
+        );
+    }
+  });
+
   it('every pickList has options or a data source binding; every binding targets an input and names its connection input', () => {
     const task = packaged().prod.taskJson;
     const names = new Set(task.inputs.map((i) => i.name));

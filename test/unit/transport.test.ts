@@ -2,7 +2,11 @@
 // NO_PROXY, IMDS never proxied, loopback not bypassed implicitly, the 407 message; and the agents
 // transport/agents.ts makes for each route.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import {
   agentBypasses,
   IMDS_BYPASS,
@@ -15,7 +19,38 @@ import {
   type ProxySettings,
   type TransportSettings,
 } from '../../tasks/ImportPublicImages/src/core/transport/settings';
-import { Transport } from '../../tasks/ImportPublicImages/src/transport/agents';
+import {
+  serverTlsOptions,
+  tlsOptions,
+  Transport,
+} from '../../tasks/ImportPublicImages/src/transport/agents';
+
+/** A real CA certificate (openssl), for a secure context that must parse. */
+function emulatorCaFixture(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'transport-ca-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'k.pem',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=test CA',
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  return path.join(dir, 'ca.pem');
+}
 
 const agentProxy = (bypass: string[] = [], extra: Partial<ProxySettings> = {}): ProxySettings => ({
   url: 'http://proxy.corp:8080',
@@ -156,19 +191,20 @@ describe('transport: agents per route', () => {
     t.destroy();
   });
   it('Agent.CAInfo is trusted in addition to the roots; a client certificate is presented', () => {
-    const t = new Transport({
-      tls: {
-        ca: ['-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n'],
-        cert: 'C',
-        key: 'K',
-      },
-    });
-    const a = t.agentFor('https://quay.io/') as https.Agent & { options: Record<string, unknown> };
-    const ca = a.options.ca as string[];
+    const pem = '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n';
+    const opts = tlsOptions({ ca: [pem], cert: 'C', key: 'K', passphrase: 'p' });
+    const ca = opts.ca as string[];
     assert.ok(ca.length > 100, "Node's roots kept");
-    assert.ok(ca.at(-1)?.includes('X'));
-    assert.equal(a.options.cert, 'C');
-    assert.equal(a.options.key, 'K');
+    assert.equal(ca.at(-1), pem);
+    assert.deepEqual([opts.cert, opts.key, opts.passphrase], ['C', 'K', 'p']);
+    assert.deepEqual(tlsOptions({ ca: [] }), {}, 'nothing added: Node defaults');
+  });
+  it('the TLS settings become one secure context, shared by every connection of an agent', () => {
+    const t = new Transport({ tls: { ca: [fs.readFileSync(emulatorCaFixture(), 'utf8')] } });
+    const a = t.agentFor('https://quay.io/') as https.Agent & { options: Record<string, unknown> };
+    assert.ok(a.options.secureContext, 'a secure context, made once');
+    assert.equal(t.agentFor('https://ghcr.io/'), a);
     t.destroy();
+    assert.deepEqual(serverTlsOptions({ ca: [] }), {});
   });
 });

@@ -1,12 +1,13 @@
 // Entry point the agent runs (dist/index.js). One error boundary: whatever escapes run()
 // becomes a failed task with a one-line reason (and zero counts in the output variables),
 // never an unhandled rejection.
+import { CANCEL_SIGNALS } from './ado/cancel';
 import { exitFlushed, TaskOutput } from './ado/output';
 import { run } from './main';
 
 let canceled = false;
 let settled = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+for (const sig of CANCEL_SIGNALS) {
   process.on(sig, () => {
     canceled = true;
     if (settled) exitFlushed(); // the report is out: nothing is left to wait for

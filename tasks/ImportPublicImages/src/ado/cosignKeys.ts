@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseCosignPublicKey } from '../core/cosign';
+import { resolveInputPath } from '../core/paths';
 import { parseKeyLines, type CosignKey, type VerifySignatures } from '../core/referrers';
 import { warning } from './output';
 
@@ -28,7 +29,7 @@ export function cosignKeysInput(verify: VerifySignatures): CosignKey[] {
   }
   return lines.map((l) => {
     const where = `Input cosignPublicKeys, line ${l.line} (${l.pattern.text} => ${l.path})`;
-    const file = path.resolve(l.path);
+    const file = resolveInputPath(path, process.cwd(), l.path);
     let pem: string;
     try {
       pem = fs.readFileSync(file, 'utf8');

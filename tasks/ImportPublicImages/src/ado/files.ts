@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeImageList, type DecodedList } from '../core/listFile';
+import { listInFolder, probePath } from '../core/paths';
 
 /** An image list is a few kilobytes; a bigger file is not one (and is not read into memory). */
 export const MAX_LIST_BYTES = 4 * 1024 * 1024;
@@ -32,9 +33,9 @@ export function readImageList(file: string, resolved: string): DecodedList {
     return fail(`${where} cannot be read (${reason(err)}). ${LIST_FIX}`);
   }
   if (stat.isDirectory()) {
-    const inside = path.join(resolved, 'images.txt');
+    const inside = listInFolder(path, resolved);
     const hint = fs.existsSync(inside)
-      ? ` It holds an images.txt: set imageListPath to ${path.join(file, 'images.txt')}.`
+      ? ` It holds an images.txt: set imageListPath to ${listInFolder(path, file)}.`
       : ` ${LIST_FIX}`;
     return fail(`${where} is a folder, not a file.${hint}`);
   }
@@ -96,7 +97,7 @@ export function resultPathError(resultPath: string, err: unknown): string {
  */
 export function checkResultPath(resultPath: string): void {
   const dir = path.dirname(resultPath);
-  const probe = path.join(dir, `.${path.basename(resultPath)}.${process.pid}.probe`);
+  const probe = probePath(path, resultPath, process.pid);
   try {
     if (fs.existsSync(resultPath) && fs.statSync(resultPath).isDirectory()) {
       throw Object.assign(new Error(`EISDIR: ${resultPath}`), { code: 'EISDIR' });

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseBoolean, parseChoice } from '../core/inputValues';
 import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
+import { annotationPath, defaultResultPath, resolveInputPath } from '../core/paths';
 import { compilePatterns } from '../core/allowedSources';
 import { updatePolicyConflict } from '../core/policy';
 import {
@@ -30,9 +31,11 @@ export interface TaskInputs {
   connectionId: string;
   acrName: string;
   resourceGroup?: string;
-  /** As written in the input (used for annotations). */
+  /** As written in the input (used in messages). */
   imageListInput: string;
   imageListPath: string;
+  /** The list's path in annotations: relative to the repository (forward slashes) when inside it. */
+  imageListAnnotationPath: string;
   mode: ImportMode;
   dryRun: boolean;
   credentials: SourceCredentials;
@@ -260,7 +263,12 @@ export function readInputs(): TaskInputs {
     acrName: acrNameInput(),
     resourceGroup: resourceGroupInput(),
     imageListInput: imageList,
-    imageListPath: path.resolve(imageList),
+    imageListPath: resolveInputPath(path, process.cwd(), imageList),
+    imageListAnnotationPath: annotationPath(
+      path,
+      tl.getVariable('Build.SourcesDirectory') ?? process.cwd(),
+      resolveInputPath(path, process.cwd(), imageList),
+    ),
     mode: choice('importMode', CHOICE_INPUTS.importMode, 'sync'),
     dryRun: bool('dryRun', false) || planOnPullRequest,
     credentials: { dockerHub, registries },
@@ -279,10 +287,10 @@ export function readInputs(): TaskInputs {
     copyReferrers: choice('copyReferrers', CHOICE_INPUTS.copyReferrers, 'signatures'),
     verifySignatures,
     cosignKeys: cosignKeysInput(verifySignatures),
-    resultPath: path.resolve(
-      resultRaw && !isUnexpandedMacro(resultRaw)
-        ? resultRaw
-        : path.join(tempDir, 'import-public-images.json'),
+    resultPath: resolveInputPath(
+      path,
+      process.cwd(),
+      resultRaw && !isUnexpandedMacro(resultRaw) ? resultRaw : defaultResultPath(path, tempDir),
     ),
   };
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { summaryPath as summaryFileIn } from '../core/paths';
 import type { ListAnnotation } from '../core/listFile';
 import type { RunReporter } from '../core/reporter';
 import { elapsedPrefix, verdict, type RunResult } from '../core/report';
@@ -99,10 +100,9 @@ export class TaskOutput implements RunReporter {
   }
 
   private attachSummary(summary: Markdown, resultPath: string): void {
-    const name = `${path.basename(resultPath, '.json')}.summary.md`;
     const temp = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
     for (const dir of [path.dirname(resultPath), temp]) {
-      const summaryPath = path.join(dir, name);
+      const summaryPath = summaryFileIn(path, resultPath, dir);
       try {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(summaryPath, summary.text);

@@ -7,6 +7,8 @@ import type { RunReporter } from '../core/reporter';
 
 export interface ParseInputs {
   imageListInput: string;
+  /** The list's path in annotations (relative to the repository when inside it). */
+  imageListAnnotationPath: string;
   mode: ImportMode;
   dryRun: boolean;
   /** Docker Hub credential inputs the pipeline left as unexpanded macros. */
@@ -22,7 +24,7 @@ export function parseList(
   if (!file.ok) return void out.fail(file.message);
   const list = parseImageList(file.text);
   const review = reviewList(inputs.imageListInput, list);
-  out.listProblems(inputs.imageListInput, review.annotations);
+  out.listProblems(inputs.imageListAnnotationPath, review.annotations);
   if (review.failure) return void out.fail(review.failure, list.errors.length);
   if (review.empty) return void out.nothingToImport(review.empty);
   const hasDockerHub = list.entries.some((e) => e.source.registry === 'docker.io');
