@@ -20,6 +20,7 @@ import {
   type PipelinePolicy,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
+import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/bounds';
 import { parseRetryAfter, type Failure } from '../core/retry';
 import type { Transport } from '../transport/agents';
 import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
@@ -124,6 +125,22 @@ export class Arm {
   }
 
   private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<PipelineResponse> {
+    // Each request ends within its deadline (headers and body), not only when the import times out.
+    const ms = ARM_READ_DEADLINE_MS;
+    return withDeadline(
+      signal,
+      ms,
+      (abortSignal) => this.sendOnce(method, url, body, abortSignal),
+      () => armTimedOut(ms),
+    );
+  }
+
+  private sendOnce(
     method: 'GET' | 'POST',
     url: string,
     body: unknown,
