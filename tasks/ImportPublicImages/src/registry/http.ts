@@ -161,7 +161,8 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
           fail(refused);
           return;
         }
-        readBody(res, req.answer ?? 'other', `the answer of ${host}`).then(({ bytes }) => {
+        const what = `${host}'s answer to ${req.method} ${new URL(url).pathname}`;
+        readBody(res, req.answer ?? 'other', what).then(({ bytes }) => {
           stopDeadline();
           resolve({
             status: res.statusCode ?? 0,
