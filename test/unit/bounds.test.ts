@@ -6,6 +6,12 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+} from '@azure/core-rest-pipeline';
+import { boundedArmClient } from '../../tasks/ImportPublicImages/src/azure/armBody';
+import {
   BODY_LIMITS,
   BoundExceeded,
   deadline,
@@ -166,5 +172,57 @@ describe('deadlines: a request, a line, an ARM read', () => {
       );
       return true;
     });
+  });
+});
+
+describe('azure/armBody: ARM answers read within ARM_BODY_LIMIT', () => {
+  /** An HttpClient that answers with `body` streamed, as the SDK's does when asked to stream. */
+  function inner(body: PassThrough, headers: Record<string, string> = {}): HttpClient {
+    return {
+      async sendRequest(request) {
+        assert.ok(request.streamResponseStatusCodes?.has(Number.POSITIVE_INFINITY));
+        return {
+          request,
+          status: 200,
+          headers: createHttpHeaders(headers),
+          readableStreamBody: body,
+        };
+      },
+    };
+  }
+  const get = () =>
+    createPipelineRequest({
+      url: 'https://management.example/subscriptions/s/registries',
+      method: 'GET',
+    });
+
+  it('an answer within the limit becomes bodyAsText, as the SDK expects', async () => {
+    const body = new PassThrough();
+    body.end('{"value":[]}');
+    const res = await boundedArmClient(inner(body), 1024).sendRequest(get());
+    assert.equal(res.bodyAsText, '{"value":[]}');
+    assert.equal(res.readableStreamBody, undefined);
+  });
+
+  it('an answer past the limit fails with the bound named, and its stream is destroyed', async () => {
+    const declared = new PassThrough();
+    await assert.rejects(
+      boundedArmClient(inner(declared, { 'content-length': '4096' }), 1024).sendRequest(get()),
+      (err: unknown) =>
+        err instanceof BoundExceeded &&
+        err.bound === 'ARM body size' &&
+        /ARM's answer to GET \/subscriptions\/s\/registries is larger than 1 KiB/.test(err.message),
+    );
+    assert.equal(declared.destroyed, true);
+    const streamed = new PassThrough();
+    const refused = assert.rejects(
+      boundedArmClient(inner(streamed), 1024).sendRequest(get()),
+      /larger than 1 KiB \(the bound on an ARM answer\)/,
+    );
+    while (!streamed.destroyed) {
+      streamed.write(Buffer.alloc(512, 0x20));
+      await new Promise((next) => setImmediate(next)); // the reader's turn
+    }
+    await refused;
   });
 });

@@ -25,6 +25,7 @@ import { parseRetryAfter, type Failure } from '../core/retry';
 import type { Transport } from '../transport/agents';
 import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
 import type { Clock } from '../core/schedule';
+import { boundedArmClient } from './armBody';
 import type { ArmTokens } from './credentials';
 
 export interface AcrTarget {
@@ -103,7 +104,8 @@ const OPERATION_UNKNOWN = 'OperationUnknown';
 
 export class Arm {
   readonly sdk: ContainerRegistryManagementClient;
-  private readonly http: HttpClient = createDefaultHttpClient();
+  /** Every ARM answer, the SDK's and ours, is read within ARM_BODY_LIMIT (armBody.ts). */
+  private readonly http: HttpClient = boundedArmClient(createDefaultHttpClient());
 
   constructor(
     tokens: ArmTokens,
@@ -116,6 +118,7 @@ export class Arm {
     this.sdk = new ContainerRegistryManagementClient(tokens, subscriptionId, {
       endpoint: armUrl,
       retryOptions: { maxRetries: 0 },
+      httpClient: this.http,
       userAgentOptions: { userAgentPrefix: 'ImportPublicImages-task' },
     });
     this.sdk.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });

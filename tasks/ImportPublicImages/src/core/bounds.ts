@@ -28,6 +28,12 @@ export const BODY_LIMITS = {
 
 export type BodyKind = keyof typeof BODY_LIMITS;
 
+/**
+ * The largest ARM answer read (a registry, a page of the registries list, an import's operation):
+ * ARM's answers are a few KiB, a page of a large subscription's list a few hundred.
+ */
+export const ARM_BODY_LIMIT = 16 * MiB;
+
 /** Descriptors one subject's referrers listing may hold, all pages together. */
 export const MAX_REFERRERS_PER_SUBJECT = 128;
 /** What one line may carry (cosign tags and referrers of every subject): each is an ARM write. */

@@ -25,7 +25,24 @@ export function readBody(res: AnswerStream, kind: BodyKind, what: string): Promi
   const status = res.statusCode ?? 0;
   const success = status >= 200 && status < 300;
   const limit = success ? BODY_LIMITS[kind] : Math.min(BODY_LIMITS[kind], BODY_LIMITS.other);
-  return new Promise<BodyRead>((resolve, reject) => {
+  const declared = Number(res.headers['content-length']);
+  return readCapped(res, limit, Number.isFinite(declared) ? declared : undefined).then((read) => {
+    if (!read.over) return { bytes: read.bytes };
+    if (success) throw bodyTooLarge(kind, what);
+    return { bytes: read.bytes, truncated: true };
+  });
+}
+
+/**
+ * Reads `stream` up to `limit` bytes: past it (or when `declared` is past it, before a byte is
+ * read) the stream is destroyed and `over` is true, with the first `limit` bytes.
+ */
+export function readCapped(
+  stream: Readable,
+  limit: number,
+  declared?: number,
+): Promise<{ bytes: Buffer; over: boolean }> {
+  return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;
@@ -33,25 +50,21 @@ export function readBody(res: AnswerStream, kind: BodyKind, what: string): Promi
       fn();
     };
     const stop = (read: Buffer): void => {
-      res.destroy();
-      finish(() =>
-        success
-          ? reject(bodyTooLarge(kind, what))
-          : resolve({ bytes: read.subarray(0, limit), truncated: true }),
-      );
+      stream.destroy();
+      finish(() => resolve({ bytes: read.subarray(0, limit), over: true }));
     };
-    const declared = Number(res.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return stop(Buffer.alloc(0));
+    if (declared !== undefined && declared > limit) return stop(Buffer.alloc(0));
     const chunks: Buffer[] = [];
     let size = 0;
-    res.on('data', (c: Buffer) => {
+    stream.on('data', (c: Buffer | string) => {
       if (settled) return;
-      size += c.length;
-      chunks.push(c);
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      size += b.length;
+      chunks.push(b);
       if (size > limit) stop(Buffer.concat(chunks));
     });
-    res.on('error', (err) => finish(() => reject(err)));
-    res.on('end', () => finish(() => resolve({ bytes: Buffer.concat(chunks) })));
+    stream.on('error', (err) => finish(() => reject(err)));
+    stream.on('end', () => finish(() => resolve({ bytes: Buffer.concat(chunks), over: false })));
   });
 }
 
