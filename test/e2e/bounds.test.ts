@@ -1,10 +1,11 @@
 // Bounds on what a registry sends (issue 16), the bundled task against the emulator's hostile
 // registry (test/emulator/hostileRegistry.ts): a 520 MiB referrers answer (with and without
 // Content-Length), 1,000 referrers, a listing that never ends, a body that trickles one byte a
-// second, headers that never come, a signature manifest of 5,000 layers. Each bound holds: the
-// affected line fails naming the bound, the other lines import, the run reports every line (JSON
-// result, log, status by failurePolicy), and the task read no more than the bound (the emulator
-// counts the bytes it could send before the task left).
+// second, headers that never come; and, for signature verification, a signature manifest of 5,000
+// layers, a 520 MiB `.sig` manifest and a 520 MiB signature payload. Each bound holds: the affected
+// line fails naming the bound, the other lines import, the run reports every line (JSON result,
+// log, status by failurePolicy), and the task read no more than the bound (the emulator counts the
+// bytes it could send before the task left).
 import assert from 'node:assert/strict';
 import type { FaultRule, RequestLogEntry, RunningEmulator } from '../helpers/emulator';
 import { explain, importRequests, runTask, useEmulator, type ResultImage } from './runTask';
@@ -147,44 +148,78 @@ describe('e2e: bounds on what a registry sends (bundled task vs hostile emulator
     );
   });
 
-  it('a signature manifest of 5,000 layers: the line fails its verification before any layer is read, and is not imported (failurePolicy warn: SucceededWithIssues)', async () => {
+  it('signature reads past a bound: 5,000 layers fail before any layer is read, a 520 MiB .sig manifest and a 520 MiB payload are not read; those lines are not imported (failurePolicy warn: SucceededWithIssues)', async () => {
+    const onDockerHub = (path: string): FaultRule['match'] => ({
+      listener: 'docker.io',
+      method: 'GET',
+      path,
+    });
     await em.admin.setFaults([
       {
         kind: 'hostileLayers',
         items: 5000,
+        match: onDockerHub('/v2/cloudflare/cloudflared/manifests/sha256-'),
+      },
+      {
+        kind: 'hostileOversized',
+        chunked: true,
+        match: onDockerHub('/v2/library/nginx/manifests/sha256-'),
+      },
+      {
+        kind: 'hostileOversized',
         match: {
-          listener: 'docker.io',
+          listener: 'registry.k8s.io',
           method: 'GET',
-          path: '/v2/cloudflare/cloudflared/manifests/sha256-',
+          path: '/v2/ingress-nginx/controller/blobs/',
         },
       },
     ]);
     const key = em.ready.cosignPublicKeyPath;
+    const lines = {
+      layers: 'docker.io/cloudflare/cloudflared:2024.8.2 => bounds/layers:2024.8.2',
+      manifest: 'docker.io/library/nginx:1.27 => bounds/sig-manifest:1.27',
+      payload: 'registry.k8s.io/ingress-nginx/controller:v1.11.1 => bounds/payload:v1.11.1',
+    };
     const run = await runTask(em.ready, {
-      imageList: [
-        'docker.io/cloudflare/cloudflared:2024.8.2 => bounds/layers:2024.8.2',
-        LINES.wellBehaved,
-      ].join('\n'),
+      imageList: [...Object.values(lines), LINES.wellBehaved].join('\n'),
       env: {
         INPUT_FAILUREPOLICY: 'warn',
         INPUT_VERIFYSIGNATURES: 'cosign-key',
-        INPUT_COSIGNPUBLICKEYS: `docker.io/cloudflare/** => ${key}\nquay.io/** => ${key}`,
+        INPUT_COSIGNPUBLICKEYS: [
+          `docker.io/cloudflare/** => ${key}`,
+          `docker.io/library/** => ${key}`,
+          `registry.k8s.io/** => ${key}`,
+          `quay.io/** => ${key}`,
+        ].join('\n'),
       },
     });
     assert.equal(run.status, 'SucceededWithIssues', explain(run));
     const r = run.result!;
-    const layers = line(r.images, 'x => bounds/layers:2024.8.2');
-    assert.equal(layers.status, 'failed', explain(run));
-    assert.match(
-      layers.error ?? '',
-      /has 5000 layers: more than 128 \(the bound on layers per signature manifest\)/,
-    );
+    const expect: [keyof typeof lines, RegExp][] = [
+      ['layers', /has 5000 layers: more than 128 \(the bound on layers per signature manifest\)/],
+      ['manifest', /larger than 4 MiB \(the bound on a manifest answer\)/],
+      ['payload', /larger than 256 KiB \(the bound on a signature payload\)/],
+    ];
+    for (const [name, reason] of expect) {
+      const i = line(r.images, lines[name]);
+      assert.equal(i.status, 'failed', `${name}\n${explain(run)}`);
+      assert.match(
+        i.error ?? '',
+        /signature verification failed: could not read the cosign signature/,
+      );
+      assert.match(i.error ?? '', reason, name);
+    }
     assert.equal(line(r.images, LINES.wellBehaved).status, 'imported', explain(run));
     const log = await em.admin.requests();
     assert.equal(to(log, 'docker.io', '/v2/cloudflare/cloudflared/blobs/').length, 0);
-    assert.equal(
-      importRequests(log).filter((e) => e.sourceImage?.includes('cloudflared')).length,
-      0,
-    );
+    const big = [
+      ...to(log, 'docker.io', '/v2/library/nginx/manifests/sha256-'),
+      ...to(log, 'registry.k8s.io', '/v2/ingress-nginx/controller/blobs/'),
+    ].filter((e) => e.method === 'GET');
+    assert.equal(big.length, 2, JSON.stringify(big));
+    for (const e of big) assert.ok((e.bytesSent ?? 0) < 16 * MiB, `${e.path}: ${e.bytesSent}`);
+    const imported = importRequests(log).map((e) => e.sourceImage ?? '');
+    for (const repo of ['cloudflared', 'library/nginx', 'ingress-nginx/controller'])
+      assert.ok(!imported.some((s) => s.includes(repo)), `${repo} not imported`);
   });
 });
