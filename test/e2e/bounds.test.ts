@@ -222,4 +222,32 @@ describe('e2e: bounds on what a registry sends (bundled task vs hostile emulator
     for (const repo of ['cloudflared', 'library/nginx', 'ingress-nginx/controller'])
       assert.ok(!imported.some((s) => s.includes(repo)), `${repo} not imported`);
   });
+
+  it('a digest check whose HEAD never gets its headers ends at the line deadline: that side unread (as an unreachable registry), the run reports', async () => {
+    await em.admin.setFaults([
+      {
+        kind: 'hostileSilent',
+        match: {
+          listener: 'mcr.microsoft.com',
+          method: 'HEAD',
+          path: '/v2/azuredocs/aks-helloworld/manifests/v1',
+        },
+      },
+    ]);
+    const started = Date.now();
+    const run = await runTask(em.ready, {
+      imageList: [LINES.trickle, LINES.wellBehaved].join('\n'),
+      env: { INPUT_IMPORTTIMEOUTMINUTES: '0.1', INPUT_COPYREFERRERS: 'none' },
+    });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const unread = line(run.result?.images, LINES.trickle);
+    assert.equal(unread.action, 'unverified', explain(run));
+    assert.match(
+      unread.note ?? '',
+      /did not answer this line's reads within 6 s \(importTimeoutMinutes/,
+    );
+    assert.equal(line(run.result?.images, LINES.wellBehaved).status, 'imported');
+    // 6 s, not the socket's 30 s idle time-out or the request's 60 s deadline.
+    assert.ok(Date.now() - started < 25000, 'ended at the 6 s deadline');
+  });
 });
