@@ -98,6 +98,8 @@ export interface RequestLogEntry {
   scopes?: string[];
   /** IMDS only: the `Metadata` header as sent (absent when the request had none). */
   metadataHeader?: string;
+  /** Hostile registry answers (hostileRegistry.ts): the body bytes written before the client left. */
+  bytesSent?: number;
   durationMs: number;
 }
 
@@ -134,7 +136,20 @@ export type FaultKind =
   /** A registry (or ACR) request answered 429 TOOMANYREQUESTS with Retry-After (retryAfterSeconds, default 1). */
   | 'registry429'
   /** A registry (or ACR) request answered 503 (Retry-After only when retryAfterSeconds is given). */
-  | 'registry503';
+  | 'registry503'
+  /** Hostile registry (hostileRegistry.ts): a 200 whose body is `bytes` (default 520 MiB) long,
+   * streamed; with `chunked`, without Content-Length. */
+  | 'hostileOversized'
+  /** Hostile registry: a referrers index of `items` (default 1000) notation signatures. */
+  | 'hostileReferrers'
+  /** Hostile registry: a cosign signature manifest of `items` (default 5000) layers. */
+  | 'hostileLayers'
+  /** Hostile registry: a referrers listing whose every page links a next page. */
+  | 'hostileEndlessPages'
+  /** Hostile registry: headers, then one byte every `intervalMs` (default 1000), forever. */
+  | 'hostileTrickle'
+  /** Hostile registry: the request is never answered (no headers), the socket left open. */
+  | 'hostileSilent';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -151,6 +166,14 @@ export interface FaultRule {
   delayMs?: number;
   /** tokenLifetime: lifetime of newly issued tokens, seconds. */
   lifetimeSeconds?: number;
+  /** hostileOversized: the body's length in bytes (default 520 MiB). */
+  bytes?: number;
+  /** hostileOversized: send it chunked, without Content-Length. */
+  chunked?: boolean;
+  /** hostileReferrers, hostileLayers: how many referrers or layers. */
+  items?: number;
+  /** hostileTrickle: ms between two bytes (default 1000). */
+  intervalMs?: number;
 }
 
 export interface FaultConfig {

@@ -1,6 +1,7 @@
 // Fault rules: which request or import gets which failure, per target, at a seeded rate, or for the first N matches.
 import fs from 'node:fs';
 import type { FaultConfig, FaultKind, FaultRule } from './contract';
+import { HOSTILE_KINDS } from './hostileRegistry';
 import { sendJson, type Ctx } from './server';
 
 export interface FaultContext {
@@ -27,6 +28,7 @@ const KINDS: FaultKind[] = [
   'adoThreads403',
   'registry429',
   'registry503',
+  ...HOSTILE_KINDS,
 ];
 
 function mulberry32(seed: number): () => number {

@@ -11,6 +11,7 @@ import { Importer } from './importer';
 import { loadAcrState, saveAcrState } from './persist';
 import { handleRegistry } from './registry';
 import { registryFault } from './faults';
+import { hostileRegistry } from './hostileRegistry';
 import { type Ctx, dropMidResponse, listen, type Listener } from './server';
 import { parseArgs } from './args';
 import { Emulator, type Options } from './state';
@@ -86,7 +87,9 @@ export async function start(
       host,
       async (ctx) => {
         await roundTrip();
-        if (!dropped(ctx) && !registryFault(em.faults, ctx)) handleRegistry(em, host, ctx);
+        if (dropped(ctx) || registryFault(em.faults, ctx) || hostileRegistry(em.faults, ctx))
+          return;
+        handleRegistry(em, host, ctx);
       },
       logEntry,
     );

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  cosignSignatureLayers,
   discoverReferrers,
   listReferrers,
   type ReferrerSources,
 } from '../../tasks/ImportPublicImages/src/registry/referrers';
+import { cosignSignatureLayers } from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 
 const hex = (c: string): string => c.repeat(64);

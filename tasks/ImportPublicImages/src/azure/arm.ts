@@ -20,10 +20,12 @@ import {
   type PipelinePolicy,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
+import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/bounds';
 import { parseRetryAfter, type Failure } from '../core/retry';
 import type { Transport } from '../transport/agents';
 import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
 import type { Clock } from '../core/schedule';
+import { boundedArmClient } from './armBody';
 import type { ArmTokens } from './credentials';
 
 export interface AcrTarget {
@@ -102,7 +104,8 @@ const OPERATION_UNKNOWN = 'OperationUnknown';
 
 export class Arm {
   readonly sdk: ContainerRegistryManagementClient;
-  private readonly http: HttpClient = createDefaultHttpClient();
+  /** Every ARM answer, the SDK's and ours, is read within ARM_BODY_LIMIT (armBody.ts). */
+  private readonly http: HttpClient = boundedArmClient(createDefaultHttpClient());
 
   constructor(
     tokens: ArmTokens,
@@ -115,6 +118,7 @@ export class Arm {
     this.sdk = new ContainerRegistryManagementClient(tokens, subscriptionId, {
       endpoint: armUrl,
       retryOptions: { maxRetries: 0 },
+      httpClient: this.http,
       userAgentOptions: { userAgentPrefix: 'ImportPublicImages-task' },
     });
     this.sdk.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
@@ -124,6 +128,22 @@ export class Arm {
   }
 
   private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<PipelineResponse> {
+    // Each request ends within its deadline (headers and body), not only when the import times out.
+    const ms = ARM_READ_DEADLINE_MS;
+    return withDeadline(
+      signal,
+      ms,
+      (abortSignal) => this.sendOnce(method, url, body, abortSignal),
+      () => armTimedOut(ms),
+    );
+  }
+
+  private sendOnce(
     method: 'GET' | 'POST',
     url: string,
     body: unknown,

@@ -194,6 +194,11 @@ export interface LineRecord {
   referrers?: ReferrerResult[];
   /** copyReferrers: why the referrers could not be discovered (a warning and a note). */
   referrersError?: string;
+  /**
+   * copyReferrers: discovery passed a bound (core/bounds.ts: a body, a count, a deadline), so
+   * what refers to the image was not carried: the line fails (failurePolicy), with this reason.
+   */
+  referrersFailure?: string;
 }
 
 /**

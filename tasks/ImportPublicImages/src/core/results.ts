@@ -101,7 +101,7 @@ export function imageResult(
     error = errorText({ item, decision }, outcome, ctx);
   }
   // The image is in the ACR, but what refers to it is not all there: the line fails (failurePolicy).
-  const carried = referrersProblem(r.referrers);
+  const carried = r.referrersFailure ?? referrersProblem(r.referrers);
   if (r.referrersError) note = note ? `${note}; ${r.referrersError}` : r.referrersError;
   if (carried && (status === 'imported' || status === 'skipped' || status === 'planned')) {
     status = 'failed';

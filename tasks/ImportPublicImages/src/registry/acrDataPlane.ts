@@ -43,6 +43,7 @@ export class AcrDataPlane {
       body: new URLSearchParams(form).toString(),
       signal,
       retry: true, // a token request: sending it twice asks for two tokens, nothing more
+      answer: 'token',
     });
     if (res.status !== 200) {
       throw new RegistryError(`${this.loginServer}${path} ${answered(res)}`, res.status);

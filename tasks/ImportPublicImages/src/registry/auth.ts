@@ -107,7 +107,12 @@ export async function requestToken(
   for (const scope of scopes) url.searchParams.append('scope', scope);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (credential) headers.authorization = basicAuth(credential);
-  const t = await request(url.toString(), { method: 'GET', headers, signal: req.signal });
+  const t = await request(url.toString(), {
+    method: 'GET',
+    headers,
+    signal: req.signal,
+    answer: 'token',
+  });
   if (t.status !== 200) {
     throw Object.assign(
       new Error(

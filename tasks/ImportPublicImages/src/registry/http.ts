@@ -4,7 +4,9 @@
 // request(), which tries a throttled, failing or lost read again (readRetry.ts).
 import * as https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { REQUEST_DEADLINE_MS, type BodyKind } from '../core/bounds';
 import { Transport } from '../transport/agents';
+import { readBody, startDeadline } from './body';
 import { attemptsNote, withReadRetries } from './readRetry';
 
 export const ENDPOINTS_VARIABLE = 'IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS';
@@ -24,7 +26,15 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** The socket's idle time-out (default 30 s). */
   timeoutMs?: number;
+  /**
+   * What the answer is, for the limit on its body (core/bounds.ts BODY_LIMITS; default `other`,
+   * 64 KiB): a 2xx body past it fails the read with BoundExceeded, an error body is cut there.
+   */
+  answer?: BodyKind;
+  /** The whole request's deadline, headers and body (default REQUEST_DEADLINE_MS, 60 s). */
+  deadlineMs?: number;
   /**
    * Whether a 429, 5xx or lost request is tried again (readRetry.ts): GET and HEAD are by
    * default, a POST only when it says so (a token request, safe to send twice); false: one attempt.
@@ -133,6 +143,7 @@ export function answered(res: HttpResponse): string {
 }
 
 function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
+  const host = hostOf(url)?.host ?? url;
   return new Promise<HttpResponse>((resolve, reject) => {
     const r = https.request(
       url,
@@ -147,31 +158,37 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
         const refused = transport.refusal(url, res.statusCode ?? 0);
         if (refused) {
           res.resume();
-          reject(refused);
+          fail(refused);
           return;
         }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const bytes = Buffer.concat(chunks);
+        const what = `${host}'s answer to ${req.method} ${new URL(url).pathname}`;
+        readBody(res, req.answer ?? 'other', what).then(({ bytes }) => {
+          stopDeadline();
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
             body: bytes.toString('utf8'),
             bytes,
           });
-        });
+        }, fail);
       },
     );
+    const fail = (err: unknown): void => {
+      stopDeadline();
+      reject(err);
+    };
+    const stopDeadline = startDeadline(req.deadlineMs ?? REQUEST_DEADLINE_MS, host, (err) => {
+      reject(err); // this reason, whatever the destroyed socket then reports
+      r.destroy(err);
+    });
     r.on('timeout', () =>
       r.destroy(
-        Object.assign(new Error(`request to ${hostOf(url)?.host ?? url} timed out`), {
+        Object.assign(new Error(`request to ${host} timed out`), {
           code: 'ETIMEDOUT',
         }),
       ),
     );
-    r.on('error', reject);
+    r.on('error', fail);
     if (req.body !== undefined) r.write(req.body);
     r.end();
   });

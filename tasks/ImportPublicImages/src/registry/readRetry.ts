@@ -47,7 +47,10 @@ function waitFor(
         ? { message: err.message, code: (err as { code?: string }).code }
         : { message: String(err) };
     // An abort is the run's cancel (or a line's timeout), not the registry's: never retried.
-    if ((err as { name?: string } | undefined)?.name === 'AbortError') return undefined;
+    const name = (err as { name?: string } | undefined)?.name;
+    if (name === 'AbortError') return undefined;
+    // A bound passed (core/bounds.ts): the same answer again would pass it again.
+    if (name === 'BoundExceeded') return undefined;
     return isTransport(failure)
       ? backoffMs(retry, deps.random, undefined, READ_BACKOFF)
       : undefined;

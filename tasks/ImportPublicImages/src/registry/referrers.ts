@@ -1,6 +1,6 @@
 // What refers to an image in its source registry (issue 10), read through SourceRegistries (the
 // line's own credentials, the run's tokens): cosign's tags, the OCI 1.1 referrers API and its
-// fallback tag schema; and a cosign signature's layers for verification.
+// fallback tag schema (a cosign signature's layers for verification: signatureLayers.ts).
 //
 // Discovery asks for each cosign tag by name (a manifest HEAD, which Docker Hub does not count as
 // a pull) rather than listing the repository's tags: one request per tag whatever the size of
@@ -18,9 +18,14 @@ import {
   fallbackTag,
   type CopyReferrers,
   type ReferrerKind,
-  type SignatureLayer,
 } from '../core/referrers';
-import { COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../core/cosign';
+import {
+  MAX_CARRIED_PER_LINE,
+  MAX_PAGES,
+  MAX_PLATFORMS_PER_INDEX,
+  MAX_REFERRERS_PER_SUBJECT,
+  tooMany,
+} from '../core/bounds';
 import type { HttpResponse } from './http';
 import { answered, header } from './http';
 import { MANIFEST_MEDIA_TYPES, RegistryError, refuseInvalid } from './manifests';
@@ -47,7 +52,7 @@ export interface Found {
   subject: string;
 }
 
-interface Descriptor {
+export interface Descriptor {
   mediaType?: string;
   digest?: string;
   artifactType?: string;
@@ -66,7 +71,10 @@ function parseJson(res: HttpResponse, what: string): Record<string, unknown> {
 }
 
 /** The descriptors of an index or manifest; a digest or artifactType that is not one is refused. */
-function descriptors(doc: Record<string, unknown>, field: 'manifests' | 'layers'): Descriptor[] {
+export function descriptors(
+  doc: Record<string, unknown>,
+  field: 'manifests' | 'layers',
+): Descriptor[] {
   const list = doc[field];
   const found = Array.isArray(list)
     ? list.filter((d): d is Descriptor => !!d && typeof d === 'object')
@@ -132,7 +140,15 @@ export async function listReferrers(
   if (withoutApi?.has(repo.registry)) return fallback();
   let path = `referrers/${digest}`;
   const found: Descriptor[] = [];
-  for (let page = 0; page < 50; page++) {
+  const where = `${repo.registry}/${repo.repository}`;
+  for (let page = 0; ; page++) {
+    // A listing that does not end is refused, never cut: a partial list would carry part of it.
+    if (page === MAX_PAGES)
+      throw tooMany(
+        'pages per listing',
+        MAX_PAGES,
+        `${where} lists the referrers of ${digest} in pages`,
+      );
     const res = await sources.get(
       repo.registry,
       repo.repository,
@@ -152,6 +168,7 @@ export async function listReferrers(
       );
     }
     found.push(...descriptors(parseJson(res, 'the referrers answer'), 'manifests'));
+    referrersBound(found, `${where} lists referrers of ${digest}`);
     const next = nextPage(header(res, 'link'), repo.repository);
     if (!next) break;
     path = next;
@@ -164,10 +181,15 @@ export async function listReferrers(
     const head = await sources.head(repo.registry, repo.repository, tag, repo.credential, signal);
     if (!head.digest) return { descriptors: [], via: 'none' };
     const index = await getManifest(sources, repo, tag, signal);
-    return index
-      ? { descriptors: descriptors(index.doc, 'manifests'), via: 'tag' }
-      : { descriptors: [], via: 'none' };
+    const listed = index ? descriptors(index.doc, 'manifests') : [];
+    referrersBound(listed, `${repo.registry}/${repo.repository}:${tag} lists referrers`);
+    return index ? { descriptors: listed, via: 'tag' } : { descriptors: [], via: 'none' };
   }
+}
+
+function referrersBound(listed: readonly Descriptor[], what: string): void {
+  if (listed.length > MAX_REFERRERS_PER_SUBJECT)
+    throw tooMany('referrers per subject', MAX_REFERRERS_PER_SUBJECT, what);
 }
 
 /** `</v2/<repo>/referrers/...?...>; rel="next"` -> `referrers/...?...` */
@@ -197,7 +219,12 @@ export async function discoverReferrers(
   const subjects = [digest];
   if (mode === 'all') {
     const top = await getManifest(sources, repo, digest, signal);
-    for (const d of top ? descriptors(top.doc, 'manifests') : []) {
+    const platforms = top ? descriptors(top.doc, 'manifests') : [];
+    if (platforms.length > MAX_PLATFORMS_PER_INDEX) {
+      const what = `the index ${digest} of ${repo.registry}/${repo.repository} lists manifests`;
+      throw tooMany('platform manifests per index', MAX_PLATFORMS_PER_INDEX, what);
+    }
+    for (const d of platforms) {
       if (typeof d.digest === 'string' && !subjects.includes(d.digest)) subjects.push(d.digest);
     }
   }
@@ -243,46 +270,9 @@ export async function discoverReferrers(
     if (f.tag === null && out.some((o) => o.tag === null && o.digest === f.digest)) continue;
     out.push(f);
   }
-  return out;
-}
-
-/**
- * The simple-signing layers of the cosign signature of `digest` (`sha256-<hex>.sig`), each
- * payload checked against its layer digest; null when there is no signature tag.
- */
-export async function cosignSignatureLayers(
-  sources: ReferrerSources,
-  repo: SourceRepo,
-  digest: string,
-  signal?: AbortSignal,
-): Promise<SignatureLayer[] | null> {
-  const manifest = await getManifest(sources, repo, cosignTag(digest, 'sig'), signal);
-  if (!manifest) return null;
-  const layers: SignatureLayer[] = [];
-  for (const l of descriptors(manifest.doc, 'layers')) {
-    if (l.mediaType !== COSIGN_SIMPLESIGNING_MEDIA_TYPE || typeof l.digest !== 'string') continue;
-    const res = await sources.get(
-      repo.registry,
-      repo.repository,
-      `blobs/${l.digest}`,
-      repo.credential,
-      '*/*',
-      signal,
-    );
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `GET ${repo.registry}/${repo.repository} signature payload ${l.digest} ${answered(res)}`,
-        res.status,
-      );
-    }
-    const payload = res.bytes ?? Buffer.from(res.body);
-    const actual = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
-    if (l.digest.startsWith('sha256:') && actual !== l.digest) {
-      throw new RegistryError(
-        `the signature payload's bytes do not match its digest ${l.digest} (got ${actual})`,
-      );
-    }
-    layers.push({ payload, signature: l.annotations?.[COSIGN_SIGNATURE_ANNOTATION] ?? '' });
+  if (out.length > MAX_CARRIED_PER_LINE) {
+    const what = `${out.length} signatures and referrers refer to ${repo.registry}/${repo.repository}@${digest}`;
+    throw tooMany('signatures and referrers carried per line', MAX_CARRIED_PER_LINE, what);
   }
-  return layers;
+  return out;
 }

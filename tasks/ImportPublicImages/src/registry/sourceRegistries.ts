@@ -9,6 +9,7 @@ import {
 } from '../core/plan';
 import { batchScopes, pullScope, sourceGroups } from '../core/tokenBatches';
 import { pool } from '../core/schedule';
+import type { BodyKind } from '../core/bounds';
 import { fetchToken, parseChallenge, requestToken } from './auth';
 import {
   header,
@@ -170,6 +171,8 @@ export class SourceRegistries {
    * A GET under `/v2/<repository>/` (`path` is what follows: `manifests/<ref>`, `blobs/<digest>`,
    * `referrers/<digest>`), authorized as head() is, with the same tokens (a pull scope). A
    * redirect (blobs are often served from storage elsewhere) is followed once, without the token.
+   * `answer` bounds the body (core/bounds.ts): by default a manifest's or a referrers page's limit
+   * from the path, else `other`'s.
    */
   async get(
     registry: string,
@@ -178,6 +181,7 @@ export class SourceRegistries {
     credential: Credential | undefined,
     accept: string,
     signal?: AbortSignal,
+    answer: BodyKind = answerOf(path),
   ): Promise<HttpResponse> {
     const state = this.state(registry, credential);
     const scope = pullScope(repository);
@@ -188,6 +192,7 @@ export class SourceRegistries {
         method: 'GET',
         headers: { accept, ...(auth ? { authorization: auth } : {}) },
         signal,
+        answer,
       });
     let res = await send(state.cache.get(scope));
     if (res.status === 401) {
@@ -209,10 +214,17 @@ export class SourceRegistries {
     const location = header(res, 'location');
     if ([301, 302, 303, 307, 308].includes(res.status) && location) {
       const next = rewriteUrl(new URL(location, url).toString(), this.overrides);
-      res = await request(next, { method: 'GET', headers: { accept }, signal });
+      res = await request(next, { method: 'GET', headers: { accept }, signal, answer });
     }
     return res;
   }
+}
+
+/** The kind of answer a GET under `/v2/<repository>/` gets, for the limit on its body. */
+function answerOf(path: string): BodyKind {
+  if (path.startsWith('manifests/')) return 'manifest';
+  if (path.startsWith('referrers/')) return 'referrers';
+  return 'other';
 }
 
 export function withheldWarning(registry: string, realmHost: string): string {

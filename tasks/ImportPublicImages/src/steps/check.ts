@@ -8,6 +8,7 @@ import {
   type PlanItem,
   type SourceCredentials,
 } from '../core/plan';
+import { deadline, readsTimedOut } from '../core/bounds';
 import type { Reporter } from '../core/reporter';
 import { Limiter } from '../core/pipeline';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
@@ -29,6 +30,8 @@ export interface CheckDeps {
    * decide): those verified against a cosign key, and those whose referrers are carried.
    */
   readSource?: (item: PlanItem) => boolean;
+  /** The longest a line's digest reads may take (importTimeoutMinutes); unbounded when absent. */
+  timeoutMs?: number;
 }
 
 export interface CheckOutput {
@@ -92,10 +95,19 @@ export async function startChecks(
     if (!some) return result;
     await limiter
       .run(async () => {
+        // The line's reads end within the timeout, whatever a registry sends (core/bounds.ts).
+        const ms = deps.timeoutMs;
+        const reads = ms === undefined ? undefined : deadline(deps.signal, ms);
+        const line = reads ? { ...deps, signal: reads.signal } : deps;
         await Promise.all([
-          readsSource(item) ? checkSource(item, result, deps, seeLimit) : undefined,
-          need.target ? checkTargets(item, result, deps, acrUnreachable) : undefined,
-        ]);
+          readsSource(item) ? checkSource(item, result, line, seeLimit) : undefined,
+          need.target ? checkTargets(item, result, line, acrUnreachable) : undefined,
+        ]).finally(() => reads?.clear());
+        if (reads?.expired) {
+          const why = readsTimedOut(ms ?? 0).message;
+          if (result.sourceError !== undefined) result.sourceError = why;
+          if (result.targetError !== undefined) result.targetError = why;
+        }
       }, deps.signal)
       .catch(() => undefined); // canceled before it started: nothing read
     return result;

@@ -4,6 +4,7 @@
 import { resolveRegistry, toFailure, type AcrTarget, type ReadRetry } from '../azure/acr';
 import { Arm } from '../azure/arm';
 import { connectAzure, type AzureConnection, type ConnectionSecrets } from '../azure/credentials';
+import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/bounds';
 import { formatDuration } from '../core/report';
 import type { RunReporter } from '../core/reporter';
 import { withRetries, type Clock, type ThrottleGate } from '../core/schedule';
@@ -54,22 +55,37 @@ async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
     deps.transport,
   );
   const arm = new Arm(azure.tokens, azure.subscriptionId, azure.armUrl, deps.clock, deps.transport);
-  const retry: ReadRetry = (read) =>
-    withRetries((ctx) => read(ctx.signal), toFailure, {
-      retries: deps.retries,
-      clock: deps.clock,
-      random: Math.random,
-      gate: deps.gate,
-      signal: deps.signal,
-      deadlineMs: deps.importTimeoutMs,
-      onRetry: (r) =>
-        out.log(
-          `reading the registry failed: ${r.failure.message}; ` +
-            (r.throttled
-              ? `ARM is throttling: every request waits ${formatDuration(r.delayMs)} (Retry-After)`
-              : `retrying in ${formatDuration(r.delayMs)}`),
-        ),
-    });
-  const acr = await resolveRegistry(arm, deps.acrName, deps.resourceGroup, retry);
+  const acr = await resolveRegistry(arm, deps.acrName, deps.resourceGroup, armReadRetry(deps));
   return { azure, arm, acr };
+}
+
+/**
+ * The retry of the ARM reads (the registry get, each page of the list): each attempt ends within
+ * `readDeadlineMs` (a transport failure past it, tried again), the waits within importTimeoutMs.
+ */
+export function armReadRetry(
+  deps: Pick<ConnectDeps, 'retries' | 'clock' | 'gate' | 'signal' | 'importTimeoutMs' | 'out'>,
+  readDeadlineMs = ARM_READ_DEADLINE_MS,
+): ReadRetry {
+  const { out } = deps;
+  return (read) =>
+    withRetries(
+      (ctx) => withDeadline(ctx.signal, readDeadlineMs, read, () => armTimedOut(readDeadlineMs)),
+      toFailure,
+      {
+        retries: deps.retries,
+        clock: deps.clock,
+        random: Math.random,
+        gate: deps.gate,
+        signal: deps.signal,
+        deadlineMs: deps.importTimeoutMs,
+        onRetry: (r) =>
+          out.log(
+            `reading the registry failed: ${r.failure.message}; ` +
+              (r.throttled
+                ? `ARM is throttling: every request waits ${formatDuration(r.delayMs)} (Retry-After)`
+                : `retrying in ${formatDuration(r.delayMs)}`),
+          ),
+      },
+    );
 }

@@ -11,8 +11,10 @@ import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
 import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
 import { importSource } from '../core/reference';
+import { BoundExceeded, deadline, readsTimedOut } from '../core/bounds';
 import {
   referrerLabel,
+  referrersProblem,
   type CopyReferrers,
   type ReferrerResult,
   type ReferrerStatus,
@@ -71,21 +73,32 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
   const credential = credentialFor(item.credentialKey, deps.credentials);
   const repo = { registry: item.source.registry, repository: item.source.repository, credential };
   let found: Found[];
+  // Discovery's reads end within the import timeout, whatever the registry sends (core/bounds.ts).
+  const reads = deadline(deps.signal, deps.timeoutMs);
   try {
+    const { sources, copyReferrers, withoutApi } = deps;
     const digest =
       item.source.digest ??
       record.check.sourceDigest ??
-      (await headSource(deps.sources, item, deps.credentials, deps.signal)).digest;
+      (await headSource(sources, item, deps.credentials, reads.signal)).digest;
     if (!digest) throw new Error('the source digest could not be read (404)');
-    const { sources, copyReferrers, signal, withoutApi } = deps;
-    found = await discoverReferrers(sources, repo, digest, copyReferrers, signal, withoutApi);
-  } catch (err) {
+    found = await discoverReferrers(sources, repo, digest, copyReferrers, reads.signal, withoutApi);
+  } catch (caught) {
     if (deps.signal.aborted) return;
+    const err = reads.expired ? readsTimedOut(deps.timeoutMs) : caught;
+    if (err instanceof BoundExceeded) {
+      // Past a bound, the registry is not merely unreachable: the line fails closed (failurePolicy).
+      record.referrersFailure = `signatures and referrers not carried: ${err.message}`;
+      deps.out.log(`${label} failed: ${record.referrersFailure}`);
+      return;
+    }
     // As a digest check that cannot read the source: said (a warning and the line's note), not
     // fatal: the image is in the registry; what refers to it could not be read, not refused.
     record.referrersError = `signatures and referrers not carried: the source registry could not be read (${describeError(err)})`;
     deps.out.warn(`${label}: ${record.referrersError}`);
     return;
+  } finally {
+    reads.clear();
   }
   // What the ACR holds already, each looked up at once.
   const results: ReferrerResult[] = found.map((f) => ({ ...f, status: 'planned' }));
@@ -168,6 +181,9 @@ function logResults(label: string, results: readonly ReferrerResult[], out: Repo
           : r.status;
     out.log(`${label} ${referrerLabel(r)} ${status}`);
   }
+  // The line's own closing line: a referrer that failed fails the line (core/results.ts).
+  const problem = referrersProblem(results);
+  if (problem) out.log(`${label} failed: ${problem}`);
 }
 
 /**

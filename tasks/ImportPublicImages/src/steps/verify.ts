@@ -14,10 +14,12 @@ import {
   type SignatureCheck,
   VERIFY_FAILED,
 } from '../core/referrers';
+import { deadline, readsTimedOut } from '../core/bounds';
 import type { Reporter } from '../core/reporter';
 import { Limiter } from '../core/pipeline';
 import { describeError } from '../registry/http';
-import { cosignSignatureLayers, type ReferrerSources } from '../registry/referrers';
+import type { ReferrerSources } from '../registry/referrers';
+import { cosignSignatureLayers } from '../registry/signatureLayers';
 
 export interface VerifyDeps {
   sources: ReferrerSources;
@@ -25,6 +27,8 @@ export interface VerifyDeps {
   keys: readonly CosignKey[];
   out: Reporter;
   signal?: AbortSignal;
+  /** The longest a line's signature reads may take (importTimeoutMinutes); unbounded when absent. */
+  timeoutMs?: number;
 }
 
 /** Whether a line is verified at all: its source matches a key pattern. */
@@ -79,10 +83,14 @@ async function judge(
     credential: credentialFor(item.credentialKey, deps.credentials),
   };
   let layers;
+  const reads = deps.timeoutMs === undefined ? undefined : deadline(deps.signal, deps.timeoutMs);
   try {
-    layers = await cosignSignatureLayers(deps.sources, repo, digest, deps.signal);
+    layers = await cosignSignatureLayers(deps.sources, repo, digest, reads?.signal ?? deps.signal);
   } catch (err) {
-    return fail(`could not read the cosign signature: ${describeError(err)}`);
+    const why = reads?.expired ? readsTimedOut(deps.timeoutMs ?? 0).message : describeError(err);
+    return fail(`could not read the cosign signature: ${why}`);
+  } finally {
+    reads?.clear();
   }
   if (layers === null) {
     return fail(
