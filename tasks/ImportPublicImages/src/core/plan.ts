@@ -3,6 +3,7 @@
 import type { ImageEntry } from './imageList';
 import type { Outcome } from './schedule';
 import type { ReferrerResult, SignatureCheck } from './referrers';
+import { DOCKER_HUB, normalizeRegistryHost } from './identity';
 import { formatReference, type ImageReference } from './reference';
 
 export type ImportMode = 'sync' | 'missing' | 'force';
@@ -41,13 +42,16 @@ export function credentialFor(
   creds: SourceCredentials,
 ): Credential | undefined {
   if (key === undefined) return undefined;
-  return key === 'docker.io' ? creds.dockerHub : creds.registries[key];
+  return key === DOCKER_HUB ? creds.dockerHub : creds.registries[key];
 }
 
-/** Which credentials a source registry gets: only those that belong to exactly that host. */
+/**
+ * Which credentials a source registry gets: only those that belong to exactly that host, both
+ * read as core/identity.ts normalizeRegistryHost reads them (ado/inputs.ts keys the connections so).
+ */
 export function credentialKeyFor(registry: string, creds: SourceCredentials): string | undefined {
-  const host = registry.toLowerCase();
-  if (host === 'docker.io') return creds.dockerHub ? 'docker.io' : undefined;
+  const host = normalizeRegistryHost(registry);
+  if (host === DOCKER_HUB) return creds.dockerHub ? DOCKER_HUB : undefined;
   return Object.prototype.hasOwnProperty.call(creds.registries, host) ? host : undefined;
 }
 
