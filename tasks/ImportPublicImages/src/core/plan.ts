@@ -116,6 +116,11 @@ export interface Decision {
    * was decided and verified even if the tag moves upstream meanwhile.
    */
   pin?: string;
+  /**
+   * allowUpdates false (core/policy.ts holdUpdates): imported with NoForce, and a refusal because
+   * a target exists is read again: a target holding another digest fails the line, naming it.
+   */
+  keepTargets?: boolean;
 }
 
 /**
@@ -194,6 +199,11 @@ export interface LineRecord {
   outcome?: Outcome<void>;
   /** verifySignatures: what the verification concluded (steps/verify.ts); unset when off. */
   signature?: SignatureCheck;
+  /**
+   * verifySignatures: the digest of the cosign `.sig` manifest whose signature verified; the
+   * carry step imports that digest under the `.sig` tag, whatever the tag holds upstream by then.
+   */
+  signatureManifest?: string;
   /** copyReferrers: what refers to the image and what became of it (steps/referrers.ts). */
   referrers?: ReferrerResult[];
   /** copyReferrers: why the referrers could not be discovered (a warning and a note). */

@@ -255,9 +255,12 @@ export async function cosignSignatureLayers(
   repo: SourceRepo,
   digest: string,
   signal?: AbortSignal,
+  /** Told the digest of the signature manifest read (what the carry step then imports). */
+  seen?: { manifestDigest?: string },
 ): Promise<SignatureLayer[] | null> {
   const manifest = await getManifest(sources, repo, cosignTag(digest, 'sig'), signal);
   if (!manifest) return null;
+  if (seen) seen.manifestDigest = manifest.digest;
   const layers: SignatureLayer[] = [];
   for (const l of descriptors(manifest.doc, 'layers')) {
     if (l.mediaType !== COSIGN_SIMPLESIGNING_MEDIA_TYPE || typeof l.digest !== 'string') continue;
