@@ -8,7 +8,12 @@
 //  - importImage POSTs ARM accepted (202) against images (goal: equal: no import sent twice).
 // `--bundle PATH` (or BENCH_BUNDLE) runs another build of the task, e.g. an older commit's
 // dist/index.js, against this emulator.
+// `--bucket-writes CAP/REFILL` (and `--bucket-reads CAP/REFILL`) throttles as ARM does instead:
+// token buckets per principal and kind (test/emulator/armThrottle.ts; ARM's are writes 200/10,
+// reads 250/25), each 429's Retry-After computed from its bucket; the ideal is then bounded by the
+// refill too: max(ceil(N/C) x latency, (N - CAP) / REFILL).
 import type { FaultRule, RequestLogEntry } from '../test/helpers/emulator';
+import type { BucketSpec } from '../test/emulator/contract';
 import { startEmulator } from '../test/helpers/emulator';
 import { importRequests } from '../test/e2e/runTask';
 import { distinctImages, seconds, table, textArg, timedTask } from './common';
@@ -26,6 +31,17 @@ export interface ThrottleOptions {
   poll500: number;
   /** Another task bundle to run instead of this tree's. */
   bundle?: string;
+  /** ARM's token buckets instead of the counted storm: writes (and reads) capacity and refill a second. */
+  bucket?: { writes: BucketSpec; reads?: BucketSpec };
+}
+
+function bucketArg(name: string): BucketSpec | undefined {
+  const v = textArg(name);
+  if (v === undefined) return undefined;
+  const [capacity, refillPerSecond] = v.split('/').map(Number);
+  if (!(capacity! > 0) || !(refillPerSecond! > 0))
+    throw new Error(`--${name} CAPACITY/REFILL, e.g. 20/2 (got ${v})`);
+  return { capacity: capacity!, refillPerSecond: refillPerSecond! };
 }
 
 export function throttleOptions(
@@ -43,7 +59,14 @@ export function throttleOptions(
     poll429: num('poll-429', 3),
     poll500: num('poll-500', 0),
     bundle: textArg('bundle') ?? process.env.BENCH_BUNDLE,
+    ...bucketOptions(),
   };
+}
+
+function bucketOptions(): Pick<ThrottleOptions, 'bucket'> {
+  const writes = bucketArg('bucket-writes');
+  const reads = bucketArg('bucket-reads');
+  return writes ? { bucket: { writes, ...(reads ? { reads } : {}) } } : {};
 }
 
 /** The pauses the 429s in `log` imposed, grouped as the header comment says. */
@@ -63,6 +86,7 @@ export function retryAfterPauses(log: RequestLogEntry[], retryAfterMs: number): 
 }
 
 export async function throttleStorm(o: ThrottleOptions): Promise<void> {
+  if (o.bucket) return bucketStorm(o, o.bucket);
   const rules: FaultRule[] = [
     {
       kind: 'arm429',
@@ -137,6 +161,69 @@ export async function throttleStorm(o: ThrottleOptions): Promise<void> {
           `${polls.length} (${polls.filter((e) => e.status === 429).length} answered 429, ${polls.filter((e) => e.status >= 500).length} 5xx)`,
         ],
         ['ARM 429s in all', String(armThrottled)],
+      ],
+    );
+  } finally {
+    await em.stop();
+  }
+}
+
+/** The storm as ARM makes it: N imports against token buckets (o.bucket), nothing else faulted. */
+async function bucketStorm(
+  o: ThrottleOptions,
+  bucket: NonNullable<ThrottleOptions['bucket']>,
+): Promise<void> {
+  const rule: FaultRule = { kind: 'armTokenBucket', writes: bucket.writes };
+  if (bucket.reads) rule.reads = bucket.reads;
+  const em = await startEmulator({
+    importLatencyMs: o.latency,
+    extraArgs: ['--extra-images', String(o.images)],
+    faults: { seed: 7, rules: [rule] },
+  });
+  try {
+    const { run, ms } = await timedTask(
+      em,
+      {
+        imageList: distinctImages(o.images),
+        env: { INPUT_CONCURRENCY: String(o.concurrency) },
+        timeoutMs: 15 * 60 * 1000,
+        wrap: o.bundle ? ['sh', '-c', 'exec "$1" "$0"', o.bundle] : undefined,
+      },
+      true,
+    );
+    const log = (await em.admin.requests()).filter((e) => e.host === 'arm');
+    const posts = importRequests(log);
+    const accepted = posts.filter((e) => e.status === 202).length;
+    const reads = log.filter((e) => e.method === 'GET');
+    const w = bucket.writes;
+    const refillMs = (Math.max(0, o.images - w.capacity) / w.refillPerSecond) * 1000;
+    const idealMs = Math.max(Math.ceil(o.images / o.concurrency) * o.latency, refillMs);
+    const counts = run.result?.counts;
+    const spec = (b: BucketSpec): string => `${b.capacity} + ${b.refillPerSecond}/s`;
+    table(
+      `4b. ARM token buckets: ${o.images} distinct images, concurrency ${o.concurrency}, import latency ${o.latency} ms, ` +
+        `writes ${spec(w)}${bucket.reads ? `, reads ${spec(bucket.reads)}` : ", reads ARM's 250 + 25/s"}` +
+        (o.bundle ? ` [bundle ${o.bundle}]` : ''),
+      [
+        [
+          'task result',
+          `${run.status ?? `no result (exit ${run.code})`}: ${counts ? `${counts.imported} imported, ${counts.failed} failed of ${counts.total}` : run.statusMessage}`,
+        ],
+        ['wall time', seconds(ms)],
+        [
+          `wall / ideal max(ceil(${o.images}/${o.concurrency}) x ${seconds(o.latency)}, refill ${seconds(refillMs)})`,
+          `${(ms / idealMs).toFixed(2)} (${seconds(ms)} / ${seconds(idealMs)})`,
+        ],
+        ['accepted importImage POSTs (202) / images', `${accepted} / ${o.images}`],
+        [
+          'importImage POSTs, all',
+          `${posts.length} (${posts.filter((e) => e.status === 429).length} answered 429)`,
+        ],
+        [
+          'ARM reads (status polls, registry reads)',
+          `${reads.length} (${reads.filter((e) => e.status === 429).length} answered 429)`,
+        ],
+        ['ARM 429s in all', String(log.filter((e) => e.status === 429).length)],
       ],
     );
   } finally {

@@ -4,6 +4,7 @@ import { type Ctx, sendJson, sendEmpty } from './server';
 import type { Emulator } from './state';
 import { armError, paged, PROVIDER, registryJson, subscriptionJson } from './armshapes';
 import { bearer } from './tokens';
+import { operationKind } from './armThrottle';
 import { type Importer, validateImportBody } from './importer';
 
 /** ARM's answer for a path it has no resource provider route for. */
@@ -79,6 +80,31 @@ function armFault(em: Emulator, ctx: Ctx, targets: string[]): boolean {
   return true;
 }
 
+/**
+ * ARM's token buckets (fault rule armTokenBucket): the remaining-tokens header for the answer, or
+ * undefined when the request found no token and was answered 429 with the bucket's Retry-After.
+ */
+function armBucket(em: Emulator, ctx: Ctx, method: string): Record<string, string> | undefined {
+  const buckets = em.faults.armBuckets;
+  if (!buckets.on) return {};
+  const v = em.tokens.verify(bearer(ctx.req.headers.authorization), 'entra');
+  const principal = v.ok ? (v.claims.appid ?? v.claims.aud) : 'anonymous';
+  const kind = operationKind(method);
+  const header = `x-ms-ratelimit-remaining-subscription-${kind}`;
+  const taken = buckets.take(principal, kind);
+  if (taken.ok) return { [header]: String(taken.remaining) };
+  const retryAfter = String(taken.retryAfterSeconds);
+  const singular = kind.slice(0, -1);
+  armError(
+    ctx,
+    429,
+    'SubscriptionRequestsThrottled',
+    `Number of '${singular}' requests for subscription '${em.fx.subscriptionId}' actor '${principal}' exceeded. Please try again after '${retryAfter}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.`,
+    { 'retry-after': retryAfter, [header]: '0' },
+  );
+  return undefined;
+}
+
 export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Promise<void> {
   if (!authorize(em, ctx)) return;
   const method = ctx.req.method ?? 'GET';
@@ -121,6 +147,8 @@ export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Pro
     ];
   }
   if (armFault(em, ctx, importTargets)) return;
+  const bucketHeaders = armBucket(em, ctx, method);
+  if (bucketHeaders === undefined) return;
   if (!apiVersion) {
     armError(
       ctx,
@@ -135,6 +163,7 @@ export async function handleArm(em: Emulator, importer: Importer, ctx: Ctx): Pro
     ? { 'x-ms-ratelimit-remaining-subscription-writes': String(Math.max(0, --em.writesRemaining)) }
     : {};
   if (em.writesRemaining < 1000) em.writesRemaining = 1199;
+  Object.assign(writeHeaders, bucketHeaders);
 
   if (method === 'GET' && path === '/subscriptions')
     return sendJson(ctx, 200, {

@@ -116,6 +116,8 @@ export interface IssuedToken {
 }
 
 export type FaultKind =
+  /** ARM throttles as ARM does: a token bucket per principal and operation kind (test/emulator/armThrottle.ts). */
+  | 'armTokenBucket'
   | 'arm429'
   | 'arm500'
   | 'arm503'
@@ -174,6 +176,16 @@ export interface FaultRule {
   items?: number;
   /** hostileTrickle: ms between two bytes (default 1000). */
   intervalMs?: number;
+  /** armTokenBucket: bucket sizes per operation kind (default ARM's: reads 250 + 25/s, writes and deletes 200 + 10/s). */
+  reads?: BucketSpec;
+  writes?: BucketSpec;
+  deletes?: BucketSpec;
+}
+
+/** One ARM token bucket: how many tokens it holds when full, and how many come back a second. */
+export interface BucketSpec {
+  capacity: number;
+  refillPerSecond: number;
 }
 
 export interface FaultConfig {

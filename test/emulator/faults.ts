@@ -1,6 +1,7 @@
 // Fault rules: which request or import gets which failure, per target, at a seeded rate, or for the first N matches.
 import fs from 'node:fs';
 import type { FaultConfig, FaultKind, FaultRule } from './contract';
+import { ArmTokenBuckets } from './armThrottle';
 import { HOSTILE_KINDS } from './hostileRegistry';
 import { sendJson, type Ctx } from './server';
 
@@ -13,6 +14,7 @@ export interface FaultContext {
 }
 
 const KINDS: FaultKind[] = [
+  'armTokenBucket',
   'arm429',
   'arm500',
   'arm503',
@@ -57,10 +59,13 @@ export function validateFaults(input: unknown): FaultConfig {
 export class FaultEngine {
   private rules: { rule: FaultRule; hits: number }[] = [];
   private rng = mulberry32(1);
+  /** ARM's token buckets, on while an `armTokenBucket` rule is set (full again at each set). */
+  readonly armBuckets = new ArmTokenBuckets();
 
   set(cfg: FaultConfig): void {
     this.rules = cfg.rules.map((rule) => ({ rule, hits: 0 }));
     this.rng = mulberry32(cfg.seed ?? 1);
+    this.armBuckets.configure(cfg.rules);
   }
 
   loadFile(file: string): void {

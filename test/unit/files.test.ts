@@ -1,14 +1,20 @@
-// The task's files: reading the image list (missing, a folder, a device, too big, UTF-16) and
-// checking the result path before any request (a file in the way, a folder, no permission).
+// The task's files: reading the image list and key files (missing, a folder, a device, a FIFO, too
+// big, UTF-16), checking the result path before any request (a file in the way, a folder, no
+// permission, a symlink leading out) and writing outputs without following a symlink.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import {
+  MAX_KEY_BYTES,
   MAX_LIST_BYTES,
   checkResultPath,
+  outputEscape,
   readImageList,
+  readRegularFile,
   resultPathError,
+  writeOutputFile,
 } from '../../tasks/ImportPublicImages/src/ado/files';
 
 describe('files: the image list', () => {
@@ -129,5 +135,118 @@ describe('files: the result path, checked first', () => {
     );
     const erofs = Object.assign(new Error('EROFS'), { code: 'EROFS' });
     assert.match(resultPathError(p, erofs), /is on a read-only file system/);
+  });
+});
+
+describe('files: user-named files are regular files, read up to their cap', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipi-read-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a FIFO is refused at once, without waiting for a writer', function () {
+    if (process.platform === 'win32') this.skip();
+    const fifo = path.join(dir, 'cosign.pub');
+    execFileSync('mkfifo', [fifo]);
+    const r = readRegularFile(fifo, MAX_KEY_BYTES);
+    assert.deepEqual(r, { ok: false, problem: 'special', why: 'it is a FIFO, not a regular file' });
+    assert.match(refusedList(fifo), /is not a regular file \(it is a FIFO, not a regular file\)/);
+  });
+
+  it('/dev/zero, directly or through a symlink, is refused unread', function () {
+    if (process.platform === 'win32') this.skip();
+    const link = path.join(dir, 'k.pub');
+    fs.symlinkSync('/dev/zero', link);
+    for (const f of ['/dev/zero', link]) {
+      const r = readRegularFile(f, MAX_KEY_BYTES);
+      assert.equal(r.ok, false);
+      assert.equal(r.ok ? '' : r.problem, 'special');
+    }
+  });
+
+  it(`a key file over ${MAX_KEY_BYTES} bytes is refused with its size`, () => {
+    const f = path.join(dir, 'k.pub');
+    fs.writeFileSync(f, Buffer.alloc(MAX_KEY_BYTES + 1, 0x41));
+    const r = readRegularFile(f, MAX_KEY_BYTES);
+    assert.equal(r.ok, false);
+    assert.equal(r.ok ? 0 : r.problem === 'too-big' && r.size, MAX_KEY_BYTES + 1);
+  });
+
+  it('a file of exactly the cap is read whole', () => {
+    const f = path.join(dir, 'k.pub');
+    fs.writeFileSync(f, Buffer.alloc(MAX_KEY_BYTES, 0x41));
+    const r = readRegularFile(f, MAX_KEY_BYTES);
+    assert.equal(r.ok && r.bytes.length, MAX_KEY_BYTES);
+  });
+
+  it('a missing file and a folder are said as such', () => {
+    assert.equal(
+      (readRegularFile(path.join(dir, 'no.pub'), 10) as { problem: string }).problem,
+      'missing',
+    );
+    assert.equal((readRegularFile(dir, 10) as { problem: string }).problem, 'folder');
+  });
+
+  const refusedList = (f: string): string => {
+    const r = readImageList('images.txt', f);
+    return r.ok ? '' : r.message;
+  };
+});
+
+describe('files: outputs never follow a symlink out', () => {
+  let root: string;
+  let work: string;
+  let outside: string;
+  beforeEach(() => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ipi-out-')));
+    work = path.join(root, 'work');
+    outside = path.join(root, 'outside');
+    fs.mkdirSync(work);
+    fs.mkdirSync(outside);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('a resultPath symlink to a file outside the working directory is refused before anything is written', () => {
+    const target = path.join(outside, 'victim');
+    fs.writeFileSync(target, 'keep');
+    const p = path.join(work, 'result.json');
+    fs.symlinkSync(target, p);
+    assert.equal(outputEscape(p, [work]), target);
+    assert.throws(
+      () => checkResultPath(p, [work]),
+      (e: Error) =>
+        e.message.startsWith(`Input resultPath: ${p} leads through a symlink to ${target}`) &&
+        e.message.includes('Set resultPath to a file in one of them'),
+    );
+    assert.equal(fs.readFileSync(target, 'utf8'), 'keep');
+    assert.deepEqual(fs.readdirSync(work), ['result.json'], 'no probe left');
+  });
+
+  it('a folder symlink leading out is refused too; a plain path anywhere is not', () => {
+    fs.symlinkSync(outside, path.join(work, 'out'));
+    const p = path.join(work, 'out', 'result.json');
+    assert.equal(outputEscape(p, [work]), path.join(outside, 'result.json'));
+    assert.throws(() => checkResultPath(p, [work]), /leads through a symlink/);
+    assert.equal(
+      outputEscape(path.join(outside, 'r.json'), [work]),
+      undefined,
+      'written as chosen',
+    );
+  });
+
+  it('a symlink inside the working directory is replaced by the file, its target untouched', () => {
+    const target = path.join(work, 'elsewhere.json');
+    fs.writeFileSync(target, 'keep');
+    const p = path.join(work, 'result.json');
+    fs.symlinkSync(target, p);
+    checkResultPath(p, [work]);
+    writeOutputFile(p, '{"ok":true}');
+    assert.equal(fs.lstatSync(p).isSymbolicLink(), false);
+    assert.equal(fs.readFileSync(p, 'utf8'), '{"ok":true}');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'keep');
+    assert.deepEqual(
+      fs.readdirSync(work).sort(),
+      ['elsewhere.json', 'result.json'],
+      'no temp file left',
+    );
   });
 });

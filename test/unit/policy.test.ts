@@ -134,9 +134,13 @@ describe('policy: allowUpdates false', () => {
     assert.equal(imageResult(r, { ...ctx, dryRun: true }).status, 'failed', 'a plan shows it');
   });
 
-  it('a new target still imports, an up-to-date one is skipped', () => {
-    assert.deepEqual(held[1]!.decision, planned[1]!.decision);
-    assert.equal(held[1]!.decision.armMode, 'Force');
+  it('a new target still imports, with NoForce (no tag moves, even one made meanwhile); an up-to-date one is skipped', () => {
+    assert.equal(planned[1]!.decision.armMode, 'Force');
+    assert.deepEqual(held[1]!.decision, {
+      ...planned[1]!.decision,
+      armMode: 'NoForce',
+      keepTargets: true,
+    });
     assert.equal(held[2]!.decision.action, 'skip');
   });
 
@@ -144,6 +148,7 @@ describe('policy: allowUpdates false', () => {
     assert.equal(planned[3]!.decision.armMode, 'Force');
     assert.equal(held[3]!.decision.action, 'unverified');
     assert.equal(held[3]!.decision.armMode, 'NoForce');
+    assert.equal(held[3]!.decision.keepTargets, true);
     assert.match(held[3]!.decision.note ?? '', /allowUpdates is false: NoForce instead/);
   });
 

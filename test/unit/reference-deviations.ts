@@ -60,6 +60,24 @@ export const DEVIATIONS: readonly Deviation[] = [
       'host names are case-insensitive; lower-casing makes one image one image however its ' +
       'host is written (duplicates and target clashes are found on the normalised form)',
   },
+  // One identity for a host (core/identity.ts): the https port and a trailing dot dropped
+  {
+    input: 'b.gbc.io:443/foo/bar:v1',
+    docker: 'b.gbc.io:443/foo/bar:v1',
+    ours: 'b.gbc.io/foo/bar:v1',
+    reason:
+      'port 443 is the https port ARM and every client use anyway: the same registry, so every ' +
+      'policy (allowedSources, cosignPublicKeys, registryConnections) matches it as b.gbc.io ' +
+      '(a key pattern written for the host is not bypassed by writing the port)',
+  },
+  {
+    input: 'quay.io./jetstack/cert-manager-controller:v1.15.0',
+    docker: REFUSED,
+    ours: 'quay.io/jetstack/cert-manager-controller:v1.15.0',
+    reason:
+      'a trailing dot is the DNS root: quay.io. is quay.io, read as such so that no policy ' +
+      'can be bypassed by it (docker refuses the name)',
+  },
   // Docker Hub's other host names (normalize.go maps only index.docker.io)
   {
     input: 'registry-1.docker.io/library/redis:7',

@@ -285,31 +285,38 @@ describe('schedule: runScheduled', () => {
   });
 
   it('a throttle storm costs its Retry-After pauses, not exponential backoff per item', async () => {
-    // 7 items, the first 60 sends answered 429 with Retry-After 1 s (as ARM does for a burst).
+    // 7 items, the first 60 sends answered 429 with Retry-After 1 s (as ARM does for a burst),
+    // each 429 read one 100 ms round trip after its send.
     const clock = new FakeClock();
+    const gate = new ThrottleGate(clock, fixedRandom(0.5));
     let throttled = 0;
     let sends = 0;
+    let sentInsidePause = 0;
     const outcomes = await clock.run(
       runScheduled(
         Array.from({ length: 7 }, (_, i) => i),
         async () => {
           sends++;
+          if (gate.shut()) sentInsidePause++;
           if (throttled < 60) {
             throttled++;
+            await clock.sleep(100);
             throw Object.assign(new Error('throttled'), { statusCode: 429, retryAfterMs: 1000 });
           }
           await clock.sleep(2000);
         },
         (err) => err as Failure,
-        options(clock, { concurrency: 7, retries: 0 }),
+        options(clock, { concurrency: 7, retries: 0, gate }),
       ),
     );
     assert.ok(outcomes.every((o) => o.status === 'done'));
     assert.equal(sends, 67);
-    // Each round of 7 sends gets 7 429s and one shared 1 s pause (plus jitter <= 100 ms):
-    // ceil(60/7) = 9 rounds, then the 2 s import. Exponential backoff took minutes.
-    assert.ok(clock.now() <= 9 * 1100 + 2000 + 1100, `took ${clock.now()} ms`);
-    assert.ok(clock.now() >= 9 * 1000 + 2000, `took ${clock.now()} ms`);
+    assert.equal(sentInsidePause, 0);
+    // Each round of 7 sends gets 7 429s and one shared 1 s pause (plus the round trip and a
+    // jitter <= 100 ms): ceil(60/7) = 9 rounds, then the 2 s import. Not serialised (one send a
+    // pause: 60 rounds); exponential backoff took minutes.
+    assert.ok(clock.now() <= 9 * 1200 + 2000 + 1200, `took ${clock.now()} ms`);
+    assert.ok(clock.now() >= 9 * 1100 + 2000, `took ${clock.now()} ms`);
   });
 });
 
@@ -357,6 +364,28 @@ describe('schedule: withRetries', () => {
     o.gate.pause(1000);
     assert.equal(await clock.run(p), 'sent');
     assert.ok(startedAt >= 1000, `the attempt started at ${startedAt} ms, inside the pause`);
+  });
+
+  it('a pause that begins during the jitter after a pause still holds the attempt (strict gate)', async () => {
+    const clock = new FakeClock();
+    // Jitter span of a 1000 ms pause is 100 ms; random 0.5 makes this worker's jitter 50 ms.
+    const o = opts(clock, { gate: new ThrottleGate(clock, fixedRandom(0.5)) });
+    o.gate.pause(1000);
+    const starts: number[] = [];
+    const p = withRetries(
+      async () => {
+        starts.push(clock.now());
+        return 'sent';
+      },
+      (err) => err as Failure,
+      o,
+    );
+    // Another worker's 429 is read at 1020 ms: after the first pause, inside this jitter sleep.
+    const other = clock.sleep(1020).then(() => o.gate.pause(1000));
+    await clock.run(Promise.all([p, other]));
+    assert.equal(starts.length, 1);
+    // The second pause runs to 2020 ms, then this worker's jitter again (50 ms).
+    assert.equal(starts[0], 2070, `the attempt started at ${starts[0]} ms`);
   });
 
   it('a 429 pauses the shared gate, so other callers wait too, and uses no retry', async () => {

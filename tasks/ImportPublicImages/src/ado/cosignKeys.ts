@@ -1,12 +1,13 @@
 // The cosignPublicKeys input (issue 10): its lines parsed (core/referrers.ts) and each key file
-// read and checked before any request, so a bad key fails the task naming the input and the line.
-import * as fs from 'node:fs';
+// read (a regular file of at most 64 KiB, ado/files.ts) and checked before any request, so a bad
+// key fails the task naming the input and the line.
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseCosignPublicKey } from '../core/cosign';
 import { resolveInputPath } from '../core/paths';
 import { parseKeyLines, type CosignKey, type VerifySignatures } from '../core/referrers';
 import { warning } from './output';
+import { MAX_KEY_BYTES, readRegularFile } from './files';
 
 /**
  * cosignPublicKeys (`PATTERN => path` a line), each key file read and checked now: a path is
@@ -30,22 +31,14 @@ export function cosignKeysInput(verify: VerifySignatures): CosignKey[] {
   return lines.map((l) => {
     const where = `Input cosignPublicKeys, line ${l.line} (${l.pattern.text} => ${l.path})`;
     const file = resolveInputPath(path, process.cwd(), l.path);
-    let pem: string;
-    try {
-      pem = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      const why =
-        code === 'ENOENT'
-          ? 'no such file'
-          : code === 'EISDIR'
-            ? 'it is a folder'
-            : (code ?? (e as Error).message);
+    // A regular file of at most MAX_KEY_BYTES: a FIFO, a device or a huge file is refused unread.
+    const read = readRegularFile(file, MAX_KEY_BYTES);
+    if (!read.ok) {
       throw new Error(
-        `${where}: cannot read the key file ${file} (${why}). Commit the PEM public key (cosign.pub) and give its path relative to the repository root, or an absolute path.`,
-        { cause: e },
+        `${where}: cannot read the key file ${file} (${read.why}). Commit the PEM public key (cosign.pub, at most ${MAX_KEY_BYTES} bytes) and give its path relative to the repository root, or an absolute path.`,
       );
     }
+    const pem = read.bytes.toString('utf8');
     const key = parseCosignPublicKey(pem);
     if (!key.ok) throw new Error(`${where}: ${file} cannot be used: ${key.reason}.`);
     return { ...l, pem };

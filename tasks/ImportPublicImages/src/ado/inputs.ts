@@ -19,7 +19,7 @@ import {
 import { cosignKeysInput } from './cosignKeys';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { warning } from './output';
-import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
+import { normalizeRegistryHost } from '../core/identity';
 import {
   IMPORT_MODES,
   type Credential,
@@ -178,15 +178,17 @@ function bool(name: (typeof BOOLEAN_INPUTS)[number], def: boolean): boolean {
   return parseBoolean(name, tl.getInput(name, false), def);
 }
 
-/** `https://index.docker.io/v1/` -> `docker.io`; `ghcr.io:443` -> `ghcr.io`. */
+/**
+ * A registry connection's host, as a list line's is read (core/identity.ts):
+ * `https://index.docker.io/v1/` -> `docker.io`; `https://GHCR.io.:443/` -> `ghcr.io`.
+ */
 export function registryHostOf(url: string): string {
   const host = url
     .trim()
     .replace(/^[a-z]+:\/\//i, '')
-    .replace(/\/.*$/, '')
-    .toLowerCase()
-    .replace(/:443$/, ''); // the default https port: the list names the host without it
-  return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
+    .replace(/[/?#].*$/, '')
+    .replace(/^.*@/, ''); // user information, if any
+  return normalizeRegistryHost(host);
 }
 
 function secretInput(name: string, unexpanded: string[], secret = false): string | undefined {

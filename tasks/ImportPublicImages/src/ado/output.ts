@@ -13,7 +13,7 @@ import type { ListAnnotation } from '../core/listFile';
 import type { RunReporter } from '../core/reporter';
 import { elapsedPrefix, verdict, type RunResult } from '../core/report';
 import { logText, type Markdown } from '../core/safeText';
-import { resultPathError } from './files';
+import { resultPathError, writeOutputFile } from './files';
 
 /** Whether a run's counts were already published (a later failure must not zero them). */
 let countsPublished = false;
@@ -89,7 +89,7 @@ export class TaskOutput implements RunReporter {
     this.attachSummary(summary, resultPath);
     try {
       fs.mkdirSync(path.dirname(resultPath), { recursive: true });
-      fs.writeFileSync(resultPath, `${JSON.stringify(result, null, 2)}\n`);
+      writeOutputFile(resultPath, `${JSON.stringify(result, null, 2)}\n`); // never through a symlink
     } catch (err) {
       this.resultError = resultPathError(resultPath, err);
       this.log(`result: not written (${this.resultError})`);
@@ -105,7 +105,7 @@ export class TaskOutput implements RunReporter {
       const summaryPath = summaryFileIn(path, resultPath, dir);
       try {
         fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(summaryPath, summary.text);
+        writeOutputFile(summaryPath, summary.text);
       } catch {
         continue; // the result folder is gone or locked: the next one
       }

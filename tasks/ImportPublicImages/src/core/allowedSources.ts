@@ -7,17 +7,21 @@
 //   docker.io/library/*          Docker Hub's official images (`nginx` is docker.io/library/nginx)
 //
 // A pattern is a full match of `registry/repository` (no tag, no digest); `*` never crosses a `/`,
-// and `**` stands alone as a segment. Docker Hub's other host names are read as docker.io.
+// and `**` stands alone as a segment. A pattern's host is normalised as a source's is
+// (core/identity.ts: case, trailing dot, port 443, Docker Hub's other names), and a pattern is
+// matched in linear time (core/glob.ts), never through a regular expression built from it.
+import { matchSegments, type StepCounter } from './glob';
+import { DOCKER_HUB, normalizeRegistryHost, sourceIdentity } from './identity';
 import type { ImageEntry, ListProblem } from './imageList';
-import { DOCKER_HUB, DOCKER_HUB_ALIASES, looksLikeHost as isRegistryHost } from './reference';
+import { looksLikeHost as isRegistryHost } from './reference';
 
 const INPUT = 'allowedSources';
 
 export interface SourcePattern {
   /** The pattern as written. */
   text: string;
-  /** Its segments: '**', or a segment glob compiled to a regular expression. */
-  segments: ('**' | RegExp)[];
+  /** Its segments, the host normalised: '**', or a segment glob (`*` any characters but `/`). */
+  segments: string[];
 }
 
 /** Why `pattern` is not a valid allowedSources pattern, with a fix when there is one. */
@@ -85,7 +89,7 @@ function problemOf(pattern: string): { why: string; fix?: string } | undefined {
   if (segments.length === 1 && first !== '**') {
     return say('names a registry but no repository', `${first}/**`);
   }
-  const host = DOCKER_HUB_ALIASES.has(first) ? DOCKER_HUB : first;
+  const host = normalizeRegistryHost(first);
   if (host === DOCKER_HUB && segments.length === 2 && segments[1] !== '**') {
     // Docker Hub names always have two segments: `nginx` is docker.io/library/nginx.
     return say(
@@ -96,14 +100,6 @@ function problemOf(pattern: string): { why: string; fix?: string } | undefined {
   return undefined;
 }
 
-function globToRegExp(segment: string): RegExp {
-  const body = segment
-    .split('*')
-    .map((part) => part.replace(/[.[\]\\^$+?(){}|-]/g, '\\$&'))
-    .join('[^/]*');
-  return new RegExp(`^${body}$`);
-}
-
 /**
  * The patterns, each checked (the first invalid one throws its input error, naming `input`:
  * allowedSources, or cosignPublicKeys whose patterns are the same).
@@ -112,36 +108,21 @@ export function compilePatterns(patterns: readonly string[], input = INPUT): Sou
   return patterns.map((text) => {
     const problem = patternProblem(text, input);
     if (problem !== undefined) throw new Error(problem);
-    const segments = text.split('/');
-    if (segments[0] !== undefined && DOCKER_HUB_ALIASES.has(segments[0])) segments[0] = DOCKER_HUB;
-    return { text, segments: segments.map((s) => (s === '**' ? '**' : globToRegExp(s))) };
+    const [first = '', ...rest] = text.split('/');
+    return { text, segments: [first === '**' ? first : normalizeRegistryHost(first), ...rest] };
   });
 }
 
-function matchFrom(
-  pattern: SourcePattern['segments'],
-  p: number,
-  name: string[],
-  n: number,
+/**
+ * Whether `name` (a normalised `registry/repository`, core/identity.ts sourceIdentity) matches the
+ * pattern, as a whole; in linear time (core/glob.ts), counted in `counter` when given.
+ */
+export function matchesPattern(
+  pattern: SourcePattern,
+  name: string,
+  counter?: StepCounter,
 ): boolean {
-  if (p === pattern.length) return n === name.length;
-  const seg = pattern[p];
-  if (seg === '**') {
-    for (let k = n; k <= name.length; k++) if (matchFrom(pattern, p + 1, name, k)) return true;
-    return false;
-  }
-  const part = name[n];
-  return (
-    part !== undefined &&
-    seg !== undefined &&
-    seg.test(part) &&
-    matchFrom(pattern, p + 1, name, n + 1)
-  );
-}
-
-/** Whether `name` (a normalised `registry/repository`) matches the pattern, as a whole. */
-export function matchesPattern(pattern: SourcePattern, name: string): boolean {
-  return matchFrom(pattern.segments, 0, name.split('/'), 0);
+  return matchSegments(pattern.segments, name.split('/'), counter);
 }
 
 /** The first pattern `name` matches, or undefined. */
@@ -160,7 +141,7 @@ export function sourceViolations(
   if (patterns.length === 0) return [];
   const shown = patterns.map((p) => p.text).join(', ');
   return entries
-    .filter((e) => !allowedBy(patterns, `${e.source.registry}/${e.source.repository}`))
+    .filter((e) => !allowedBy(patterns, sourceIdentity(e.source)))
     .map((e) => ({
       line: e.line,
       text: e.text,

@@ -1,5 +1,6 @@
 // What the user can do about a failure: the hints appended to failures in the log, summary and
 // JSON, and the one "CODE: message hint" formatter. Pure.
+import { isDockerHub } from './identity';
 import { isAlreadyExists, type Failure } from './retry';
 
 /** `CODE: message hint` (the code left out when the message already says it). */
@@ -56,11 +57,11 @@ export function armHint(
 export function hintFor(f: Failure, ctx: HintContext): string | undefined {
   const text = `${f.code ?? ''} ${f.message}`;
   if (f.code === AZURE_TOKEN_FAILED) return tokenHint();
-  if (/toomanyrequests/i.test(text) && ctx.sourceRegistry === 'docker.io' && !ctx.hasCredentials) {
+  if (/toomanyrequests/i.test(text) && isDockerHub(ctx.sourceRegistry) && !ctx.hasCredentials) {
     return 'Docker Hub limits anonymous pulls: set dockerHubUsername/dockerHubPassword (DOCKER_NAME/DOCKER_TOKEN).';
   }
   if (/UNAUTHORIZED|unauthorized: authentication required/i.test(text)) {
-    if (ctx.sourceRegistry === 'docker.io') {
+    if (isDockerHub(ctx.sourceRegistry)) {
       const official = ctx.sourceRepository.startsWith('library/');
       return official
         ? `Docker Hub refused the pull of ${ctx.sourceRepository}: check the tag exists and set dockerHubUsername/dockerHubPassword (an official image is docker.io/${ctx.sourceRepository}, with library/).`
@@ -78,7 +79,7 @@ export function hintFor(f: Failure, ctx: HintContext): string | undefined {
   if (/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) {
     const check = `Check that ${ctx.sourceRegistry}/${ctx.sourceRepository} and its tag or digest exist upstream`;
     const implicitLibrary =
-      ctx.sourceRegistry === 'docker.io' &&
+      isDockerHub(ctx.sourceRegistry) &&
       ctx.sourceRepository.startsWith('library/') &&
       !(ctx.sourceText ?? '').includes('library/');
     return implicitLibrary

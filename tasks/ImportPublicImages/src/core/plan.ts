@@ -3,6 +3,7 @@
 import type { ImageEntry } from './imageList';
 import type { Outcome } from './schedule';
 import type { ReferrerResult, SignatureCheck } from './referrers';
+import { DOCKER_HUB, normalizeRegistryHost } from './identity';
 import { formatReference, type ImageReference } from './reference';
 
 export type ImportMode = 'sync' | 'missing' | 'force';
@@ -41,13 +42,16 @@ export function credentialFor(
   creds: SourceCredentials,
 ): Credential | undefined {
   if (key === undefined) return undefined;
-  return key === 'docker.io' ? creds.dockerHub : creds.registries[key];
+  return key === DOCKER_HUB ? creds.dockerHub : creds.registries[key];
 }
 
-/** Which credentials a source registry gets: only those that belong to exactly that host. */
+/**
+ * Which credentials a source registry gets: only those that belong to exactly that host, both
+ * read as core/identity.ts normalizeRegistryHost reads them (ado/inputs.ts keys the connections so).
+ */
 export function credentialKeyFor(registry: string, creds: SourceCredentials): string | undefined {
-  const host = registry.toLowerCase();
-  if (host === 'docker.io') return creds.dockerHub ? 'docker.io' : undefined;
+  const host = normalizeRegistryHost(registry);
+  if (host === DOCKER_HUB) return creds.dockerHub ? DOCKER_HUB : undefined;
   return Object.prototype.hasOwnProperty.call(creds.registries, host) ? host : undefined;
 }
 
@@ -112,6 +116,11 @@ export interface Decision {
    * was decided and verified even if the tag moves upstream meanwhile.
    */
   pin?: string;
+  /**
+   * allowUpdates false (core/policy.ts holdUpdates): imported with NoForce, and a refusal because
+   * a target exists is read again: a target holding another digest fails the line, naming it.
+   */
+  keepTargets?: boolean;
 }
 
 /**
@@ -190,6 +199,11 @@ export interface LineRecord {
   outcome?: Outcome<void>;
   /** verifySignatures: what the verification concluded (steps/verify.ts); unset when off. */
   signature?: SignatureCheck;
+  /**
+   * verifySignatures: the digest of the cosign `.sig` manifest whose signature verified; the
+   * carry step imports that digest under the `.sig` tag, whatever the tag holds upstream by then.
+   */
+  signatureManifest?: string;
   /** copyReferrers: what refers to the image and what became of it (steps/referrers.ts). */
   referrers?: ReferrerResult[];
   /** copyReferrers: why the referrers could not be discovered (a warning and a note). */

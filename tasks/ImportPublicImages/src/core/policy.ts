@@ -78,16 +78,32 @@ export function updatePolicyConflict(mode: ImportMode, allowUpdates: boolean): s
 }
 
 /**
- * allowUpdates false: an `update` (a target tag holds another digest) is refused: no import, the
- * line fails naming both digests and what to do. An `unverified` line (the registry or the source
- * could not be read) is imported with NoForce, which never overwrites. Other lines are unchanged.
+ * allowUpdates false: no tag in the ACR ever moves. An `update` (a target tag holds another
+ * digest) is refused: no import, the line fails naming both digests and what to do. Every other
+ * Force import (sync mode) goes with NoForce, which never overwrites (ARM refuses it, copying nothing, when a target
+ * tag exists), and is marked `keepTargets`: a target another writer made between the check and the
+ * import fails the line naming what it holds (steps/imports.ts), instead of being overwritten
+ * with a `previousDigest` of null. An `unverified` line (the registry or the source could not be
+ * read) says so in its note. Missing mode imports with NoForce anyway, and a target present at
+ * import is what it wants (skipped, already present): unchanged.
  */
 export function holdUpdates(records: readonly LineRecord[], loginServer: string): LineRecord[] {
   return records.map((r) => {
     const { item, decision, check } = r;
-    if (decision.action === 'unverified' && decision.armMode === 'Force') {
-      const note = `${decision.note ?? 'not verified'} (allowUpdates is false: NoForce instead, never overwrites)`;
-      return { ...r, decision: { ...decision, armMode: 'NoForce', note } };
+    if (decision.armMode === 'Force' && decision.action !== 'update') {
+      const note =
+        decision.action === 'unverified'
+          ? `${decision.note ?? 'not verified'} (allowUpdates is false: NoForce instead, never overwrites)`
+          : decision.note;
+      return {
+        ...r,
+        decision: {
+          ...decision,
+          armMode: 'NoForce',
+          keepTargets: true,
+          ...(note !== undefined ? { note } : {}),
+        },
+      };
     }
     if (decision.action !== 'update') return r;
     const source = item.source.digest ?? check.sourceDigest ?? 'an unknown digest';

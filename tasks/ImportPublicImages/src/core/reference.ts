@@ -9,12 +9,15 @@
 //   `registry.hub.docker.com` all become `docker.io`, so that the same image is one image however
 //   it is written (docker maps only `index.docker.io`);
 // - a one-component Docker Hub path gets `library/` (`nginx` -> `docker.io/library/nginx`);
-// - the registry host is lower-cased (DNS names are case-insensitive; docker keeps the case).
+// - the registry host is lower-cased (DNS names are case-insensitive; docker keeps the case), a
+//   trailing dot and the https port `:443` are dropped: core/identity.ts normalizeRegistryHost,
+//   the one identity every policy matches.
 // Refused where docker accepts: an uppercase first part without `.`/`:` (docker reads `Foo/bar`
 // as registry `Foo`), a digest ARM cannot import (see ACCEPTED_DIGESTS), a bare digest
 // `sha256:<hex>`. Every difference from distribution/reference, with its reason, is listed in
 // test/unit/reference-deviations.ts and checked by test/unit/reference-tables.test.ts.
 // The tag is left undefined when none is written; callers decide what that means (`latest`).
+import { DOCKER_HUB, normalizeRegistryHost } from './identity';
 
 export interface ImageReference {
   registry: string;
@@ -25,15 +28,6 @@ export interface ImageReference {
 
 export type ReferenceResult =
   { ok: true; ref: ImageReference } | { ok: false; message: string; example: string };
-
-export const DOCKER_HUB = 'docker.io';
-/** Every host name Docker Hub goes by; each normalises to `docker.io`. */
-export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([
-  'docker.io',
-  'index.docker.io',
-  'registry-1.docker.io',
-  'registry.hub.docker.com',
-]);
 
 /** What a well-formed reference looks like, shown when no better correction is known. */
 export const EXAMPLE_REFERENCE = 'registry.k8s.io/ingress-nginx/controller:v1.11.1';
@@ -197,20 +191,20 @@ export function parseName(name: string): NameResult {
   let path = name;
   if (slash >= 0 && looksLikeHost(first)) {
     if (first.includes('.') || first.includes(':') || first === 'localhost') {
-      if (!HOST.test(first)) {
+      registry = normalizeRegistryHost(first);
+      // `docker./x` is refused, not read as host `docker` (written back, that is a Docker Hub name).
+      if (!HOST.test(registry) || !looksLikeHost(registry)) {
         return nameFail(
           `"${first}" is not a valid registry host (a name like quay.io or host:5000)`,
         );
       }
-      registry = first.toLowerCase();
       path = name.slice(slash + 1);
     } else {
       const message = `repository names must be lowercase ("${first}" is not a registry host)`;
       return nameFail(message, parseName(name.toLowerCase()).ok);
     }
   }
-  if (DOCKER_HUB_ALIASES.has(registry)) {
-    registry = DOCKER_HUB;
+  if (registry === DOCKER_HUB) {
     if (!path.includes('/') && path !== '') path = `library/${path}`;
   }
   const pathProblem = repositoryPathProblem(path);

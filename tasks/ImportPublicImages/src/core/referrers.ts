@@ -3,6 +3,7 @@
 // `cosignPublicKeys` lines, and the shapes the results report. The registry reads are in
 // registry/referrers.ts, the per-line work in steps/verify.ts and steps/referrers.ts.
 import { compilePatterns, matchesPattern, type SourcePattern } from './allowedSources';
+import { sourceIdentity } from './identity';
 import { verifyCosignPayload } from './cosign';
 
 export const COPY_REFERRERS = ['none', 'signatures', 'all'] as const;
@@ -154,7 +155,7 @@ export function keyFor<K extends { pattern: SourcePattern }>(
   registry: string,
   repository: string,
 ): K | undefined {
-  const name = `${registry}/${repository}`;
+  const name = sourceIdentity({ registry, repository });
   return keys.find((k) => matchesPattern(k.pattern, name));
 }
 

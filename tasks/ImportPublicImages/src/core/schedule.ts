@@ -69,6 +69,20 @@ export class ThrottleGate {
     if (waited) await this.clock.sleep(Math.round(this.random() * this.jitterSpanMs), signal);
     return waited;
   }
+
+  /**
+   * Starts an attempt (`start`) once the gate is open, and returns what it returns. Strict: the
+   * gate is checked in the same synchronous run that calls `start`, never before an await. A wait
+   * ends in a later microtask and a jitter sleep later still: when another worker's 429 shut the
+   * gate meanwhile, this waits that pause too, as often as that happens. Storms are not
+   * serialised: every worker of a pause starts after its own jitter, and only those whose jitter
+   * ends inside a newer pause wait again.
+   */
+  async admit<R>(start: () => R, signal?: AbortSignal): Promise<R> {
+    do await this.wait(signal);
+    while (this.shut());
+    return start();
+  }
 }
 
 export type OutcomeStatus = 'done' | 'failed' | 'timed-out' | 'canceled';
@@ -162,13 +176,11 @@ export async function withRetries<R>(
   const pastDeadline = (delayMs: number): boolean =>
     opts.deadlineMs !== undefined && clock.now() + delayMs - started > opts.deadlineMs;
   for (let attempt = 1; ; attempt++) {
-    // An open gate's wait ends in a later microtask: if another worker's 429 shut the gate in
-    // between, this attempt waits that pause too (from this check to its start nothing else runs).
-    // A wait that did wait goes on after its jitter, as every worker of the pause does.
-    if (!(await gate.wait(signal)) && gate.shut()) await gate.wait(signal);
-    opts.onAttempt?.(attempt);
     try {
-      return await work({ attempt, signal: aborted });
+      return await gate.admit(() => {
+        opts.onAttempt?.(attempt);
+        return work({ attempt, signal: aborted });
+      }, signal);
     } catch (err) {
       if (signal?.aborted) throw err;
       const failure = toFailure(err);

@@ -18,9 +18,12 @@ export async function cosignSignatureLayers(
   repo: SourceRepo,
   digest: string,
   signal?: AbortSignal,
+  /** Told the digest of the signature manifest read (what the carry step then imports). */
+  seen?: { manifestDigest?: string },
 ): Promise<SignatureLayer[] | null> {
   const manifest = await getManifest(sources, repo, cosignTag(digest, 'sig'), signal);
   if (!manifest) return null;
+  if (seen) seen.manifestDigest = manifest.digest;
   const layers: SignatureLayer[] = [];
   const listed = descriptors(manifest.doc, 'layers');
   if (listed.length > MAX_SIGNATURE_LAYERS) {

@@ -1,6 +1,7 @@
 // The check step: source digests (manifest HEAD upstream, the line's own credentials) and
 // target digests (ACR data plane). A side that cannot be read is recorded, not fatal: the
 // decision then imports without comparing (see core/plan.ts decide()).
+import { isDockerHub } from '../core/identity';
 import {
   needsCheck,
   type CheckResult,
@@ -149,7 +150,7 @@ async function checkSource(
 ): Promise<void> {
   try {
     const h = await headSource(deps.sources, item, deps.credentials, deps.signal);
-    if (item.source.registry === 'docker.io') seeLimit(h.rateLimit);
+    if (isDockerHub(item.source.registry)) seeLimit(h.rateLimit);
     if (h.digest) check.sourceDigest = h.digest;
     else {
       check.sourceNotFound = true;

@@ -1,6 +1,7 @@
 // The decide step: what to do with each line, from its check (core/plan.ts decide), logged per
 // line as soon as its check is done; and whether Docker Hub's remaining pulls cover the docker.io
 // imports decided (said before the first docker.io import).
+import { isDockerHub } from '../core/identity';
 import {
   planRecords,
   type CheckResult,
@@ -60,7 +61,7 @@ export function dockerHubBudget(
   deps: DecideDeps,
 ): (record: LineRecord) => Promise<void> {
   const decided: LineRecord[] = [];
-  const hubLines = items.filter((i) => i.source.registry === 'docker.io').length;
+  const hubLines = items.filter((i) => isDockerHub(i.source.registry)).length;
   let goneEarly: boolean | undefined; // judged once, on the first docker.io line to import
   const allDecided = new Countdown(hubLines, async () => {
     const hubJobs = decided.filter((r) => r.decision.armMode !== undefined);
@@ -85,7 +86,7 @@ export function dockerHubBudget(
     return hub ? hub.remaining >= hubLines : record.check.sourceDigest !== undefined;
   };
   return async (record) => {
-    if (record.item.source.registry !== 'docker.io') return;
+    if (!isDockerHub(record.item.source.registry)) return;
     decided.push(record);
     allDecided.arrive();
     if (record.decision.armMode === undefined) return;
@@ -104,7 +105,7 @@ export async function probeDockerHub(
   items: readonly PlanItem[],
   deps: Pick<DecideDeps, 'sources' | 'credentials' | 'signal'>,
 ): Promise<RateLimit | undefined> {
-  const item = items.find((i) => i.source.registry === 'docker.io');
+  const item = items.find((i) => isDockerHub(i.source.registry));
   if (!item || deps.signal?.aborted) return undefined;
   try {
     return (await headSource(deps.sources, item, deps.credentials, deps.signal)).rateLimit;

@@ -59,15 +59,55 @@ export async function landed(
   deps: LandedDeps,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const { item } = job;
-  const source =
-    item.source.digest ?? (await headSource(deps.sources, item, deps.credentials, signal)).digest;
+  const source = await importedDigest(job, deps, signal);
   if (!source) return false;
   const refs = job.decision.untagged ? [source] : job.decision.tags;
   for (const ref of refs) {
-    if ((await deps.acr.digest(item.targetRepository, ref, signal)) !== source) return false;
+    if ((await deps.acr.digest(job.item.targetRepository, ref, signal)) !== source) return false;
   }
   return refs.length > 0;
+}
+
+/** The digest a job imports: the one decided (or verified), else the line's, else read now. */
+async function importedDigest(
+  job: ImportJob,
+  deps: LandedDeps,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const { item } = job;
+  return (
+    job.decision.pin ??
+    item.source.digest ??
+    (await headSource(deps.sources, item, deps.credentials, signal)).digest ??
+    undefined
+  );
+}
+
+/**
+ * allowUpdates false (`keepTargets`): after ARM refused a NoForce import because a target tag
+ * exists, the error that says which target another writer made meanwhile and what it holds, or
+ * undefined when every existing target holds the digest this line imports (then the refusal is
+ * what it says: already present).
+ */
+export async function targetTaken(
+  job: ImportJob,
+  deps: LandedDeps,
+  loginServer: string,
+  signal?: AbortSignal,
+): Promise<Error | undefined> {
+  const source = await importedDigest(job, deps, signal);
+  const { targetRepository } = job.item;
+  for (const tag of job.decision.tags) {
+    const held = await deps.acr.digest(targetRepository, tag, signal);
+    if (held === null || held === source) continue;
+    const message =
+      `another writer made ${loginServer}/${targetRepository}:${tag} after the check: it holds ` +
+      `${held}, and ${job.item.sourceText} points at ${source ?? 'an unknown digest'}; ` +
+      'allowUpdates is false, so it was not overwritten: pin the line to the digest it holds to ' +
+      'keep it, or set allowUpdates to true to import the new digest.';
+    return Object.assign(new Error(message), { code: 'TargetTagTaken' });
+  }
+  return undefined;
 }
 
 /** The `repository:tag` names an import writes (the repository alone when untagged). */
@@ -118,14 +158,23 @@ export function lineImporter(
     try {
       await deps.arm.importImage(deps.acr, importParameters(job, deps.credentials), state, signal);
     } catch (err) {
+      const refused = job.decision.armMode === 'NoForce' && isAlreadyExists(toFailure(err));
       const refusedAsPresent =
         sentBefore &&
         !resumed &&
-        job.decision.armMode === 'NoForce' &&
-        isAlreadyExists(toFailure(err)) &&
+        refused &&
         deps.registries !== undefined &&
         (await landed(job, deps.registries, signal).catch(() => false));
-      if (!refusedAsPresent) throw err;
+      if (!refusedAsPresent) {
+        // allowUpdates false: a target made by another writer since the check is said as such.
+        if (refused && job.decision.keepTargets && deps.registries !== undefined) {
+          const taken = await targetTaken(job, deps.registries, deps.acr.loginServer, signal).catch(
+            () => undefined,
+          );
+          if (taken) throw taken;
+        }
+        throw err;
+      }
       out.log(
         `${label(job)} the target holds the source's digest: an earlier attempt of this run imported it`,
       );

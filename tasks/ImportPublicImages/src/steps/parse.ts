@@ -1,5 +1,6 @@
 // The parse step: the list file's text -> entries, its problems annotated on their lines. An
 // invalid list, or one that is not a list, fails the task here, before any request.
+import { isDockerHub } from '../core/identity';
 import { parseImageList, type ParsedList } from '../core/imageList';
 import { reviewList, type DecodedList } from '../core/listFile';
 import type { ImportMode } from '../core/plan';
@@ -27,7 +28,7 @@ export function parseList(
   out.listProblems(inputs.imageListAnnotationPath, review.annotations);
   if (review.failure) return void out.fail(review.failure, list.errors.length);
   if (review.empty) return void out.nothingToImport(review.empty);
-  const hasDockerHub = list.entries.some((e) => e.source.registry === 'docker.io');
+  const hasDockerHub = list.entries.some((e) => isDockerHub(e.source.registry));
   if (hasDockerHub && inputs.dockerHubUnexpanded.length > 0) {
     out.warn(
       `Docker Hub credentials are not set (${inputs.dockerHubUnexpanded.join(', ')}): docker.io images are pulled anonymously, with a lower rate limit.`,

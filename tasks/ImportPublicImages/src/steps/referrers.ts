@@ -1,8 +1,10 @@
 // The referrers step (copyReferrers): after a line's image is imported or found up to date,
 // what refers to it in the source registry (cosign tags, OCI referrers) is imported into the
-// same target repository through ARM importImage: cosign tags under their own tag name (so
-// `cosign verify` against the ACR finds them), referrers by digest, untagged (so the ACR's
-// referrers API lists them under the image). What the ACR already holds at the same digest is
+// same target repository through ARM importImage, always by the digest discovery saw (and, for
+// a verified line's `.sig`, the digest verification read): cosign tags under their own tag name
+// (so `cosign verify` against the ACR finds them), referrers untagged (so the ACR's referrers API
+// lists them under the image). allowUpdates false: a cosign tag never moves (NoForce; a tag the
+// ACR holds at another digest fails the line, not imported). What the ACR already holds at the same digest is
 // skipped, so a re-run imports nothing. The imports go through the run's scheduler pieces (the
 // shared throttle gate, retries, the per-import timeout, cancellation, the import slots), line by
 // line as each line's import ends (carryStage).
@@ -13,6 +15,7 @@ import { credentialFor, type LineRecord, type SourceCredentials } from '../core/
 import { importSource } from '../core/reference';
 import { BoundExceeded, deadline, readsTimedOut } from '../core/bounds';
 import {
+  cosignTag,
   referrerLabel,
   referrersProblem,
   type CopyReferrers,
@@ -21,6 +24,7 @@ import {
 } from '../core/referrers';
 import type { Reporter } from '../core/reporter';
 import { alreadyPresent } from '../core/results';
+import { isAlreadyExists } from '../core/retry';
 import { Limiter } from '../core/pipeline';
 import { type Clock, type ThrottleGate } from '../core/schedule';
 import { runOptions, runScheduled } from '../core/scheduler';
@@ -53,6 +57,8 @@ export interface CarryDeps {
   onThrottled?: (delayMs: number) => void;
   /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
   withoutApi?: Set<string>;
+  /** false: no cosign tag in the ACR moves (NoForce; one held at another digest is refused). */
+  allowUpdates?: boolean;
 }
 
 /** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
@@ -100,15 +106,27 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
   } finally {
     reads.clear();
   }
+  // A verified line's `.sig` is carried at the digest verification read, whatever the tag holds now.
+  const verifiedSig = record.signatureManifest;
+  const sigTag = verifiedSig && cosignTag(record.decision.pin ?? '', 'sig');
+  const results: ReferrerResult[] = found.map((f) => ({
+    ...f,
+    ...(verifiedSig && f.tag === sigTag ? { digest: verifiedSig } : {}),
+    status: 'planned',
+  }));
+  const keepTags = deps.allowUpdates === false;
   // What the ACR holds already, each looked up at once.
-  const results: ReferrerResult[] = found.map((f) => ({ ...f, status: 'planned' }));
   await Promise.all(
     results.map(async (r) => {
       try {
         const held = await deps.acr.digest(item.targetRepository, r.tag ?? r.digest, deps.signal);
         if (r.tag ? held === r.digest : held !== null) r.status = 'skipped';
+        else if (r.tag && held !== null && keepTags) {
+          r.status = 'failed';
+          r.error = `the registry's ${r.tag} holds ${held} and the source's ${r.digest}; allowUpdates is false, so it is not overwritten (set allowUpdates to true to carry the new one)`;
+        }
       } catch {
-        // the ACR could not be read: import (a referrer's import is idempotent, Force)
+        // the ACR could not be read: import (by digest; NoForce under allowUpdates false)
       }
     }),
   );
@@ -125,7 +143,7 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
     (r, ctx) =>
       arm.importImage(
         target,
-        referrerImport(r, record, credential),
+        referrerImport(r, record, credential, keepTags ? 'NoForce' : 'Force'),
         states.get(r) as ImportState,
         ctx.signal,
       ),
@@ -146,24 +164,31 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
       o?.status === 'done' ? 'imported' : o?.status === 'canceled' ? 'canceled' : 'failed';
     r.status = status;
     if (status !== 'imported' && o?.failure) r.error = o.failure.message;
+    if (keepTags && r.tag && o?.failure && isAlreadyExists(o.failure)) {
+      r.error = `another writer made ${r.tag} in the registry after it was read; allowUpdates is false, so it was not overwritten`;
+    }
   });
   logResults(label, results, deps.out);
 }
 
-/** The importImage of one referrer: a cosign tag under its own tag, a referrer by digest. */
+/**
+ * The importImage of one referrer, always from its digest (`repo@digest`: what was discovered and
+ * reported lands, even if the tag is moved upstream meanwhile): a cosign tag under its own tag, a
+ * referrer untagged. `tagMode` for a cosign tag: Force (a cosign tag moves when a signature is
+ * added, and the ACR follows), or NoForce under allowUpdates false (no tag moves). An untagged
+ * import moves no tag: Force.
+ */
 export function referrerImport(
   r: Pick<ReferrerResult, 'digest' | 'tag'>,
   record: Pick<LineRecord, 'item'>,
   credential: { username: string; password: string } | undefined,
+  tagMode: 'Force' | 'NoForce' = 'Force',
 ): ImportImageParameters {
   const { item } = record;
   const { registry, repository } = item.source;
-  const ref = { registry, repository, ...(r.tag ? { tag: r.tag } : { digest: r.digest }) };
-  const source = importSource(ref, credential);
-  // Force: a cosign tag moves when a signature is added (the ACR must follow); a digest is
-  // the same bytes whatever the mode.
+  const source = importSource({ registry, repository, digest: r.digest }, credential);
   return r.tag
-    ? { source, targetTags: [`${item.targetRepository}:${r.tag}`], mode: 'Force' }
+    ? { source, targetTags: [`${item.targetRepository}:${r.tag}`], mode: tagMode }
     : { source, untaggedTargetRepositories: [item.targetRepository], mode: 'Force' };
 }
 

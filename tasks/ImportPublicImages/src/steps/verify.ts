@@ -51,12 +51,13 @@ export async function verifyLine(record: LineRecord, deps: VerifyDeps): Promise<
     deps.out.log(`${label} signature ${NO_KEY_REASON}`);
     return;
   }
-  const { check, digest } = await judge(record, key, deps);
+  const { check, digest, manifest } = await judge(record, key, deps);
   // A cancel makes the reads fail: that says nothing about the signature (the line ends canceled).
   if (deps.signal?.aborted) return;
   record.signature = check;
   if (check.verified) {
     record.decision.pin = digest; // imported by this digest: what lands is what was verified
+    record.signatureManifest = manifest; // and its signature, by the digest verified
     deps.out.log(`${label} signature verified (cosignPublicKeys ${check.key})`);
     return;
   }
@@ -68,7 +69,7 @@ async function judge(
   record: LineRecord,
   key: CosignKey,
   deps: VerifyDeps,
-): Promise<{ check: SignatureCheck; digest?: string }> {
+): Promise<{ check: SignatureCheck; digest?: string; manifest?: string }> {
   const { item } = record;
   const digest = item.source.digest ?? record.check.sourceDigest;
   const fail = (reason: string) => ({ check: { verified: false, key: keyLabel(key), reason } });
@@ -84,8 +85,15 @@ async function judge(
   };
   let layers;
   const reads = deps.timeoutMs === undefined ? undefined : deadline(deps.signal, deps.timeoutMs);
+  const seen: { manifestDigest?: string } = {};
   try {
-    layers = await cosignSignatureLayers(deps.sources, repo, digest, reads?.signal ?? deps.signal);
+    layers = await cosignSignatureLayers(
+      deps.sources,
+      repo,
+      digest,
+      reads?.signal ?? deps.signal,
+      seen,
+    );
   } catch (err) {
     const why = reads?.expired ? readsTimedOut(deps.timeoutMs ?? 0).message : describeError(err);
     return fail(`could not read the cosign signature: ${why}`);
@@ -99,7 +107,8 @@ async function judge(
   }
   const verdict = judgeSignatures(layers, key.pem, digest);
   if (!verdict.ok) return fail(verdict.reason);
-  return { check: { verified: true, key: keyLabel(key), reason: null }, digest };
+  const check = { verified: true, key: keyLabel(key), reason: null };
+  return { check, digest, manifest: seen.manifestDigest };
 }
 
 /**
