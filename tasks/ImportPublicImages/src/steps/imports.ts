@@ -13,6 +13,7 @@ import { isAlreadyExists } from '../core/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import type { ImportConcurrency } from '../core/concurrency';
+import type { Slots } from '../core/pipeline';
 import { type Clock, type ScheduleEvent, type ThrottleGate } from '../core/schedule';
 import { runOptions, Scheduler } from '../core/scheduler';
 
@@ -29,6 +30,9 @@ export interface ImportDeps {
    * core/concurrency.ts); else `concurrency` fixed.
    */
   adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
+  /** A line's own share of the slots (core/pipeline.ts LineSlots): its image and what is carried
+   * with it import at once in one slot. */
+  slotsFor?: (record: LineRecord) => Slots;
   retries: number;
   timeoutMs: number;
   signal: AbortSignal;
@@ -135,6 +139,7 @@ export function lineImporter(
     ...runOptions(deps),
     concurrency: deps.concurrency,
     limiter: deps.adaptive?.limiter,
+    ...(deps.slotsFor ? { slotsFor: deps.slotsFor } : {}),
     onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
   });
   const lineDone = lineProgress(out, deps.lines);
