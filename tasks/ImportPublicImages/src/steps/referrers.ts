@@ -12,7 +12,9 @@ import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
 import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
 import { importSource } from '../core/reference';
+import { brief } from '../core/logText';
 import {
+  countReferrers,
   referrerLabel,
   type CopyReferrers,
   type ReferrerResult,
@@ -176,20 +178,21 @@ export function referrerImport(
     : { source, untaggedTargetRepositories: [item.targetRepository], mode: 'Force' };
 }
 
+/**
+ * One line for what was carried with a line (nothing when nothing refers to its image): the
+ * counts by status and what they are, the first failure's reason briefly; each referrer's name
+ * and digest are in the JSON result and the summary.
+ */
 function logResults(label: string, results: readonly ReferrerResult[], out: Reporter): void {
-  if (results.length === 0) {
-    out.log(`${label} referrers: none found`);
-    return;
-  }
-  for (const r of results) {
-    const status =
-      r.status === 'skipped'
-        ? 'skipped: already present'
-        : r.error
-          ? `${r.status}: ${r.error}`
-          : r.status;
-    out.log(`${label} ${referrerLabel(r)} ${status}`);
-  }
+  if (results.length === 0) return;
+  const counts = countReferrers([results]);
+  const parts = (['imported', 'planned', 'skipped', 'failed', 'canceled'] as const)
+    .filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${s === 'skipped' ? 'already present' : s}`);
+  const kinds = [...new Set(results.map((r) => r.kind))].join(', ');
+  const failed = results.find((r) => r.status === 'failed' && r.error);
+  const why = failed ? `; ${brief(`${referrerLabel(failed)}: ${failed.error ?? ''}`)}` : '';
+  out.log(`${label} signatures and referrers: ${parts.join(', ')} (${kinds})${why}`);
 }
 
 /**

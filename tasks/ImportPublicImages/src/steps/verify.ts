@@ -14,6 +14,7 @@ import {
   type SignatureCheck,
   VERIFY_FAILED,
 } from '../core/referrers';
+import { brief } from '../core/logText';
 import type { Reporter } from '../core/reporter';
 import { Limiter } from '../core/pipeline';
 import { describeError } from '../registry/http';
@@ -53,11 +54,12 @@ export async function verifyLine(record: LineRecord, deps: VerifyDeps): Promise<
   record.signature = check;
   if (check.verified) {
     record.decision.pin = digest; // imported by this digest: what lands is what was verified
-    deps.out.log(`${label} signature verified (cosignPublicKeys ${check.key})`);
+    // The key's pattern names it; its file's path is in the JSON result.
+    deps.out.log(`${label} signature verified (cosignPublicKeys ${check.key?.split(' => ')[0]})`);
     return;
   }
   delete record.decision.armMode; // never imported
-  deps.out.log(`${label} ${VERIFY_FAILED}: ${check.reason ?? ''}; not imported`);
+  deps.out.log(`${label} ${VERIFY_FAILED}: ${brief(check.reason ?? '')}; not imported`);
 }
 
 async function judge(
@@ -115,7 +117,7 @@ export function verifyStage(
         record.signature = { verified: false, key: keyLabel(key), reason };
         delete record.decision.armMode;
         deps.out.log(
-          `line ${record.item.line}: ${record.item.sourceText} ${VERIFY_FAILED}: ${reason}`,
+          `line ${record.item.line}: ${record.item.sourceText} ${VERIFY_FAILED}: ${brief(reason)}`,
         );
       });
 }
