@@ -1,35 +1,72 @@
 #!/usr/bin/env node
 // `npm start`: the whole import on a laptop, no Azure account needed.
-//   1. builds (tsc) and bundles the task when the sources are newer than the outputs;
-//   2. starts the local emulator (test/emulator) in its own process;
-//   3. runs the BUNDLED task on the repository's images.txt with the emulator's taskEnv,
+//   1. checks its arguments (scripts/start-args.js: `npm start -- --help`) before anything else;
+//   2. builds (tsc) and bundles the task when the sources are newer than the outputs;
+//   3. starts the local emulator (test/emulator) in its own process group, holding its stdin:
+//      the emulator stops when that pipe closes, so it ends with this process whatever ends it
+//      (Ctrl-C, SIGTERM or SIGHUP, a closed stdout as in `npm start | head`, even SIGKILL);
+//   4. runs the BUNDLED task on the repository's images.txt with the emulator's taskEnv,
 //      showing the live log, then its markdown summary and what the ACR now holds;
-//   4. stops the emulator, which saves what the ACR holds in .tmp/start/acr-state.json, so the
-//      next `npm start` finds it there: run it twice and the second run skips every line.
-// Options: --fresh (forget what the ACR held: a cold import), --twice (two runs in one go),
-//          --latency MS (emulator import latency, default 2000),
-//          --verify (verifySignatures cosign-key with the emulator's key for registry.k8s.io/** and
-//          quay.io/**: two lines verified, three refused, two not matched),
-//          any INPUT_X=value (a task input, e.g. INPUT_IMPORTMODE=force INPUT_DRYRUN=true).
+//   5. stops the emulator, which saves what the ACR holds in .tmp/start/acr-state.json, so the
+//      next `npm start` finds it there: run it twice and the second run skips every line;
+//   6. exits with the task's result (0 Succeeded or SucceededWithIssues, 1 Failed, 2 bad option,
+//      128+N on signal N). Each run's JSON result and summary stay in .tmp/start/.
+// START_DIR (for the tests) replaces .tmp/start.
 'use strict';
 const path = require('path');
 const fs = require('fs');
 const os = require('os');
 const https = require('https');
 const { execFileSync, spawn } = require('child_process');
+const { USAGE, UsageError, parseStartArgs } = require('./start-args');
 
 const root = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const twice = args.includes('--twice');
-const fresh = args.includes('--fresh');
-const verify = args.includes('--verify');
-const latencyArg = args.indexOf('--latency');
-const latency = latencyArg >= 0 ? args[latencyArg + 1] : '2000';
-const inputs = Object.fromEntries(
-  args
-    .filter((a) => /^INPUT_\w+=/.test(a))
-    .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
-);
+let opts;
+try {
+  opts = parseStartArgs(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`npm start: ${err.message}\n(npm start -- --help lists the options)`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const startDir = path.resolve(process.env.START_DIR || path.join(root, '.tmp', 'start'));
+const shown = (p) => (p.startsWith(root + path.sep) ? path.relative(root, p) : p);
+
+/** Set once a signal or a closed stdout asks to stop: what is running ends, nothing new starts. */
+let stopping;
+let task; // the running task's process
+// A closed stdout or terminal (`| head`, SIGHUP) gets no more lines; Ctrl-C still shows the report.
+const say = (text) => {
+  if (!stopping?.quiet) console.log(text);
+};
+function stop(reason, code) {
+  if (stopping) return;
+  stopping = { reason, code, quiet: reason === 'SIGHUP' || reason === 'stdout closed' };
+  // The task cancels as on an agent (SIGINT: no new import; the report is still written).
+  if (task && task.exitCode === null) task.kill(reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+}
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+for (const [sig, n] of Object.entries(SIGNALS)) process.on(sig, () => stop(sig, 128 + n));
+process.stdout.on('error', () => stop('stdout closed', 141)); // EPIPE: `npm start | head`
+// npm runs this under `sh -c`, which dies of npm's SIGTERM without passing it on, and npm dies
+// of a SIGHUP sent to it alone: a new parent, or a new grandparent (Linux /proc), means whoever
+// started this is gone.
+const parentOf = (pid) => {
+  try {
+    return Number(/\) \S+ (\d+)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1]);
+  } catch {
+    return undefined; // not Linux, or gone
+  }
+};
+const parent = process.ppid;
+const grandparent = parentOf(parent);
+setInterval(() => {
+  if (process.ppid !== parent || parentOf(parent) !== grandparent) stop('parent gone', 129);
+}, 500).unref();
 
 function newest(dir) {
   let t = 0;
@@ -45,7 +82,7 @@ const mtime = (f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0);
 function buildIfNeeded() {
   const emulatorMain = path.join(root, 'build', 'test', 'emulator', 'main.js');
   if (newest(path.join(root, 'test', 'emulator')) > mtime(emulatorMain)) {
-    console.log('> tsc (the emulator changed)');
+    say('> tsc (the emulator changed)');
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {
       cwd: root,
       stdio: 'inherit',
@@ -53,7 +90,7 @@ function buildIfNeeded() {
   }
   const bundle = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
   if (newest(path.join(root, 'tasks', 'ImportPublicImages', 'src')) > mtime(bundle)) {
-    console.log('> bundle (the task changed)');
+    say('> bundle (the task changed)');
     execFileSync(process.execPath, [path.join(__dirname, 'bundle.js')], {
       cwd: root,
       stdio: 'inherit',
@@ -64,31 +101,31 @@ function buildIfNeeded() {
 
 async function startEmulator(emulatorMain, stateDir, acrState) {
   const readyFile = path.join(stateDir, 'ready.json');
-  const child = spawn(
-    process.execPath,
-    [
-      emulatorMain,
-      '--ready-file',
-      readyFile,
-      '--state-dir',
-      stateDir,
-      '--import-latency-ms',
-      latency,
-      '--acr-state',
-      acrState,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = ['--ready-file', readyFile, '--state-dir', stateDir, '--exit-with-stdin'];
+  args.push('--import-latency-ms', String(opts.latency), '--acr-state', acrState);
+  // Its own process group: a terminal's Ctrl-C reaches the task, which cancels and reports
+  // through the emulator, and this process stops the emulator after. Its stderr is ours.
+  const child = spawn(process.execPath, [emulatorMain, ...args], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    detached: true,
+  });
   let output = '';
   child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise((r) => child.once('exit', r));
   const deadline = Date.now() + 30000;
   while (!fs.existsSync(readyFile)) {
     if (child.exitCode !== null) throw new Error(`the emulator exited:\n${output}`);
     if (Date.now() > deadline) throw new Error(`the emulator did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, ready: JSON.parse(fs.readFileSync(readyFile, 'utf8')) };
+  const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8'));
+  const close = () => {
+    child.stdin.end(); // the emulator saves the ACR and exits
+    return exited;
+  };
+  return { ready, close };
 }
 
 function getJson(ready, url) {
@@ -112,7 +149,7 @@ function runTask(bundle, ready, resultPath) {
     ...ready.taskEnv,
     INPUT_IMAGELISTPATH: path.join(root, 'images.txt'),
     INPUT_RESULTPATH: resultPath,
-    ...(verify
+    ...(opts.verify
       ? {
           INPUT_VERIFYSIGNATURES: 'cosign-key',
           INPUT_COSIGNPUBLICKEYS: ['registry.k8s.io/**', 'quay.io/**']
@@ -120,83 +157,95 @@ function runTask(bundle, ready, resultPath) {
             .join('\n'),
         }
       : {}),
-    ...inputs,
+    ...opts.inputs,
   };
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bundle], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    task = spawn(process.execPath, [bundle], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let rest = '';
-    let status = '';
-    let summaryPath = '';
-    child.stdout.on('data', (chunk) => {
+    let result = '';
+    let message = '';
+    const show = (line) => {
+      const cmd = /^##vso\[([\w.]+)([^\]]*)\](.*)$/.exec(line);
+      if (!cmd) say(`  ${line}`);
+      else if (cmd[1] === 'task.complete') {
+        result = /result=(\w+)/.exec(cmd[2])?.[1] ?? '';
+        message = cmd[3];
+      } else if (cmd[1] === 'task.issue' || cmd[1] === 'task.logissue')
+        say(`  ${/type=(\w+)/.exec(cmd[2])?.[1]}: ${cmd[3]}`);
+    };
+    task.stdout.on('data', (chunk) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop();
-      for (const line of lines) {
-        const cmd = /^##vso\[([\w.]+)([^\]]*)\](.*)$/.exec(line);
-        if (!cmd) console.log(`  ${line}`);
-        else if (cmd[1] === 'task.complete')
-          status = `${/result=(\w+)/.exec(cmd[2])?.[1]}: ${cmd[3]}`;
-        else if (cmd[1] === 'task.addattachment') summaryPath = cmd[3];
-        else if (cmd[1] === 'task.issue' || cmd[1] === 'task.logissue')
-          console.log(`  ${/type=(\w+)/.exec(cmd[2])?.[1]}: ${cmd[3]}`);
-      }
+      lines.forEach(show);
     });
-    child.on('close', () => resolve({ status, summaryPath }));
+    task.stderr.on('data', (c) => !stopping?.quiet && process.stderr.write(c));
+    task.on('close', (code, signal) => {
+      if (rest) show(rest);
+      resolve({ result: result || `no result (exit ${signal ?? code})`, message });
+    });
   });
 }
 
 async function main() {
   const { emulatorMain, bundle } = buildIfNeeded();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-public-images-start-'));
-  const acrState = path.join(root, '.tmp', 'start', 'acr-state.json');
-  fs.mkdirSync(path.dirname(acrState), { recursive: true });
-  if (fresh) fs.rmSync(acrState, { force: true });
+  const acrState = path.join(startDir, 'acr-state.json');
+  fs.mkdirSync(startDir, { recursive: true });
+  if (opts.fresh) fs.rmSync(acrState, { force: true });
   const warm = fs.existsSync(acrState);
-  console.log(
-    `> starting the emulator (import latency ${latency} ms; ACR ${warm ? `as the last run left it, ${path.relative(root, acrState)}; --fresh to empty it` : 'empty'})`,
+  say(
+    `> starting the emulator (import latency ${opts.latency} ms; ACR ${warm ? `as the last run left it, ${shown(acrState)}; --fresh to empty it` : 'empty'})`,
   );
-  const { child, ready } = await startEmulator(emulatorMain, stateDir, acrState);
-  const stop = () => child.exitCode === null && child.kill('SIGTERM');
-  process.once('SIGINT', stop);
+  const emulator = await startEmulator(emulatorMain, stateDir, acrState);
+  const { ready } = emulator;
+  let failed = false;
   try {
     const acr = ready.acrs[0];
-    console.log(
-      `  ARM ${ready.armUrl}  ACR ${acr.name} (${acr.loginServer})  registries ${Object.keys(ready.registries).join(', ')}`,
+    say(
+      `  ARM ${ready.armUrl}  ACR ${acr.name} (${acr.loginServer})  emulator pid ${ready.pid}\n  registries ${Object.keys(ready.registries).join(', ')}`,
     );
-    const runs = twice ? 2 : 1;
-    for (let i = 1; i <= runs; i++) {
-      console.log(
+    const runs = opts.twice ? 2 : 1;
+    for (let i = 1; i <= runs && !stopping; i++) {
+      say(
         `\n> run ${i}: the bundled task imports images.txt into ${acr.name}${i === 2 ? ' again (nothing changed upstream: expect every line skipped)' : ''}`,
       );
       const started = Date.now();
-      const r = await runTask(bundle, ready, path.join(stateDir, `result-${i}.json`));
-      console.log(
-        `\n  task result ${r.status} (${((Date.now() - started) / 1000).toFixed(1)} s wall)`,
+      const resultPath = path.join(startDir, `run-${i}.json`);
+      const summaryPath = path.join(startDir, `run-${i}.summary.md`);
+      for (const f of [resultPath, summaryPath]) fs.rmSync(f, { force: true });
+      const r = await runTask(bundle, ready, resultPath);
+      if (r.result !== 'Succeeded' && r.result !== 'SucceededWithIssues') failed = true;
+      say(
+        `\n  task result ${r.result}: ${r.message} (${((Date.now() - started) / 1000).toFixed(1)} s wall)`,
       );
-      if (r.summaryPath && fs.existsSync(r.summaryPath)) {
-        console.log(
-          `\n--- summary (${r.summaryPath}) ---\n${fs.readFileSync(r.summaryPath, 'utf8')}`,
-        );
+      if (fs.existsSync(summaryPath)) {
+        say(`\n--- summary (${shown(summaryPath)}) ---\n${fs.readFileSync(summaryPath, 'utf8')}`);
+      }
+      if (fs.existsSync(resultPath)) say(`  kept: ${shown(resultPath)}, ${shown(summaryPath)}`);
+    }
+    if (!stopping) {
+      const tags = await getJson(ready, `${ready.adminUrl}/acrs/${acr.name}/tags`);
+      say(`> ${acr.loginServer} now holds ${tags.length} tag(s):`);
+      for (const t of tags) say(`  ${t.repository}:${t.tag}  ${t.digest.slice(0, 19)}…`);
+      if (!opts.twice && !warm) {
+        say('\n> run `npm start` again: the ACR keeps its images, so every line is skipped');
       }
     }
-    const tags = await getJson(ready, `${ready.adminUrl}/acrs/${acr.name}/tags`);
-    console.log(`> ${acr.loginServer} now holds ${tags.length} tag(s):`);
-    for (const t of tags) console.log(`  ${t.repository}:${t.tag}  ${t.digest.slice(0, 19)}…`);
-    if (!twice && !warm) {
-      console.log('\n> run `npm start` again: the ACR keeps its images, so every line is skipped');
-    }
   } finally {
-    stop();
-    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    await emulator.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    console.log('> emulator stopped');
+    say('> emulator stopped');
   }
+  return failed ? 1 : 0;
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    if (stopping) console.error(`npm start: stopped (${stopping.reason}); the emulator stopped`);
+    process.exit(stopping ? stopping.code : code);
+  },
+  (err) => {
+    console.error(`npm start: ${err instanceof Error ? err.message : err}`);
+    process.exit(stopping ? stopping.code : 1);
+  },
+);

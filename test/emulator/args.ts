@@ -20,6 +20,8 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --images-file FILE           image list for taskEnv (default: the repository's images.txt)
   --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)
   --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop
+  --exit-with-stdin            stop (saving --acr-state) when stdin closes: a parent that pipes
+                               stdin takes the emulator with it however it ends (npm start)
   --imds HOST:PORT             also serve IMDS's managed identity token endpoint there (plain HTTP;
                                azure-arm-rest uses 169.254.169.254:80)`;
 
@@ -104,6 +106,9 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--acr-state':
         o.acrStateFile = path.resolve(val());
+        break;
+      case '--exit-with-stdin':
+        o.exitWithStdin = true;
         break;
       case '--imds':
         o.imds = val();

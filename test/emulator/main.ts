@@ -195,12 +195,21 @@ if (require.main === module) {
   }
   start(opts).then(
     ({ stop }) => {
+      let stopping = false;
       const shutdown = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
         console.log(`emulator: ${sig}, stopping`);
         void stop().then(() => process.exit(0));
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
+      if (opts.exitWithStdin) {
+        // The parent holds the other end: it closes when the parent exits, however it ends.
+        process.stdin.once('close', () => shutdown('stdin closed'));
+        for (const s of [process.stdin, process.stdout]) s.on('error', () => undefined); // EPIPE
+        process.stdin.resume();
+      }
     },
     (err: unknown) => {
       console.error('emulator failed to start:', err);

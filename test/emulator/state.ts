@@ -29,6 +29,8 @@ export interface Options {
   stateDir?: string;
   imagesFile?: string;
   acrStateFile?: string;
+  /** Stop when stdin closes (the parent is gone, whatever ended it). */
+  exitWithStdin?: boolean;
   /** `--imds HOST:PORT`: also serve the managed identity endpoint of IMDS there (plain HTTP). */
   imds?: string;
 }

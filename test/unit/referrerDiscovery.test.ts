@@ -22,6 +22,8 @@ function fakeRegistry(opts: {
   manifests?: Record<string, { digest: string; body: unknown; mediaType?: string }>;
   blobs?: Record<string, Buffer>;
   referrers?: Record<string, unknown[][]> | 'none';
+  /** tags/list's answer: every tag in one page, 'paged' (a next page), or 404 when absent. */
+  tags?: string[] | 'paged';
 }): ReferrerSources & { calls: string[] } {
   const calls: string[] = [];
   const res = (status: number, body = '', headers: Record<string, string> = {}): HttpResponse => ({
@@ -49,6 +51,12 @@ function fakeRegistry(opts: {
       if (kind === 'blobs') {
         const b = opts.blobs?.[rest];
         return b ? { status: 200, headers: {}, body: b.toString(), bytes: b } : res(404);
+      }
+      if (kind === 'tags' && opts.tags !== undefined) {
+        const paged = opts.tags === 'paged';
+        const tags = paged ? ['v1'] : opts.tags;
+        const next = { link: '</v2/team/app/tags/list?n=1000&last=v1>; rel="next"' };
+        return res(200, JSON.stringify({ name: 'team/app', tags }), paged ? next : {});
       }
       if (kind === 'referrers') {
         if (opts.referrers === 'none') return res(404);
@@ -95,7 +103,41 @@ describe('registry/referrers: discovery', () => {
     assert.deepEqual(fake.calls.sort(), [
       `GET referrers/${D}`,
       `GET referrers/${D}?page=1`,
+      'GET tags/list?n=1000', // not answered (404): each cosign tag asked by name
       `HEAD ${sig}`,
+    ]);
+  });
+
+  it("one listing of the repository's tags: only the tags present are asked for, whatever the subjects", async () => {
+    const sig = `sha256-${hex('a')}.sig`;
+    const manifests = { [sig]: { digest: `sha256:${hex('5')}`, body: {} } };
+    const listed = fakeRegistry({ manifests, referrers: 'none', tags: ['v1', sig] });
+    const found = await discoverReferrers(listed, repo, D, 'signatures', undefined, new Set());
+    assert.deepEqual(
+      found.map((f) => f.tag),
+      [sig],
+    );
+    // the fallback tag sha256-<hex> is not listed: no HEAD for it
+    assert.deepEqual(listed.calls.sort(), [
+      `GET referrers/${D}`,
+      'GET tags/list?n=1000',
+      `HEAD ${sig}`,
+    ]);
+
+    const unsigned = fakeRegistry({ referrers: 'none', tags: ['v1'] });
+    const withoutApi = new Set([repo.registry]); // learnt earlier in the run
+    assert.deepEqual(
+      await discoverReferrers(unsigned, repo, D, 'signatures', undefined, withoutApi),
+      [],
+    );
+    assert.deepEqual(unsigned.calls, ['GET tags/list?n=1000'], 'one request for an unsigned image');
+
+    const paged = fakeRegistry({ referrers: 'none', tags: 'paged' }); // more tags than one page
+    await discoverReferrers(paged, repo, D, 'signatures', undefined, withoutApi);
+    assert.deepEqual(paged.calls.sort(), [
+      'GET tags/list?n=1000',
+      `HEAD sha256-${hex('a')}`,
+      `HEAD sha256-${hex('a')}.sig`,
     ]);
   });
 

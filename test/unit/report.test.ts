@@ -91,13 +91,14 @@ describe('report', () => {
     });
   }
 
-  it('the failure reason names the first failed line', () => {
+  it('the result message names the failed lines, not their reasons (said once, on their lines)', () => {
     const v = verdict(
       result([img(1, 'imported'), img(7, 'failed', { error: 'UNAUTHORIZED' })]),
       'fail',
     );
-    assert.match(v.message, /1 imported, 0 skipped, 1 failed of 2/);
-    assert.match(v.message, /line 7: UNAUTHORIZED/);
+    assert.match(v.message, /1 imported, 0 skipped, 1 failed of 2 .*; failed: line 7$/);
+    assert.doesNotMatch(v.message, /UNAUTHORIZED/);
+    assert.equal(v.firstFailure, 'line 7: UNAUTHORIZED');
   });
 
   it('markdown: counts on top, one table row per image, pipes escaped', () => {

@@ -10,7 +10,7 @@ import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
 import { readTransport } from './ado/transport';
 import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
-import { eachLine } from './core/pipeline';
+import { eachLine, LineSlots } from './core/pipeline';
 import { planImports } from './core/plan';
 import { importFailure, planFailure, planThenFailed, type Plan } from './core/planReport';
 import { verdict, type RunResult } from './core/report';
@@ -23,7 +23,7 @@ import { startChecks } from './steps/check';
 import { connect } from './steps/connect';
 import { decideLine, dockerHubBudget } from './steps/decide';
 import { lineImporter } from './steps/imports';
-import { carryStage } from './steps/referrers';
+import { carryStages } from './steps/referrers';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
@@ -129,6 +129,13 @@ async function flow(
   // What writes: never handed to a dry run (a pull-request plan), whose referrers are planned only.
   const writes = inputs.dryRun ? {} : { arm, target: acr, gate };
   const onThrottled = (ms: number): void => adaptive.throttled(ms);
+  // A line's image and what is carried with it import at once, in one of the import slots.
+  const lineSlots = new LineSlots<object>(adaptive.limiter);
+  const slotsFor = (record: object) => lineSlots.for(record);
+  const carry =
+    inputs.copyReferrers === 'none' // what refers to the image, beside its import
+      ? undefined
+      : carryStages({ ...reads, ...writes, slotsFor, onThrottled });
   // Each line on its own, from its check to its import: check -> decide -> [stages]. A dry run
   // (and a pull-request plan) verifies and plans, and imports nothing.
   const records = await eachLine(
@@ -137,12 +144,18 @@ async function flow(
     [
       ...(keys.length > 0 ? [verifyStage({ ...reads, keys })] : []), // a failed line: not imported
       dockerHubBudget(items, checks, run), // docker.io imports wait for the Docker Hub budget
+      ...(carry ? [carry.start] : []),
       ...(inputs.dryRun
         ? []
-        : [lineImporter({ ...importing, concurrency: concurrency.imports, lines: items.length })]),
-      ...(inputs.copyReferrers === 'none' // what refers to the image, once it is in the ACR
-        ? []
-        : [carryStage({ ...reads, ...writes, slots: adaptive.limiter, onThrottled })]),
+        : [
+            lineImporter({
+              ...importing,
+              concurrency: concurrency.imports,
+              lines: items.length,
+              slotsFor,
+            }),
+          ]),
+      ...(carry ? [carry.finish] : []),
     ],
   );
   const audit = auditRecord(inputs.imageListInput, file.sha256); // run and list in the JSON

@@ -113,6 +113,52 @@ export class Limiter {
   }
 }
 
+/** What waits for a slot: a Limiter, or one line's share of it (LineSlots). */
+export type Slots = Pick<Limiter, 'acquire'>;
+
+/**
+ * One slot of `limiter` per line, however many imports the line has in flight at once (its image
+ * and the signatures carried with it): the line's first acquire takes a slot, the others share
+ * it, and the last release gives it back.
+ */
+export class LineSlots<K extends object> {
+  private readonly held = new Map<K, { holders: number; slot: Promise<() => void> }>();
+
+  constructor(private readonly limiter: Slots) {}
+
+  /** The slots of one line. */
+  for(line: K): Slots {
+    return { acquire: (signal) => this.acquire(line, signal) };
+  }
+
+  private async acquire(line: K, signal?: AbortSignal): Promise<() => void> {
+    let shared = this.held.get(line);
+    if (!shared) {
+      const entry = { holders: 0, slot: this.limiter.acquire(signal) };
+      shared = entry;
+      this.held.set(line, entry);
+      entry.slot.catch(() => this.held.get(line) === entry && this.held.delete(line));
+    }
+    const entry = shared;
+    entry.holders++;
+    let release: () => void;
+    try {
+      release = await entry.slot;
+    } catch (err) {
+      entry.holders--;
+      throw err;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--entry.holders > 0) return;
+      if (this.held.get(line) === entry) this.held.delete(line);
+      release();
+    };
+  }
+}
+
 interface Waiter {
   resolve: (release: () => void) => void;
   reject: (err: Error) => void;

@@ -1,6 +1,7 @@
 // Reporting: the JSON result, the markdown summary, log lines and the task's final verdict.
 // Pure: the ado edge writes what these functions return.
 import type { BuildRecord, ListRecord } from './audit';
+import { lineList } from './logText';
 import type { Action, ImportMode } from './plan';
 import {
   countReferrers,
@@ -148,7 +149,9 @@ export type Verdict = 'Succeeded' | 'SucceededWithIssues' | 'Failed';
 
 /**
  * The task result and its parts: `summary` (the counts and time), `firstFailure` (the first
- * failed line, when one failed) and `message`, the one-line reason they make together.
+ * failed line and its reason, for whoever needs it) and `message`, the one line the task ends
+ * with: the counts and which lines failed, not why (each reason is on its line's log line, in
+ * the summary and in the JSON result: the log says it once).
  */
 export function verdict(
   result: RunResult,
@@ -169,7 +172,7 @@ export function verdict(
   const firstFailure = first ? `line ${first.line}: ${first.error ?? first.status}` : undefined;
   return {
     result: policy === 'warn' ? 'SucceededWithIssues' : 'Failed',
-    message: firstFailure ? `${summary}; first failure ${firstFailure}` : summary,
+    message: `${summary}; failed: ${lineList(failedLines(result))}`,
     summary,
     ...(firstFailure ? { firstFailure } : {}),
   };
@@ -249,16 +252,24 @@ export function markdownSummary(result: RunResult): Markdown {
   return mdJoin(out, '\n');
 }
 
-/** The closing log lines: counts and total time, then each failure with its line. */
+/** The list lines that failed or timed out, in order. */
+function failedLines(result: RunResult): number[] {
+  return result.images
+    .filter((i) => i.status === 'failed' || i.status === 'timed-out')
+    .map((i) => i.line);
+}
+
+/**
+ * The closing log lines: counts and total time, the signature counts, and which lines failed
+ * (their reasons are on their own lines above, in the summary and in the JSON result).
+ */
 export function closingLines(result: RunResult, policy: 'fail' | 'warn'): string[] {
   const v = verdict(result, policy);
   const done = result.canceled ? `Run canceled: ${v.summary}` : v.summary;
   const lines = [`${elapsedPrefix(result.durationMs)} done: ${done}`];
   for (const extra of extraCountLines(result.counts)) lines.push(`  ${extra}`);
-  for (const i of result.images) {
-    if (i.status === 'failed' || i.status === 'timed-out') {
-      lines.push(`  line ${i.line} ${i.source}: ${i.status}: ${i.error ?? ''}`);
-    }
-  }
+  const failed = failedLines(result);
+  if (failed.length > 0)
+    lines.push(`  failed: ${lineList(failed)} (reasons: above, and in the summary)`);
   return lines;
 }

@@ -1,7 +1,7 @@
 // Bounded-concurrency runner: each item waits for a slot of a Limiter, then runs to exactly one
 // Outcome (retries with backoff, the throttle gate shared by every worker, a timeout per item,
 // cancellation). Pure: time comes from a Clock, randomness from a function, I/O from `work`.
-import { Limiter } from './pipeline';
+import { Limiter, type Slots } from './pipeline';
 import type { Failure } from './retry';
 import {
   RetriesExhausted,
@@ -28,12 +28,16 @@ class Finished {
 export class Scheduler<T, R> {
   private readonly gate: ThrottleGate;
   private readonly emit: (e: ScheduleEvent) => void;
-  readonly limiter: Limiter;
+  readonly limiter: Slots;
 
   constructor(
     private readonly work: (item: T, ctx: WorkContext) => Promise<R>,
     private readonly toFailure: (err: unknown) => Failure,
-    private readonly opts: ScheduleOptions & { limiter?: Limiter },
+    private readonly opts: ScheduleOptions & {
+      limiter?: Slots;
+      /** An item's own slots (a line's, shared with what is carried with it), else `limiter`'s. */
+      slotsFor?: (item: T) => Slots;
+    },
   ) {
     this.gate = opts.gate ?? new ThrottleGate(opts.clock, opts.random);
     this.emit = opts.onEvent ?? (() => undefined);
@@ -43,7 +47,8 @@ export class Scheduler<T, R> {
   async run(item: T, index: number): Promise<Outcome<R>> {
     let release: () => void;
     try {
-      release = await this.limiter.acquire(this.opts.signal);
+      const slots = this.opts.slotsFor?.(item) ?? this.limiter;
+      release = await slots.acquire(this.opts.signal);
     } catch {
       const outcome: Outcome<R> = {
         status: 'canceled',
@@ -73,7 +78,7 @@ export async function runScheduled<T, R>(
   items: readonly T[],
   work: (item: T, ctx: WorkContext) => Promise<R>,
   toFailure: (err: unknown) => Failure,
-  opts: ScheduleOptions & { limiter?: Limiter },
+  opts: ScheduleOptions & { limiter?: Slots },
 ): Promise<Outcome<R>[]> {
   const scheduler = new Scheduler(work, toFailure, opts);
   return Promise.all(items.map((item, index) => scheduler.run(item, index)));

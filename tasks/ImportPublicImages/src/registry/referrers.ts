@@ -2,12 +2,14 @@
 // line's own credentials, the run's tokens): cosign's tags, the OCI 1.1 referrers API and its
 // fallback tag schema (a cosign signature's layers for verification: signatureLayers.ts).
 //
-// Discovery asks for each cosign tag by name (a manifest HEAD, which Docker Hub does not count as
-// a pull) rather than listing the repository's tags: one request per tag whatever the size of
-// the repository (docker.io/library/nginx has thousands of tags, pages of them), as cosign itself
-// does. The referrers API is asked once per subject, unfiltered, and filtered here: one request
-// however many signature artifact types there are, and the same answer from registries that
-// ignore the filter.
+// Discovery reads the repository's tags once per line (`tags/list`, one page of at most
+// TAGS_PAGE): the cosign tags and the referrers fallback tag of every subject are looked for in
+// it, and only those present are asked for (a manifest HEAD, which Docker Hub does not count as a
+// pull), so an unsigned image costs one request there, not one per tag name. A repository whose
+// tags do not fit in one page (docker.io/library/nginx has thousands), or that does not answer
+// the listing, is asked for each tag by name, as cosign itself does. The referrers API is asked
+// once per subject, unfiltered, and filtered here: one request however many signature artifact
+// types there are, and the same answer from registries that ignore the filter.
 import { createHash } from 'node:crypto';
 import type { Credential } from '../core/plan';
 import {
@@ -30,6 +32,7 @@ import type { HttpResponse } from './http';
 import { answered, header } from './http';
 import { MANIFEST_MEDIA_TYPES, RegistryError, refuseInvalid } from './manifests';
 import type { SourceRegistries } from './sourceRegistries';
+import { listTags } from './tagList';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 
@@ -128,6 +131,7 @@ export async function getManifest(
 /**
  * The referrers of `digest`: the OCI 1.1 referrers API (its pages), or, where it answers 404
  * (or 400/405/501: no such API), the referrers tag schema `sha256-<hex>` holding an index.
+ * `tags`, the repository's tags when listed (listTags): a fallback tag not among them is not asked.
  */
 export async function listReferrers(
   sources: ReferrerSources,
@@ -135,6 +139,7 @@ export async function listReferrers(
   digest: string,
   signal?: AbortSignal,
   withoutApi?: Set<string>,
+  tags?: Promise<Set<string> | undefined>,
 ): Promise<{ descriptors: Descriptor[]; via: 'api' | 'tag' | 'none' }> {
   // A registry without the API (quay.io) said so once: its other subjects go to the tag schema.
   if (withoutApi?.has(repo.registry)) return fallback();
@@ -177,6 +182,7 @@ export async function listReferrers(
 
   async function fallback(): Promise<{ descriptors: Descriptor[]; via: 'tag' | 'none' }> {
     const tag = fallbackTag(digest);
+    if ((await tags)?.has(tag) === false) return { descriptors: [], via: 'none' };
     // A HEAD first: Docker Hub does not count it as a pull, and most images have no such tag.
     const head = await sources.head(repo.registry, repo.repository, tag, repo.credential, signal);
     if (!head.digest) return { descriptors: [], via: 'none' };
@@ -228,14 +234,16 @@ export async function discoverReferrers(
       if (typeof d.digest === 'string' && !subjects.includes(d.digest)) subjects.push(d.digest);
     }
   }
-  // Each subject's lookups at once (a HEAD per cosign tag, the referrers list): one round trip
-  // of latency per line, not one per request. The order of the result stays fixed.
+  // The repository's tags, read once for every subject; each subject's lookups at once (the
+  // cosign tags present, the referrers list). The order of the result stays fixed.
+  const listed = listTags(sources, repo, signal);
   const perSubject = await Promise.all(
     subjects.map(async (subject) => {
       const [tags, refs] = await Promise.all([
         Promise.all(
           cosignSuffixes(mode).map(async (suffix): Promise<Found | undefined> => {
             const tag = cosignTag(subject, suffix);
+            if ((await listed)?.has(tag) === false) return undefined; // listed, and not there
             const head = await sources.head(
               repo.registry,
               repo.repository,
@@ -253,7 +261,7 @@ export async function discoverReferrers(
             };
           }),
         ),
-        listReferrers(sources, repo, subject, signal, withoutApi),
+        listReferrers(sources, repo, subject, signal, withoutApi, listed),
       ]);
       const found: Found[] = tags.filter((t): t is Found => t !== undefined);
       for (const d of refs.descriptors) {

@@ -10,6 +10,7 @@ import {
   type PlanItem,
   type SourceCredentials,
 } from '../core/plan';
+import { brief } from '../core/logText';
 import { Countdown } from '../core/pipeline';
 import { holdUpdates } from '../core/policy';
 import type { Reporter } from '../core/reporter';
@@ -26,6 +27,8 @@ export interface DecideDeps {
   allowUpdates?: boolean;
   /** The registry's login server, as a refused update names its target. */
   loginServer?: string;
+  /** false: a line to import is logged by the import step when it starts, not here. */
+  dryRun?: boolean;
 }
 
 /** The line's decision from its check (core/plan.ts decide; allowUpdates), logged on its line. */
@@ -41,9 +44,13 @@ export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps)
   // (`repo@digest`, its target tags unchanged), even if the tag moves upstream meanwhile.
   if (record.decision.armMode !== undefined && check.sourceDigest !== undefined)
     record.decision.pin = check.sourceDigest;
-  const note = record.decision.note ? ` (${record.decision.note})` : '';
-  const refused = record.decision.refused ? ` refused: ${record.decision.refused}` : '';
-  deps.out.log(`line ${item.line}: ${item.sourceText} ${record.decision.action}${note}${refused}`);
+  // One line per event: a line that goes on to import says so when its import starts
+  // (`importing -> ...`); the others (skip, none, refused, a dry run's plan) say it here.
+  const { decision } = record;
+  if (decision.armMode !== undefined && deps.dryRun === false) return record;
+  const note = decision.note ? ` (${brief(decision.note)})` : '';
+  const refused = decision.refused ? ` refused: ${brief(decision.refused)}` : '';
+  deps.out.log(`line ${item.line}: ${item.sourceText} ${decision.action}${note}${refused}`);
   return record;
 }
 

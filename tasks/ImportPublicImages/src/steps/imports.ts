@@ -13,6 +13,8 @@ import { isAlreadyExists } from '../core/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import type { ImportConcurrency } from '../core/concurrency';
+import { brief } from '../core/logText';
+import type { Slots } from '../core/pipeline';
 import { type Clock, type ScheduleEvent, type ThrottleGate } from '../core/schedule';
 import { runOptions, Scheduler } from '../core/scheduler';
 
@@ -29,6 +31,9 @@ export interface ImportDeps {
    * core/concurrency.ts); else `concurrency` fixed.
    */
   adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
+  /** A line's own share of the slots (core/pipeline.ts LineSlots): its image and what is carried
+   * with it import at once in one slot. */
+  slotsFor?: (record: LineRecord) => Slots;
   retries: number;
   timeoutMs: number;
   signal: AbortSignal;
@@ -184,6 +189,7 @@ export function lineImporter(
     ...runOptions(deps),
     concurrency: deps.concurrency,
     limiter: deps.adaptive?.limiter,
+    ...(deps.slotsFor ? { slotsFor: deps.slotsFor } : {}),
     onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
   });
   const lineDone = lineProgress(out, deps.lines);
@@ -221,6 +227,8 @@ function importLogger(
 ): (e: ScheduleEvent) => void {
   return (e) => {
     const job = jobs[e.index] as ImportJob;
+    // The line's decision to import is this line (logged once its slot is held): decide logs
+    // only the lines that do not come here.
     if (e.type === 'start') {
       const again = e.attempt > 1 ? `, attempt ${e.attempt}` : '';
       out.log(
@@ -229,7 +237,7 @@ function importLogger(
     } else if (e.type === 'retry') {
       const wait = formatDuration(e.delayMs);
       out.log(
-        `${label(job)} attempt ${e.attempt} failed: ${e.failure.message}; ` +
+        `${label(job)} attempt ${e.attempt} failed: ${brief(e.failure.message)}; ` +
           (e.throttled
             ? `ARM is throttling: every import waits ${wait} (Retry-After)`
             : `retrying in ${wait}`),
@@ -242,7 +250,7 @@ function importLogger(
           ? `imported in ${formatDuration(o.durationMs)}${o.attempts > 1 ? ` after ${o.attempts} attempts` : ''}`
           : alreadyPresent(job.decision, o)
             ? `skipped: ${ALREADY_PRESENT_NOTE}`
-            : `${o.status}: ${o.failure?.message ?? ''}`;
+            : `${o.status}: ${brief(o.failure?.message ?? '')}`;
       out.log(`${label(job)} ${text}`);
     }
   };

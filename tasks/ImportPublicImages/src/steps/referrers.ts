@@ -6,17 +6,19 @@
 // lists them under the image). allowUpdates false: a cosign tag never moves (NoForce; a tag the
 // ACR holds at another digest fails the line, not imported). What the ACR already holds at the same digest is
 // skipped, so a re-run imports nothing. The imports go through the run's scheduler pieces (the
-// shared throttle gate, retries, the per-import timeout, cancellation, the import slots), line by
-// line as each line's import ends (carryStage).
+// shared throttle gate, retries, the per-import timeout, cancellation, the import slots). A line's
+// discovery starts as soon as it is decided, and its imports run beside its image's import, in
+// the same import slot (carryStages): no second wave of imports after the images'.
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
 import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
 import { importSource } from '../core/reference';
 import { BoundExceeded, deadline, readsTimedOut } from '../core/bounds';
+import { brief } from '../core/logText';
 import {
   cosignTag,
-  referrerLabel,
+  countReferrers,
   referrersProblem,
   type CopyReferrers,
   type ReferrerResult,
@@ -25,7 +27,7 @@ import {
 import type { Reporter } from '../core/reporter';
 import { alreadyPresent } from '../core/results';
 import { isAlreadyExists } from '../core/retry';
-import { Limiter } from '../core/pipeline';
+import { Limiter, type Slots } from '../core/pipeline';
 import { type Clock, type ThrottleGate } from '../core/schedule';
 import { runOptions, runScheduled } from '../core/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
@@ -52,7 +54,9 @@ export interface CarryDeps {
    * The import slots of the run, shared with the images' imports (ImportConcurrency's limiter): a
    * line's referrers import at once, and the run never has more importImage in flight than them.
    */
-  slots?: Limiter;
+  slots?: Slots;
+  /** A line's share of the import slots (LineSlots): its referrers ride its image's slot. */
+  slotsFor?: (record: LineRecord) => Slots;
   /** An ARM 429 paused the imports for delayMs (a chosen concurrency backs off, core/concurrency.ts). */
   onThrottled?: (delayMs: number) => void;
   /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
@@ -71,9 +75,28 @@ export function carriesLine(r: LineRecord, dryRun: boolean): boolean {
   return o !== undefined && (o.status === 'done' || alreadyPresent(r.decision, o));
 }
 
-/** Discovers and carries one line's referrers; sets record.referrers (or referrersError). */
-export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promise<void> {
-  if (deps.copyReferrers === 'none' || !carriesLine(record, deps.dryRun)) return;
+/**
+ * Whether the line's image will be in the ACR unless its import fails: found there, or to be
+ * imported (not refused, not failed verification). Its referrers start then, beside its import.
+ */
+export function carriesBeforeImport(r: LineRecord, _dryRun?: boolean): boolean {
+  if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
+  if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
+  if (r.decision.action === 'skip') return true;
+  return r.decision.armMode !== undefined; // imported now, or planned in a dry run
+}
+
+/**
+ * Discovers and carries one line's referrers; sets record.referrers (or referrersError).
+ * `early`: started beside the line's image import (carriesBeforeImport), not after it.
+ */
+export async function carryReferrers(
+  record: LineRecord,
+  deps: CarryDeps,
+  early = false,
+): Promise<void> {
+  const carries = early ? carriesBeforeImport : carriesLine;
+  if (deps.copyReferrers === 'none' || !carries(record, deps.dryRun)) return;
   const { item } = record;
   const label = `line ${item.line}: ${item.sourceText}`;
   const credential = credentialFor(item.credentialKey, deps.credentials);
@@ -152,7 +175,7 @@ export async function carryReferrers(record: LineRecord, deps: CarryDeps): Promi
       ...runOptions(deps),
       concurrency: 1,
       // The run's import slots: a referrer waits for one before its timeout starts, as an image.
-      limiter: deps.slots,
+      limiter: deps.slotsFor?.(record) ?? deps.slots,
       onEvent: (e) => {
         if (e.type === 'retry' && e.throttled) deps.onThrottled?.(e.delayMs);
       },
@@ -192,46 +215,61 @@ export function referrerImport(
     : { source, untaggedTargetRepositories: [item.targetRepository], mode: 'Force' };
 }
 
+/**
+ * One line for what was carried with a line (nothing when nothing refers to its image): the
+ * counts by status and what they are, the first failure's reason briefly; each referrer's name
+ * and digest are in the JSON result and the summary.
+ */
 function logResults(label: string, results: readonly ReferrerResult[], out: Reporter): void {
-  if (results.length === 0) {
-    out.log(`${label} referrers: none found`);
-    return;
-  }
-  for (const r of results) {
-    const status =
-      r.status === 'skipped'
-        ? 'skipped: already present'
-        : r.error
-          ? `${r.status}: ${r.error}`
-          : r.status;
-    out.log(`${label} ${referrerLabel(r)} ${status}`);
-  }
-  // The line's own closing line: a referrer that failed fails the line (core/results.ts).
+  if (results.length === 0) return;
+  const counts = countReferrers([results]);
+  const parts = (['imported', 'planned', 'skipped', 'failed', 'canceled'] as const)
+    .filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${s === 'skipped' ? 'already present' : s}`);
+  const kinds = [...new Set(results.map((r) => r.kind))].join(', ');
+  out.log(`${label} signatures and referrers: ${parts.join(', ')} (${kinds})`);
+  // The line's own closing line, with the reason once: a referrer that failed fails the line
+  // (core/results.ts), whose full reason is in the JSON result and the summary.
   const problem = referrersProblem(results);
-  if (problem) out.log(`${label} failed: ${problem}`);
+  if (problem) out.log(`${label} failed: ${brief(problem)}`);
 }
 
 /**
- * The carry stage of the per-line pipeline (core/pipeline.ts): a line's referrers as soon as its
- * image is in the ACR (imported now, or found there), at most `concurrency` lines discovering at
- * once; their imports take the run's import slots. Nothing after a cancel.
+ * The carry stages of the per-line pipeline (core/pipeline.ts), around the import stage: `start`
+ * begins a line's discovery as soon as it is decided (at most `concurrency` lines discovering at
+ * once) and its imports as soon as they are known, beside the image's import and in its slot
+ * (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image is
+ * harmless: the ACR keeps a tag or a manifest with a `subject` whether or not the image is there
+ * yet, and a reader finds them once it is. If the image's import then fails, what was carried is
+ * in the ACR and reported on its line. Nothing after a cancel.
  */
-export function carryStage(
-  deps: CarryDeps & { concurrency: number },
-): (record: LineRecord) => Promise<void> {
+export function carryStages(deps: CarryDeps & { concurrency: number }): {
+  start: (record: LineRecord) => Promise<void>;
+  finish: (record: LineRecord) => Promise<void>;
+} {
   const lines = new Limiter(deps.concurrency);
   const withoutApi = deps.withoutApi ?? new Set<string>();
-  return (record) =>
-    deps.signal.aborted
-      ? Promise.resolve()
-      : lines
-          .run(() => carryReferrers(record, { ...deps, withoutApi }), deps.signal)
-          .catch((err: unknown) => {
-            if (deps.signal.aborted) return;
-            // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.
-            record.referrersError = `signatures and referrers not carried: ${describeError(err)}`;
-            deps.out.warn(
-              `line ${record.item.line}: ${record.item.sourceText}: ${record.referrersError}`,
-            );
-          });
+  const started = new Map<LineRecord, Promise<void>>();
+  const carry = (record: LineRecord): Promise<void> =>
+    lines
+      .run(() => carryReferrers(record, { ...deps, withoutApi }, true), deps.signal)
+      .catch((err: unknown) => {
+        if (deps.signal.aborted) return;
+        // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.
+        record.referrersError = `signatures and referrers not carried: ${describeError(err)}`;
+        deps.out.warn(
+          `line ${record.item.line}: ${record.item.sourceText}: ${record.referrersError}`,
+        );
+      });
+  return {
+    start: (record) => {
+      if (!deps.signal.aborted && deps.copyReferrers !== 'none') started.set(record, carry(record));
+      return Promise.resolve();
+    },
+    finish: async (record) => {
+      const running = started.get(record);
+      started.delete(record);
+      await running;
+    },
+  };
 }

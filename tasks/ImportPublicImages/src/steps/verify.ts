@@ -15,6 +15,7 @@ import {
   VERIFY_FAILED,
 } from '../core/referrers';
 import { deadline, readsTimedOut } from '../core/bounds';
+import { brief } from '../core/logText';
 import type { Reporter } from '../core/reporter';
 import { Limiter } from '../core/pipeline';
 import { describeError } from '../registry/http';
@@ -58,11 +59,12 @@ export async function verifyLine(record: LineRecord, deps: VerifyDeps): Promise<
   if (check.verified) {
     record.decision.pin = digest; // imported by this digest: what lands is what was verified
     record.signatureManifest = manifest; // and its signature, by the digest verified
-    deps.out.log(`${label} signature verified (cosignPublicKeys ${check.key})`);
+    // The key's pattern names it; its file's path is in the JSON result.
+    deps.out.log(`${label} signature verified (cosignPublicKeys ${check.key?.split(' => ')[0]})`);
     return;
   }
   delete record.decision.armMode; // never imported
-  deps.out.log(`${label} ${VERIFY_FAILED}: ${check.reason ?? ''}; not imported`);
+  deps.out.log(`${label} ${VERIFY_FAILED}: ${brief(check.reason ?? '')}; not imported`);
 }
 
 async function judge(
@@ -132,7 +134,7 @@ export function verifyStage(
         record.signature = { verified: false, key: keyLabel(key), reason };
         delete record.decision.armMode;
         deps.out.log(
-          `line ${record.item.line}: ${record.item.sourceText} ${VERIFY_FAILED}: ${reason}`,
+          `line ${record.item.line}: ${record.item.sourceText} ${VERIFY_FAILED}: ${brief(reason)}`,
         );
       });
 }

@@ -1,0 +1,153 @@
+// `npm start` (scripts/start.js) as a newcomer runs it: its exit code is the task's result, a
+// misspelled option or input is refused naming the right one, each run's JSON result is kept,
+// README's --verify sentence holds after plain runs and with --fresh, and the emulator ends with
+// start.js however start.js ends (SIGKILL, SIGTERM, a closed stdout). START_DIR keeps these runs
+// away from the developer's own .tmp/start.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const script = path.join(root, 'scripts', 'start.js');
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code once start.js has exited AND every process holding its stderr
+   * (the emulator inherits it) has: the pipe closes only when the last writer is gone. */
+  ended: Promise<number | null>;
+}
+
+function start(args: string[], dir: string): Started {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, START_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout?.on('error', () => undefined);
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const closed = once(child.stderr!, 'close');
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    ended: Promise.all([exited, closed]).then(([code]) => code),
+  };
+}
+
+/** Resolves once stdout has shown `pattern` (an event per chunk, no polling). */
+function shown(s: Started, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = pattern.exec(s.stdout());
+      if (m) {
+        s.child.stdout?.off('data', check);
+        resolve(m);
+      }
+    };
+    s.child.stdout?.on('data', check);
+    s.child.once('exit', () => reject(new Error(`exited before ${pattern}:\n${s.stdout()}`)));
+    check();
+  });
+}
+
+/** Whether anything still listens at the emulator's ARM URL. */
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect(Number(port), hostname);
+    sock.once('connect', () => (sock.destroy(), resolve(true)));
+    sock.once('error', () => resolve(false));
+  });
+}
+
+interface Result {
+  counts: { imported: number; skipped: number; failed: number };
+}
+const result = (dir: string, run = 1): Result =>
+  JSON.parse(fs.readFileSync(path.join(dir, `run-${run}.json`), 'utf8')) as Result;
+
+describe('npm start (scripts/start.js)', function () {
+  this.timeout(180000);
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-test-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses an unknown option naming the nearest one, exit 2, before starting anything', async () => {
+    const s = start(['--frsh'], dir);
+    assert.equal(await s.ended, 2);
+    assert.match(s.stderr(), /unknown option --frsh: did you mean --fresh\?/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  it('refuses a misspelled input naming the task.json input, exit 2', async () => {
+    const s = start(['INPUT_IMPORTMOD=force'], dir);
+    assert.equal(await s.ended, 2);
+    assert.match(
+      s.stderr(),
+      /INPUT_IMPORTMOD is not an input of the task .*INPUT_IMPORTMODE=force/,
+    );
+    const bare = start(['failurPolicy=warn'], dir);
+    assert.equal(await bare.ended, 2);
+    assert.match(bare.stderr(), /did you mean INPUT_FAILUREPOLICY=warn\?/);
+  });
+
+  it('--help prints every option and the exit codes, exit 0', async () => {
+    const s = start(['--help'], dir);
+    assert.equal(await s.ended, 0);
+    for (const o of ['--fresh', '--twice', '--verify', '--latency', 'INPUT_', 'Exit code'])
+      assert.ok(s.stdout().includes(o), o);
+  });
+
+  it('exits 0 on Succeeded, 1 on Failed; --verify: 2 verified, 3 refused, after a plain run and with --fresh', async () => {
+    const plain = start(['--fresh', '--latency', '50'], dir);
+    assert.equal(await plain.ended, 0, plain.stdout() + plain.stderr());
+    assert.equal(result(dir).counts.imported, 7);
+    assert.ok(fs.existsSync(path.join(dir, 'run-1.summary.md')), 'the summary is kept');
+    assert.match(plain.stdout(), /kept: .*run-1\.json/);
+
+    const warm = start(['--verify', '--latency', '50'], dir); // after a plain run
+    assert.equal(await warm.ended, 1, warm.stdout());
+    assert.deepEqual(result(dir).counts, { ...result(dir).counts, skipped: 4, failed: 3 });
+
+    const fresh = start(['--verify', '--fresh', '--latency', '50'], dir);
+    assert.equal(await fresh.ended, 1, fresh.stdout());
+    assert.deepEqual(result(dir).counts, { ...result(dir).counts, imported: 4, failed: 3 });
+
+    const warn = start(['--verify', '--latency', '50', 'INPUT_FAILUREPOLICY=warn'], dir);
+    assert.equal(await warn.ended, 0, 'SucceededWithIssues exits 0');
+    assert.match(warn.stdout(), /task result SucceededWithIssues/);
+    assert.doesNotMatch(
+      [plain, warm, fresh, warn].map((s) => s.stdout() + s.stderr()).join(''),
+      /ECONNREFUSED/,
+    );
+  });
+
+  for (const [how, code] of [
+    ['SIGKILL', null],
+    ['SIGTERM', 143],
+    ['stdout closed', 141],
+  ] as const) {
+    it(`the emulator ends with start.js: ${how}`, async () => {
+      const s = start(['--fresh', '--latency', how === 'stdout closed' ? '1500' : '60000'], dir);
+      const [, armUrl] = await shown(s, /ARM (\S+)/);
+      await shown(s, /> run 1/);
+      if (how === 'stdout closed')
+        s.child.stdout?.destroy(); // as `npm start | head -3`
+      else s.child.kill(how);
+      assert.equal(await s.ended, code, s.stderr()); // the emulator's stderr is closed too
+      assert.equal(await listening(armUrl!), false, 'the emulator no longer answers');
+      assert.ok(fs.existsSync(path.join(dir, 'acr-state.json')), 'it saved the ACR on its way out');
+      assert.doesNotMatch(s.stderr(), /ECONNREFUSED/);
+    });
+  }
+});
