@@ -65,8 +65,10 @@ function threadPlan(done: Reported | undefined, out: TaskOutput): Plan | undefin
   const late = out.resultNotWritten;
   if (done.plan) return late !== undefined ? planThenFailed(done.plan, late) : done.plan;
   const v = verdict(done.result, done.failurePolicy);
-  if (late !== undefined) return importFailure(`${v.message}; ${late}`);
-  return v.result === 'Failed' ? importFailure(v.message) : undefined;
+  // The log's message names the failed lines only; the thread gives the first one's reason too.
+  const message = v.firstFailure ? `${v.message}. ${v.firstFailure}` : v.message;
+  if (late !== undefined) return importFailure(`${message}; ${late}`);
+  return v.result === 'Failed' ? importFailure(message) : undefined;
 }
 
 /** A run that reached its report: the result, the plan (a dry run) and how failures count. */
