@@ -218,7 +218,7 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
       : ctx.url.searchParams.getAll('scope');
   if (scopes.length) ctx.extra.scopes = scopes;
   const wanted = scopes
-    .map((s) => /^repository:(.+):([a-z,*]+)$/.exec(s))
+    .map((s) => /^repository:(.+):([a-z_,*]+)$/.exec(s))
     .filter((x): x is RegExpExecArray => !!x)
     .map((x) => ({ name: x[1]!, actions: x[2]!.split(',') }));
 

@@ -33,7 +33,9 @@ export class PushState {
   private readonly links = new Map<RegistryStore, Map<string, Set<string>>>();
   private readonly key = crypto.randomBytes(16);
 
+  /** Links a blob into a repository (which then exists, as distribution creates it on upload). */
   link(store: RegistryStore, repo: string, digest: string): void {
+    store.repo(repo, true);
     let repos = this.links.get(store);
     if (!repos) this.links.set(store, (repos = new Map()));
     let set = repos.get(repo);
