@@ -75,7 +75,11 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
     return sendJson(ctx, 200, { repositories: [...store.repos.keys()].sort() });
   if (!m || !repo) return regError(ctx, 404, 'NOT_FOUND', 'not found');
   const allowed = (v.claims.access ?? []).some(
-    (a) => a.type === 'repository' && a.name === repo && a.actions.includes('pull'),
+    // Public registries grant pull only: a write (method other than GET/HEAD) needs push.
+    (a) =>
+      a.type === 'repository' &&
+      a.name === repo &&
+      a.actions.includes(method === 'GET' || method === 'HEAD' ? 'pull' : 'push'),
   );
   if (!allowed) {
     return regError(

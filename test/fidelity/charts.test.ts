@@ -15,7 +15,7 @@ import { type ChartMetadata, CHART_MT, helmConfig } from '../emulator/chartgen';
 import { startConnectProxy } from '../helpers/connectProxy';
 import { type DockerRegistry, startDockerRegistry } from '../helpers/dockerRegistry';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
-import { PushClient, type PushTarget, sha256 } from '../helpers/ociPush';
+import { emulatorToken, PushClient, type PushTarget, sha256 } from '../helpers/ociPush';
 import { httpsGet } from './support';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -90,17 +90,8 @@ describe('fidelity: Helm charts and ACR pushes (docker-registry, skopeo, az)', f
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A bearer token of the emulator's ACR for `scopes` (Basic with the app's id and secret). */
-  async function acrToken(scopes: string[]): Promise<string> {
-    const base = em.ready.registries['contosoacr.azurecr.io']!;
-    const q = scopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&');
-    const basic = Buffer.from(`${em.ready.clientId}:${em.ready.clientSecret}`).toString('base64');
-    const r = await httpsGet(ca, `${base}/oauth2/token?service=contosoacr.azurecr.io&${q}`, {
-      authorization: `Basic ${basic}`,
-    });
-    assert.equal(r.status, 200, r.body.toString());
-    return (JSON.parse(r.body.toString()) as { access_token: string }).access_token;
-  }
+  const acrToken = (scopes: string[]) =>
+    emulatorToken(em.ready, ca, 'contosoacr.azurecr.io', scopes);
 
   /** The same push sequence, step by step; its transcript. */
   async function pushSequence(t: PushTarget) {

@@ -198,3 +198,25 @@ export class PushClient {
     return this.do('GET blob', 'GET', `/v2/${this.repo}/blobs/${digest}`);
   }
 }
+
+/** A registry token from the emulator: public registries anonymously, an ACR (`*.azurecr.io`)
+ * with the app's client id and secret (Basic, as `docker login` with a service principal). */
+export async function emulatorToken(
+  ready: { registries: Record<string, string>; clientId: string; clientSecret: string },
+  ca: string,
+  host: string,
+  scopes: string[],
+): Promise<string> {
+  const acr = host.endsWith('.azurecr.io');
+  const service = host === 'docker.io' ? 'registry.docker.io' : host;
+  const q = scopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&');
+  const basic = Buffer.from(`${ready.clientId}:${ready.clientSecret}`).toString('base64');
+  const r = await send(
+    { base: ready.registries[host]!, ca },
+    'GET',
+    `/${acr ? 'oauth2/token' : 'token'}?service=${service}&${q}`,
+    acr ? { authorization: `Basic ${basic}` } : {},
+  );
+  if (r.status !== 200) throw new Error(`token for ${host}: ${r.status} ${r.body.toString()}`);
+  return (JSON.parse(r.body.toString()) as { access_token: string }).access_token;
+}
