@@ -144,7 +144,11 @@ export type FaultKind =
   | 'registry503'
   /** The ACR's token endpoint grants no `push` (nor `delete`): a principal without push rights
    * (AcrPull, or an ABAC registry without Container Registry Repository Writer). */
-  | 'acrPushDenied';
+  | 'acrPushDenied'
+  /** An ACR blob upload's PATCH or PUT with a body: the registry keeps the first half of the body,
+   * then the connection is cut with no answer (a connection lost mid-chunk); GET on the upload's
+   * Location then shows the Range held. */
+  | 'uploadCut';
 
 export interface FaultRule {
   kind: FaultKind;

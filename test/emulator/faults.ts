@@ -28,6 +28,7 @@ const KINDS: FaultKind[] = [
   'registry429',
   'registry503',
   'acrPushDenied',
+  'uploadCut',
 ];
 
 function mulberry32(seed: number): () => number {

@@ -151,8 +151,16 @@ export function handleUpload(
     }
     if (s.size + ctx.body.length > MAX_BLOB_BYTES)
       return regError(ctx, 413, 'SIZE_INVALID', `emulator: blobs over ${MAX_BLOB_BYTES} bytes`);
-    s.chunks.push(ctx.body);
-    s.size += ctx.body.length;
+    // Fault uploadCut: the connection breaks mid-body; the registry keeps what it received.
+    const cut = em.faults.pick(['uploadCut'], {
+      listener: ctx.listener,
+      method,
+      path: ctx.url.pathname,
+    });
+    const kept = cut ? ctx.body.subarray(0, Math.floor(ctx.body.length / 2)) : ctx.body;
+    s.chunks.push(kept);
+    s.size += kept.length;
+    if (cut) return void ctx.req.socket.destroy();
   }
   ctx.extra.uploadBytes = ctx.body.length;
   if (method === 'PATCH') return progress(ctx, s, 202);

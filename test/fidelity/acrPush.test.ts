@@ -77,4 +77,28 @@ describe('fidelity: ACR push scopes and upload checks', function () {
     assert.equal((await c.close(loc, sha256(data))).status, 201);
     assert.equal((await c.headBlob(sha256(data))).status, 200);
   });
+
+  it('uploadCut: a chunk cut mid-body leaves what arrived; the status GET tells where to resume', async () => {
+    const t = await token('contosoacr.azurecr.io', ['repository:charts/z:pull,push']);
+    const target = {
+      base: em.ready.registries['contosoacr.azurecr.io']!,
+      ca,
+      authorization: `Bearer ${t}`,
+    };
+    const c = new PushClient(target, 'charts/z');
+    const data = crypto.randomBytes(1000);
+    const loc = await c.start();
+    await em.admin.setFaults([{ kind: 'uploadCut', match: { method: 'PATCH' }, count: 1 }]);
+    await assert.rejects(c.patch(loc, data.subarray(0, 600), 0), /socket hang up|ECONNRESET/);
+    const status = await send(target, 'GET', loc);
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.range, '0-299');
+    const next = (await c.patch(loc, data.subarray(300), 300)).location;
+    assert.equal((await c.close(next, sha256(data))).status, 201);
+    const log = (await em.admin.requests()).filter((e) => e.method === 'PATCH');
+    assert.deepEqual(
+      log.map((e) => e.status),
+      [0, 202],
+    );
+  });
 });
