@@ -24,12 +24,16 @@ export const CHART_MTIME = Date.UTC(2024, 7, 1) / 1000;
 export interface TarEntry {
   name: string;
   data: Buffer;
+  /** Type flag: '0' regular file (default), '2' symbolic link, '1' hard link, '5' directory. */
+  type?: '0' | '1' | '2' | '5';
+  /** The link target of a link entry. */
+  linkname?: string;
 }
 
 const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, '0') + '\0';
 
 /** One ustar header (as Go's archive/tar writes for Helm): a name over 100 bytes is split into prefix + name. */
-function header(name: string, size: number, mtime: number): Buffer {
+function header(name: string, size: number, mtime: number, type = '0', linkname = ''): Buffer {
   const h = Buffer.alloc(512, 0);
   let prefix = '';
   let base = name;
@@ -47,7 +51,8 @@ function header(name: string, size: number, mtime: number): Buffer {
   h.write(octal(size, 12), 124);
   h.write(octal(mtime, 12), 136);
   h.write('        ', 148);
-  h.write('0', 156);
+  h.write(type, 156);
+  h.write(linkname, 157, 100, 'utf8');
   h.write('ustar\0', 257);
   h.write('00', 263);
   h.write(prefix, 345, 155, 'utf8');
@@ -57,11 +62,12 @@ function header(name: string, size: number, mtime: number): Buffer {
   return h;
 }
 
-/** A ustar archive of regular files (two zero blocks at the end). */
+/** A ustar archive (two zero blocks at the end); `tarHeader` for an entry written by hand. */
+export const tarHeader = header;
 export function tarArchive(entries: TarEntry[], mtime = CHART_MTIME): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    parts.push(header(e.name, e.data.length, mtime), e.data);
+    parts.push(header(e.name, e.data.length, mtime, e.type, e.linkname), e.data);
     parts.push(Buffer.alloc((512 - (e.data.length % 512)) % 512, 0));
   }
   parts.push(Buffer.alloc(1024, 0));
@@ -71,8 +77,8 @@ export function tarArchive(entries: TarEntry[], mtime = CHART_MTIME): Buffer {
 /** Helm's gzip header fields (pkg/chart/v2/util/save.go): Extra and Comment "Helm". */
 const HELM_EXTRA = Buffer.from('+aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=');
 
-/** gzip (RFC 1952) with FEXTRA and FCOMMENT as Helm writes them, mtime 0, deflate level 9. */
-export function helmGzip(data: Buffer): Buffer {
+/** gzip (RFC 1952) with FEXTRA and FCOMMENT as Helm writes them, mtime 0, deflate level 9 (or `level`). */
+export function helmGzip(data: Buffer, level = 9): Buffer {
   const head = Buffer.from([0x1f, 0x8b, 8, 0x04 | 0x10, 0, 0, 0, 0, 2, 255]);
   const xlen = Buffer.alloc(2);
   xlen.writeUInt16LE(HELM_EXTRA.length);
@@ -84,7 +90,7 @@ export function helmGzip(data: Buffer): Buffer {
     xlen,
     HELM_EXTRA,
     Buffer.from('Helm\0'),
-    zlib.deflateRawSync(data, { level: 9 }),
+    zlib.deflateRawSync(data, { level }),
     trailer,
   ]);
 }

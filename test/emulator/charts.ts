@@ -196,8 +196,14 @@ export function seedOciCharts(stores: Map<string, RegistryStore>, count: number)
   }
 }
 
+/** One file an HTTP repository listener serves. */
+export interface HelmFile {
+  body: Buffer;
+  contentType: string;
+}
+
 /** What an HTTP repository listener serves: path -> body and content type. */
-export type HelmFiles = Map<string, { body: Buffer; contentType: string }>;
+export type HelmFiles = Map<string, HelmFile>;
 
 const YAML_TYPE = 'application/x-yaml';
 const TGZ_TYPE = 'application/gzip';
