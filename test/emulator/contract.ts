@@ -148,7 +148,10 @@ export type FaultKind =
   /** An ACR blob upload's PATCH or PUT with a body: the registry keeps the first half of the body,
    * then the connection is cut with no answer (a connection lost mid-chunk); GET on the upload's
    * Location then shows the Range held. */
-  | 'uploadCut';
+  | 'uploadCut'
+  /** importImage of an OCI artifact whose config is not an image config (a Helm chart): the
+   * operation fails with InvalidParameters (ARM's real wording is not documented). */
+  | 'opRefuseArtifact';
 
 export interface FaultRule {
   kind: FaultKind;

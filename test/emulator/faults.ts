@@ -29,6 +29,7 @@ const KINDS: FaultKind[] = [
   'registry503',
   'acrPushDenied',
   'uploadCut',
+  'opRefuseArtifact',
 ];
 
 function mulberry32(seed: number): () => number {

@@ -249,6 +249,18 @@ describe('fidelity: Helm charts the emulator serves', function () {
       (t) => t.repository === 'charts/cert-manager',
     );
     assert.equal(landed?.digest, upstream?.digest);
+    // opRefuseArtifact: ARM refuses the chart, not an image.
+    await em.admin.setFaults([{ kind: 'opRefuseArtifact' }]);
+    const chart = { registryUri: 'quay.io', sourceImage: 'jetstack/charts/cert-manager:v1.15.2' };
+    await assert.rejects(
+      client.registries.beginImportImageAndWait('rg-aks', 'contosoacr', {
+        source: chart,
+        targetTags: ['charts/refused:v1.15.2'],
+      }),
+      /InvalidParameters.*application\/vnd\.cncf\.helm\.config\.v1\+json.*not supported for import/s,
+    );
+    const image = { registryUri: 'quay.io', sourceImage: 'jetstack/cert-manager-webhook:v1.15.2' };
+    await client.registries.beginImportImageAndWait('rg-aks', 'contosoacr', { source: image });
   });
 
   it('--charts N seeds N generated charts as OCI charts and in an HTTP repository', async () => {
