@@ -100,6 +100,8 @@ describe('fidelity: Helm charts and ACR pushes (docker-registry, skopeo, az)', f
     await c.blob(archive);
     await c.headBlob(sha256(archive), 'HEAD blob after');
     await c.chunked(config, 256);
+    const one = await c.postWithDigest(config);
+    await c.cancel(new URL(String(one.headers.location), t.base).toString());
     const bad = await c.start('POST uploads (wrong digest)');
     await c.close(bad, sha256(Buffer.from('other bytes')), archive, 'PUT wrong digest');
     const unknownLayer = Buffer.from(
@@ -138,6 +140,8 @@ describe('fidelity: Helm charts and ACR pushes (docker-registry, skopeo, az)', f
     assert.equal(status(acr.transcript, 'PUT manifest by tag')?.status, 201);
     assert.equal(status(acr.transcript, 'PUT manifest by tag')?.digest, sha256(manifest));
     assert.equal(status(acr.transcript, 'POST mount')?.status, 201);
+    assert.equal(status(acr.transcript, 'POST uploads ?digest= with the blob')?.status, 202);
+    assert.equal(status(acr.transcript, 'GET cancelled upload')?.code, 'BLOB_UPLOAD_UNKNOWN');
     assert.deepEqual(acr.back.body, manifest);
     assert.deepEqual(real.back.body, manifest);
     assert.deepEqual(acr.blob.body, archive);

@@ -168,6 +168,19 @@ export class PushClient {
     return this.close(loc, sha256(data));
   }
 
+  /** POST with `?digest=` and the whole blob (a one-request upload, where a registry offers it). */
+  postWithDigest(data: Buffer) {
+    const url = `/v2/${this.repo}/blobs/uploads/?digest=${sha256(data)}`;
+    const headers = { 'content-type': 'application/octet-stream' };
+    return this.do('POST uploads ?digest= with the blob', 'POST', url, headers, data);
+  }
+
+  /** DELETE an upload session (cancel), then GET its status. */
+  async cancel(location: string) {
+    await this.do('DELETE upload', 'DELETE', location);
+    return this.do('GET cancelled upload', 'GET', location);
+  }
+
   headBlob(digest: string, what = 'HEAD blob') {
     return this.do(what, 'HEAD', `/v2/${this.repo}/blobs/${digest}`);
   }
