@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ChartMetadata, CHART_MT, helmConfig } from '../emulator/chartgen';
-import { startConnectProxy } from '../helpers/connectProxy';
+import { startProxy } from '../proxy/connectProxy';
 import { type DockerRegistry, startDockerRegistry } from '../helpers/dockerRegistry';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { emulatorToken, PushClient, type PushTarget, sha256 } from '../helpers/ociPush';
@@ -200,8 +200,8 @@ describe('fidelity: Helm charts and ACR pushes (docker-registry, skopeo, az)', f
   });
 
   it('az acr repository show-tags lists the chart tag (through a CONNECT proxy to the ACR listener)', async () => {
-    const proxy = await startConnectProxy({
-      'contosoacr.azurecr.io': em.ready.registries['contosoacr.azurecr.io']!,
+    const proxy = await startProxy({
+      routes: { 'contosoacr.azurecr.io': em.ready.registries['contosoacr.azurecr.io']! },
     });
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -246,11 +246,12 @@ describe('fidelity: Helm charts and ACR pushes (docker-registry, skopeo, az)', f
       );
       assert.deepEqual(JSON.parse(out), ['4.11.1']);
       // The CLI also tries azure.microsoft.com (refused here); the ACR is reached through the proxy.
-      assert.ok(proxy.connects.includes('contosoacr.azurecr.io:443'), proxy.connects.join(' '));
+      const tunnels = proxy.tunnels.map((t) => `${t.host}:${t.port}`);
+      assert.ok(tunnels.includes('contosoacr.azurecr.io:443'), tunnels.join(' '));
       const scopes = (await em.admin.requests()).flatMap((e) => e.scopes ?? []);
       assert.ok(scopes.includes(`repository:${REPO}:metadata_read`), scopes.join(' '));
     } finally {
-      await proxy.close();
+      await proxy.stop();
     }
   });
 });
