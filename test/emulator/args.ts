@@ -22,6 +22,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop
   --exit-with-stdin            stop (saving --acr-state) when stdin closes: a parent that pipes
                                stdin takes the emulator with it however it ends (npm start)
+  --charts N                   add N generated Helm charts, as OCI charts (quay.io/bench/charts/
+                               bench-chart-000..:1.0.0) and in the HTTP Helm repository
+                               https://kubernetes.github.io/bench-charts (benchmarks)
   --imds HOST:PORT             also serve IMDS's managed identity token endpoint there (plain HTTP;
                                azure-arm-rest uses 169.254.169.254:80)`;
 
@@ -109,6 +112,9 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--exit-with-stdin':
         o.exitWithStdin = true;
+        break;
+      case '--charts':
+        o.charts = num();
         break;
       case '--imds':
         o.imds = val();

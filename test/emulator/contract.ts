@@ -21,6 +21,9 @@ export interface ReadyFile {
   acrs: AcrInfo[];
   /** Registry host (public registries and ACR login servers) -> https URL serving its /v2/ API. */
   registries: Record<string, string>;
+  /** HTTP Helm repository host (kubernetes.github.io, charts.jetstack.io) -> https URL of its
+   * listener; `taskEnv`'s IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS names them too. */
+  helmRepositories: Record<string, string>;
   dockerHub: { username: string; password: string };
   /** Arguments following `az cloud register --name <name>`. */
   azCloudRegisterArgs: string[];
@@ -100,6 +103,10 @@ export interface RequestLogEntry {
   metadataHeader?: string;
   /** Hostile registry answers (hostileRegistry.ts): the body bytes written before the client left. */
   bytesSent?: number;
+  /** ACR pushes: the digest a completed blob upload, mount or manifest PUT stored. */
+  digest?: string;
+  /** ACR blob uploads: the bytes of this request's body (a chunk, or the closing PUT's). */
+  uploadBytes?: number;
   durationMs: number;
 }
 
@@ -151,7 +158,17 @@ export type FaultKind =
   /** Hostile registry: headers, then one byte every `intervalMs` (default 1000), forever. */
   | 'hostileTrickle'
   /** Hostile registry: the request is never answered (no headers), the socket left open. */
-  | 'hostileSilent';
+  | 'hostileSilent'
+  /** The ACR's token endpoint grants no `push` (nor `delete`): a principal without push rights
+   * (AcrPull, or an ABAC registry without Container Registry Repository Writer). */
+  | 'acrPushDenied'
+  /** An ACR blob upload's PATCH or PUT with a body: the registry keeps the first half of the body,
+   * then the connection is cut with no answer (a connection lost mid-chunk); GET on the upload's
+   * Location then shows the Range held. */
+  | 'uploadCut'
+  /** importImage of an OCI artifact whose config is not an image config (a Helm chart): the
+   * operation fails with InvalidParameters (ARM's real wording is not documented). */
+  | 'opRefuseArtifact';
 
 export interface FaultRule {
   kind: FaultKind;

@@ -31,6 +31,9 @@ const KINDS: FaultKind[] = [
   'registry429',
   'registry503',
   ...HOSTILE_KINDS,
+  'acrPushDenied',
+  'uploadCut',
+  'opRefuseArtifact',
 ];
 
 function mulberry32(seed: number): () => number {

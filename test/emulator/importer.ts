@@ -9,6 +9,11 @@ import { fail, localSource, normalizeHost, parseImage } from './importsource';
 
 export { parseImage, validateImportBody } from './importsource';
 
+const IMAGE_CONFIGS = [
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+];
+
 export interface ImportBody {
   source: {
     registryUri?: string;
@@ -62,7 +67,7 @@ export class Importer {
       `${host}/${body.source.sourceImage}`,
     ];
     const fault = this.em.faults.pick(
-      ['opTooManyRequests', 'opUnauthorized', 'opBlobCopyError', 'opStuck'],
+      ['opTooManyRequests', 'opUnauthorized', 'opBlobCopyError', 'opStuck', 'opRefuseArtifact'],
       {
         listener: 'arm',
         method: 'POST',
@@ -168,6 +173,16 @@ export class Importer {
         `MANIFEST_UNKNOWN: manifest unknown; the source image ${host}/${body.source.sourceImage} was not found`,
       );
     }
+    // Fault opRefuseArtifact: ARM refuses an OCI artifact that is not an image (a Helm chart).
+    const config = isIndex(top.mediaType)
+      ? undefined
+      : (JSON.parse(top.body.toString('utf8')) as { config?: { mediaType?: string } }).config
+          ?.mediaType;
+    if (fault === 'opRefuseArtifact' && config && !IMAGE_CONFIGS.includes(config))
+      throw fail(
+        'InvalidParameters',
+        `The source artifact ${host}/${body.source.sourceImage} has config media type '${config}', which is not supported for import. (emulator stand-in: ARM's wording for this refusal is not documented)`,
+      );
     const targetTags = body.targetTags ?? [];
     const untagged = body.untaggedTargetRepositories ?? [];
     if (targetTags.length === 0 && untagged.length === 0) {

@@ -28,6 +28,9 @@ export interface ProxyOptions {
   auth?: { username: string; password: string };
   /** Terminate TLS with the proxy's own CA and re-originate to the target, trusting `upstreamCa`. */
   inspect?: { upstreamCa: string };
+  /** Host -> `https://127.0.0.1:PORT`: a tunnel to that host (any port) goes there instead, as a
+   * DNS entry would (a client that cannot be told where a host lives reaches its emulator listener). */
+  routes?: Record<string, string>;
 }
 
 export interface RunningProxy {
@@ -114,7 +117,8 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
       upstream.on('close', () => inner.destroy());
       return;
     }
-    const upstream = net.connect(port, host, () => {
+    const route = opts.routes?.[host] ? new URL(opts.routes[host]!) : undefined;
+    const upstream = net.connect(route ? Number(route.port) : port, route?.hostname ?? host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       client.pipe(upstream).pipe(client);
