@@ -20,6 +20,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --images-file FILE           image list for taskEnv (default: the repository's images.txt)
   --state-dir DIR              where the CA, server cert and temp dirs go (default: a new temp dir)
   --acr-state FILE             load what the ACRs hold from FILE at start, save it there on stop
+  --charts N                   add N generated Helm charts, as OCI charts (quay.io/bench/charts/
+                               bench-chart-000..:1.0.0) and in the HTTP Helm repository
+                               https://kubernetes.github.io/bench-charts (benchmarks)
   --imds HOST:PORT             also serve IMDS's managed identity token endpoint there (plain HTTP;
                                azure-arm-rest uses 169.254.169.254:80)`;
 
@@ -104,6 +107,9 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--acr-state':
         o.acrStateFile = path.resolve(val());
+        break;
+      case '--charts':
+        o.charts = num();
         break;
       case '--imds':
         o.imds = val();

@@ -21,6 +21,9 @@ export interface ReadyFile {
   acrs: AcrInfo[];
   /** Registry host (public registries and ACR login servers) -> https URL serving its /v2/ API. */
   registries: Record<string, string>;
+  /** HTTP Helm repository host (kubernetes.github.io, charts.jetstack.io) -> https URL of its
+   * listener; `taskEnv`'s IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS names them too. */
+  helmRepositories: Record<string, string>;
   dockerHub: { username: string; password: string };
   /** Arguments following `az cloud register --name <name>`. */
   azCloudRegisterArgs: string[];
@@ -98,6 +101,10 @@ export interface RequestLogEntry {
   scopes?: string[];
   /** IMDS only: the `Metadata` header as sent (absent when the request had none). */
   metadataHeader?: string;
+  /** ACR pushes: the digest a completed blob upload, mount or manifest PUT stored. */
+  digest?: string;
+  /** ACR blob uploads: the bytes of this request's body (a chunk, or the closing PUT's). */
+  uploadBytes?: number;
   durationMs: number;
 }
 
@@ -134,7 +141,10 @@ export type FaultKind =
   /** A registry (or ACR) request answered 429 TOOMANYREQUESTS with Retry-After (retryAfterSeconds, default 1). */
   | 'registry429'
   /** A registry (or ACR) request answered 503 (Retry-After only when retryAfterSeconds is given). */
-  | 'registry503';
+  | 'registry503'
+  /** The ACR's token endpoint grants no `push` (nor `delete`): a principal without push rights
+   * (AcrPull, or an ABAC registry without Container Registry Repository Writer). */
+  | 'acrPushDenied';
 
 export interface FaultRule {
   kind: FaultKind;

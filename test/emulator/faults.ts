@@ -27,6 +27,7 @@ const KINDS: FaultKind[] = [
   'adoThreads403',
   'registry429',
   'registry503',
+  'acrPushDenied',
 ];
 
 function mulberry32(seed: number): () => number {

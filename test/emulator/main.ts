@@ -10,6 +10,7 @@ import { handleEntra } from './entra';
 import { Importer } from './importer';
 import { loadAcrState, saveAcrState } from './persist';
 import { handleRegistry } from './registry';
+import { handleHelmRepo } from './chartrepo';
 import { registryFault } from './faults';
 import { type Ctx, dropMidResponse, listen, type Listener } from './server';
 import { parseArgs } from './args';
@@ -30,7 +31,7 @@ export async function start(
   if (opts.faultsFile) em.faults.loadFile(opts.faultsFile);
   if (opts.acrStateFile) loadAcrState(em.acrs, opts.acrStateFile);
   const hosts = [...em.stores.keys()];
-  const tls = createTls(path.join(stateDir, 'tls'), hosts);
+  const tls = createTls(path.join(stateDir, 'tls'), [...hosts, ...em.helmFiles.keys()]);
   const ado = new AzureDevOps(em);
   const importer = new Importer(em);
   const logEntry = (e: RequestLogEntry) => void em.log.push(e);
@@ -93,6 +94,20 @@ export async function start(
     em.registryUrls[host] = l.url;
     listeners.push(l);
   }
+  // HTTP Helm repositories (charts.ts): static files, faults as on a registry listener.
+  for (const [host, files] of em.helmFiles) {
+    const l = await listen(
+      tls,
+      host,
+      async (ctx) => {
+        await roundTrip();
+        if (!dropped(ctx) && !registryFault(em.faults, ctx)) handleHelmRepo(files, ctx);
+      },
+      logEntry,
+    );
+    em.helmUrls[host] = l.url;
+    listeners.push(l);
+  }
   // Plain HTTP, so not a Listener; closed with them on stop.
   const imds = opts.imds ? await listenImds(em, opts.imds, logEntry, opts.rttMs) : undefined;
   const agentTemp = path.join(stateDir, 'agent-temp');
@@ -121,6 +136,7 @@ export async function start(
       loginServer: a.loginServer,
     })),
     registries: { ...em.registryUrls },
+    helmRepositories: { ...em.helmUrls },
     dockerHub: { ...fx.dockerHub },
     azCloudRegisterArgs: [
       '--endpoint-resource-manager',

@@ -7,8 +7,10 @@ import { type Ctx, formBody, sendJson } from './server';
 import { NO_REFERRERS_API } from './signatures';
 import type { Emulator } from './state';
 import { basic, bearer } from './tokens';
+import { handleUpload } from './upload';
+import { acrTags, putManifest } from './uploadManifest';
 
-function regError(
+export function regError(
   ctx: Ctx,
   status: number,
   code: string,
@@ -46,6 +48,15 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
 
   const m = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)\/(.+)$/.exec(path);
   const repo = m?.[1];
+  // Pushes into an ACR and its /acr/v1 tag listing (upload.ts, uploadManifest.ts).
+  if (acr && m && repo) {
+    if (m[2] === 'blobs' && /^uploads(\/|$)/.test(m[3]!))
+      return handleUpload(em, store, ctx, repo, m[3]!, { realm, service });
+    if (m[2] === 'manifests' && method !== 'GET' && method !== 'HEAD')
+      return putManifest(em, acr, ctx, repo, m[3]!, { realm, service });
+  }
+  const tagsPath = acr && /^\/acr\/v1\/(.+)\/_tags$/.exec(path);
+  if (acr && tagsPath) return acrTags(em, acr, ctx, tagsPath[1]!, { realm, service });
   const v = em.tokens.verify(bearer(ctx.req.headers.authorization), 'registry');
   if (!v.ok || v.claims.aud !== service) {
     return regError(
@@ -156,7 +167,8 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
   }
   if (kind === 'blobs') {
     const blob = store.blobs.get(ref) ?? store.manifests.get(ref)?.body;
-    if (!blob) return regError(ctx, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', {}, ref);
+    if (!blob || (acr && !em.push.inRepo(store, repo, ref)))
+      return regError(ctx, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', {}, ref);
     const base = {
       'docker-content-digest': ref,
       'accept-ranges': 'bytes',
@@ -242,15 +254,18 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
       return sendJson(ctx, 401, {
         errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }],
       });
-    const at = em.tokens.issue(
-      {
-        kind: 'registry',
-        aud: host,
-        user: principal,
-        access: wanted.map((w) => ({ type: 'repository', ...w })),
-      },
-      3600,
-    );
+    // A principal without push rights (fault acrPushDenied): the token grants reads only.
+    const readOnly = em.faults.pick(['acrPushDenied'], {
+      listener: host,
+      method: ctx.req.method ?? '',
+      path,
+    });
+    const access = wanted.map((w) => ({
+      type: 'repository',
+      name: w.name,
+      actions: readOnly ? w.actions.filter((a) => a !== 'push' && a !== 'delete') : w.actions,
+    }));
+    const at = em.tokens.issue({ kind: 'registry', aud: host, user: principal, access }, 3600);
     return sendJson(ctx, 200, { access_token: at.token });
   }
 

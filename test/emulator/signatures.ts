@@ -62,6 +62,13 @@ export const SIGNED_IMAGES: SignedImage[] = [
     referrers: { sbom: false },
   },
   {
+    // An OCI Helm chart (charts.ts), signed like the images.
+    host: 'quay.io',
+    repository: 'jetstack/charts/cert-manager',
+    tag: 'v1.15.2',
+    cosign: 'good',
+  },
+  {
     host: 'quay.io',
     repository: 'jetstack/cert-manager-webhook',
     tag: 'v1.15.2',

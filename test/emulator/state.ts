@@ -5,9 +5,11 @@ import { ClientAuth } from './clientauth';
 import type { RequestLogEntry } from './contract';
 import { FaultEngine } from './faults';
 import { addImage, type ImageSpec } from './imagegen';
+import { HELM_HOSTS, helmRepoFiles, type HelmFiles, seedOciCharts } from './charts';
 import { CosignKeys, seedSignatures } from './signatures';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
+import { PushState } from './upload';
 
 export interface Options {
   importLatencyMs: number;
@@ -30,6 +32,8 @@ export interface Options {
   acrStateFile?: string;
   /** `--imds HOST:PORT`: also serve the managed identity endpoint of IMDS there (plain HTTP). */
   imds?: string;
+  /** `--charts N`: N generated charts, as OCI charts in quay.io and in an HTTP Helm repository. */
+  charts?: number;
 }
 
 export interface RegistryConfig {
@@ -69,6 +73,12 @@ export class Emulator {
   readonly prThreads = new PullRequestThreads();
   /** Registry host -> https URL of its listener. */
   readonly registryUrls: Record<string, string> = {};
+  /** HTTP Helm repository host -> what its listener serves (charts.ts). */
+  readonly helmFiles = new Map<string, HelmFiles>();
+  /** Blob upload sessions and blob links of the ACRs (upload.ts). */
+  readonly push = new PushState();
+  /** HTTP Helm repository host -> https URL of its listener. */
+  readonly helmUrls: Record<string, string> = {};
   /** docker.io rate limit: identity ('' anonymous) -> remaining pulls. */
   readonly pullsUsed = new Map<string, number>();
   /** Generation counter for moveTag: each move makes new content. */
@@ -129,6 +139,7 @@ export class Emulator {
       this.registries.set(r.host, cfg);
       this.stores.set(r.host, new RegistryStore());
     }
+    for (const host of HELM_HOSTS) this.helmFiles.set(host, helmRepoFiles(host, opts.charts ?? 0));
     this.seed();
   }
 
@@ -138,9 +149,11 @@ export class Emulator {
       store.clear();
       for (const img of cfg.images) addImage(store, host, img);
     }
+    seedOciCharts(this.stores, this.opts.charts ?? 0);
     seedSignatures(this.stores, this.cosignKeys);
     this.cosignKeys.save();
     for (const acr of this.acrs) acr.store.clear();
+    this.push.clear();
     this.pullsUsed.clear();
     this.generation = 0;
   }

@@ -46,7 +46,7 @@ function commonEnv(t: TaskEnvInput, data: Record<string, string> = {}): Record<s
     INPUT_DOCKERHUBPASSWORD: fx.dockerHub.password,
     AGENT_TEMPDIRECTORY: t.agentTemp,
     NODE_EXTRA_CA_CERTS: t.caCertPath,
-    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(em.registryUrls),
+    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({ ...em.registryUrls, ...em.helmUrls }),
   };
   const allData: Record<string, string> = {
     SUBSCRIPTIONID: fx.subscriptionId,

@@ -49,6 +49,6 @@ describe('fidelity: azure-arm-rest AzureRMEndpoint against the emulator', functi
     ]) {
       assert.match(endpoints[host] ?? '', /^https:\/\/127\.0\.0\.1:\d+$/, host);
     }
-    assert.deepEqual(endpoints, em.ready.registries);
+    assert.deepEqual(endpoints, { ...em.ready.registries, ...em.ready.helmRepositories });
   });
 });
