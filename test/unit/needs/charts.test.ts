@@ -149,3 +149,26 @@ describe('core/needs/chartImages: what static analysis cannot know', () => {
     );
   });
 });
+
+describe('core/needs/chartImages: the charts the emulator serves (helper 17e fixtures)', () => {
+  it('cert-manager v1.15.2: five images at the appVersion, startupapicheck and acmesolver among them', () => {
+    const a = analyse('cert-manager');
+    assert.deepEqual(texts(a), [
+      'quay.io/jetstack/cert-manager-acmesolver:v1.15.2',
+      'quay.io/jetstack/cert-manager-cainjector:v1.15.2',
+      'quay.io/jetstack/cert-manager-controller:v1.15.2',
+      'quay.io/jetstack/cert-manager-startupapicheck:v1.15.2',
+      'quay.io/jetstack/cert-manager-webhook:v1.15.2',
+    ]);
+    const check = a.images.find((i) => i.text.includes('startupapicheck'));
+    assert.equal(check?.neededBy, 'chart cert-manager values.yaml: startupapicheck.image');
+  });
+
+  it('ingress-nginx: {registry, image, tag, digest}', () => {
+    const a = analyse('ingress-nginx');
+    assert.deepEqual(texts(a), [
+      'registry.k8s.io/ingress-nginx/controller:v1.11.1@sha256:8cec11c2d9aff853078b5958d5320d8c688c2e9353fa19e589bb4d3bd0866c70',
+      'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.1@sha256:56c4bbdda50821413c0a0ef9a5ce5d3d24390eabff7ce0a5fa0f16854f197722',
+    ]);
+  });
+});
