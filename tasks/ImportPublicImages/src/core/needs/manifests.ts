@@ -1,7 +1,8 @@
 // The images Kubernetes manifests need: every `image` of `containers`, `initContainers` and
 // `ephemeralContainers` in Pods and in the pod templates of Deployments, StatefulSets,
 // DaemonSets, ReplicaSets, ReplicationControllers, Jobs and CronJobs (and PodTemplates);
-// kustomization `images:` overrides; multi-document files and `List` kinds. Exact: it is what
+// kustomization `images:` overrides; multi-document files and `List` kinds; and images a container
+// hands on in a `--*-image=REF` argument (cert-manager's controller starts its ACME solver so). Exact: it is what
 // the cluster will be asked to pull. Pure: takes a file's parsed YAML.
 import { hasTemplate, isObject, textAt, type NeededImage } from './needed';
 import type { YamlFile } from './yamlDocs';
@@ -88,6 +89,9 @@ export function manifestImages(yaml: YamlFile): NeededImage[] {
             unresolved: 'the container has no image field',
             fromManifest: true,
           });
+        imageArgs(c, (text, key, j) =>
+          need(text, yaml.lineOf(c[key] as object, j) ?? line, `${label} ${key}`),
+        );
       });
     }
   };
@@ -116,4 +120,22 @@ function kustomizeImages(
     const text = newName + (tag !== undefined ? `:${tag}` : '') + (digest ? `@${digest}` : '');
     need(text, yaml.lineOf(images, i), `kustomization images[${i}] (replaces ${name})`);
   });
+}
+
+/** `--acme-http01-solver-image=REF`: a container flag naming an image it starts (cert-manager). */
+const IMAGE_FLAG = /^--[a-z0-9-]*image=([^\s=]+)$/i;
+
+/** Images a container hands on through its args or command (`--*-image=REF`). */
+function imageArgs(
+  c: Record<string, unknown>,
+  found: (text: string, key: 'args' | 'command', index: number) => void,
+): void {
+  for (const key of ['command', 'args'] as const) {
+    const list = c[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((arg: unknown, j) => {
+      const m = typeof arg === 'string' ? IMAGE_FLAG.exec(arg.trim()) : null;
+      if (m?.[1] && /[:/@]/.test(m[1])) found(m[1], key, j);
+    });
+  }
 }
