@@ -6,12 +6,18 @@ import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
 import { readInputs, type TaskInputs } from './ado/inputs';
+import { readManifestFiles } from './ado/needsFiles';
+import { readNeedsInputs, type NeedsInputs } from './ado/needsInputs';
+import { annotateNeedsProblems, publishNeeds } from './ado/needsOutput';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
 import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
 import { eachLine } from './core/pipeline';
 import { planImports } from './core/plan';
 import { planFailure } from './core/planReport';
+import type { NeededImage } from './core/needs/needed';
+import { countGaps } from './core/needs/match';
+import { neededLogLines, neededMarkdown } from './core/needs/needsReport';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides } from './registry/http';
@@ -24,21 +30,48 @@ import { carryStage } from './steps/referrers';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
+import { findManifestNeeds, judgeNeeds } from './steps/needs';
 import { report } from './steps/report';
 
 export async function run(): Promise<void> {
   const out = new TaskOutput();
   const inputs = readInputs();
+  const needsInputs = readNeedsInputs();
   const signal = cancelOnSignals((text) => out.log(text));
-  await flow(inputs, out, signal);
+  const extra = await flow(inputs, needsInputs, out, signal);
   // A pull-request build that failed before its plan says so on the pull request too, so the
-  // thread does not keep an older, clean plan.
+  // thread does not keep an older, clean plan (with the gaps, when unlistedImages failed it).
   const failed = out.failedBeforeReport;
-  if (failed && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
-    await postPlanToPullRequest(planFailure(failed), out);
+  if (failed && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted) {
+    const plan = planFailure(failed);
+    await postPlanToPullRequest({ ...plan, markdown: plan.markdown + (extra ?? '') }, out);
+  }
 }
 
-async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): Promise<void> {
+/** The images manifestPaths need, or undefined when a file failed the run (annotated). */
+function discoverNeeds(n: NeedsInputs, out: TaskOutput): NeededImage[] | undefined {
+  if (n.unlistedImages === 'off' || n.manifestPaths.length === 0) return [];
+  const files = readManifestFiles(n.manifestPaths, n.root);
+  for (const w of files.warnings) out.warn(w);
+  const found = findManifestNeeds(files.files);
+  const problems = [...files.problems, ...found.problems];
+  if (problems.length === 0) {
+    out.log(`${found.needs.length} image reference(s) in ${files.files.length} manifest file(s)`);
+    return found.needs;
+  }
+  annotateNeedsProblems(problems);
+  out.fail(
+    `${problems.length} manifest file(s) of manifestPaths cannot be read (first: ${problems[0]?.message}); nothing was imported.`,
+  );
+  return undefined;
+}
+
+async function flow(
+  inputs: TaskInputs,
+  needsInputs: NeedsInputs,
+  out: TaskOutput,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const startedAt = new Date();
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
@@ -47,6 +80,8 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
   if (!list) return;
   if (!checkAllowedSources(list, inputs, out)) return; // before any request, like an invalid line
   const items = planImports(list.entries, inputs.credentials);
+  const needs = discoverNeeds(needsInputs, out); // before any request: a bad manifest fails now
+  if (!needs) return;
 
   const gate = new ThrottleGate(systemClock);
   const agent = { authParameters: endpointAuthParameters(inputs.connectionId), jobAccessToken };
@@ -73,6 +108,37 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
   const checks = await startChecks(items, inputs.mode, { ...reads, readSource });
   // requireDigests keeps the barrier: every line is checked before any import.
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
+  // Needed images are judged before any import (a barrier), so that unlistedImages: fail writes nothing.
+  const needed =
+    needs.length === 0
+      ? undefined
+      : {
+          policy: needsInputs.unlistedImages,
+          ...(await judgeNeeds(needs, {
+            sources: registries.sources,
+            acr: registries.acr,
+            credentials: inputs.credentials,
+            entries: list.entries,
+            items,
+            checks: (await checks.all()).checks,
+            loginServer: acr.loginServer,
+            reportUnused: needsInputs.manifestPaths.length > 0,
+            concurrency: concurrency.checks,
+            signal,
+          })),
+        };
+  if (needed) {
+    out.log(`needed images: ${needed.reads} registry read(s) beyond the check`);
+    publishNeeds(needed.results, needed.policy);
+    const gaps = countGaps(needed.results);
+    if (needed.policy === 'fail' && gaps > 0) {
+      for (const line of neededLogLines(needed.results)) out.log(line);
+      out.fail(
+        `${gaps} image(s) that charts or manifests need are not in the list or the registry (unlistedImages: fail); add the lines the plan shows. Nothing was imported.`,
+      );
+      return neededMarkdown(needed.results, needed.policy);
+    }
+  }
   const adaptive = new ImportConcurrency(concurrency, systemClock, (line) => out.log(line));
   const importing = { ...run, arm, acr, gate, registries, timeoutMs, adaptive };
   // What writes: never handed to a dry run (a pull-request plan), whose referrers are planned only.
@@ -98,13 +164,14 @@ async function flow(inputs: TaskInputs, out: TaskOutput, signal: AbortSignal): P
   const { result, plan } = report(
     records,
     list,
-    { inputs, acr, canceled: signal.aborted, startedAt, audit },
+    { inputs, acr, canceled: signal.aborted, startedAt, audit, ...(needed ? { needed } : {}) },
     out,
   );
   // A canceled run's plan is partial: the thread keeps the last complete one.
   if (plan && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
     await postPlanToPullRequest(plan, out);
   out.finish(result, inputs.failurePolicy);
+  return undefined;
 }
 
 const PLAN_ONLY =

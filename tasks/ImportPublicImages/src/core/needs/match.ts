@@ -81,6 +81,28 @@ export function digestsToRead(
     .map(({ registry, repository, tag }) => ({ registry, repository, ...(tag ? { tag } : {}) }));
 }
 
+/**
+ * The upstream references to pin for ACR references no list line imports and the ACR does not
+ * hold: their likely source by the list's rules (read after the ACR, only for these).
+ */
+export function sourcesToPin(
+  needs: readonly NeededImage[],
+  entries: readonly ImageEntry[],
+  loginServer: string,
+  known: Pick<Known, 'acrHas'>,
+): ImageReference[] {
+  return groupNeeds(needs).flatMap((g) => {
+    const ref = g.ref;
+    if (!ref || ref.registry !== loginServer || ref.digest !== undefined) return [];
+    const tag = ref.tag ?? 'latest';
+    if (entries.some((e) => e.targetRepository === ref.repository && e.targetTags.includes(tag)))
+      return [];
+    if (known.acrHas(ref.repository, tag) === true) return [];
+    const src = likelySource(entries, ref.repository);
+    return src ? [{ ...src, tag }] : [];
+  });
+}
+
 const sameName = (a: ImageReference, b: ImageReference): boolean =>
   a.registry === b.registry && a.repository === b.repository;
 
