@@ -50,6 +50,7 @@ export async function run(): Promise<void> {
 
 /** The images manifestPaths need, or undefined when a file failed the run (annotated). */
 function discoverNeeds(n: NeedsInputs, out: TaskOutput): NeededImage[] | undefined {
+  if (n.chartValues.length > 0 && n.unlistedImages !== 'off') out.warn(CHART_VALUES_UNUSED); // checked (a missing or invalid file failed the run), not used yet
   if (n.unlistedImages === 'off' || n.manifestPaths.length === 0) return [];
   const files = readManifestFiles(n.manifestPaths, n.root);
   for (const w of files.warnings) out.warn(w);
@@ -176,3 +177,5 @@ async function flow(
 
 const PLAN_ONLY =
   'Pull-request build: planning only. The registry is read to compare digests; nothing is written to it. (importOnPullRequest: true imports in pull-request builds.)';
+const CHART_VALUES_UNUSED =
+  'chartValues: chart lines of the list are not read for needed images in this version; the values files were checked. Render the charts (helm template) and set manifestPaths to compare their images with the list.';
