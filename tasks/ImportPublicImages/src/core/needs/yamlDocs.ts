@@ -107,7 +107,7 @@ export function parseYaml(file: string, text: string): YamlResult {
     if (!range) return;
     let m = lines.get(container);
     if (!m) lines.set(container, (m = new Map()));
-    m.set(key, lineAt(range[0]));
+    m.set(key, range[0]); // an offset: its line is found only when asked
   };
   let aliasNodes = 0;
   const out: YamlDocument[] = [];
@@ -180,7 +180,14 @@ export function parseYaml(file: string, text: string): YamlResult {
   }
   return {
     ok: true,
-    yaml: { file, docs: out, lineOf: (c, k) => lines.get(c)?.get(k) },
+    yaml: {
+      file,
+      docs: out,
+      lineOf: (c, k) => {
+        const offset = lines.get(c)?.get(k);
+        return offset === undefined ? undefined : lineAt(offset);
+      },
+    },
   };
 }
 
