@@ -3,6 +3,9 @@ import tseslint from 'typescript-eslint';
 
 const TASKLIB =
   'task-lib is the platform: only ado/ imports it (steps get a core/reporter.ts Reporter).';
+const OUTPUT =
+  'ado/output.ts is the one door to the log: it neutralises what it writes (core/safeText.ts).';
+const LOGGING = ['warning', 'error', 'debug', 'logIssue', 'setResult', 'command', 'logDetail'];
 const PURE =
   'core/ is pure: no task-lib, Azure SDK, file system or network (pass I/O in as parameters).';
 
@@ -44,7 +47,11 @@ export default tseslint.config(
               message: PURE,
             },
             { group: ['child_process', 'node:child_process'], message: PURE },
-            { group: ['../ado/*', '../azure/*', '../registry/*', '../steps/*'], message: PURE },
+            {
+              group: ['../ado/*', '../azure/*', '../registry/*', '../steps/*', '../transport/*'],
+              message: PURE,
+            },
+            { group: ['http-proxy-agent', 'https-proxy-agent'], message: PURE },
           ],
         },
       ],
@@ -55,6 +62,7 @@ export default tseslint.config(
       'tasks/*/src/registry/**/*.ts',
       'tasks/*/src/azure/**/*.ts',
       'tasks/*/src/steps/**/*.ts',
+      'tasks/*/src/transport/**/*.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -81,6 +89,19 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  // One output door: only ado/output.ts writes to stdout or calls task-lib's logging commands.
+  {
+    files: ['tasks/*/src/**/*.ts'],
+    ignores: ['tasks/*/src/ado/output.ts'],
+    rules: {
+      'no-console': ['error'],
+      'no-restricted-properties': [
+        'error',
+        ...LOGGING.map((property) => ({ object: 'tl', property, message: OUTPUT })),
+        { object: 'process', property: 'stdout', message: OUTPUT },
       ],
     },
   },

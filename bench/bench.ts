@@ -9,14 +9,16 @@
 //  4. copyReferrers signatures vs none (bench/referrers.ts): the N images and images.txt, cold and
 //     re-run, wall time, requests and importImage requests;
 //  5. the same N images under an ARM 429 storm with Retry-After (bench/throttle.ts);
-//  6. needed-images discovery: 200 charts x 5 subcharts and 5,000 manifest files (bench/needs.ts,
+//  6. the same N images behind the test CONNECT proxy vs direct (bench/proxy.ts; `--only proxy`,
+//     `--proxy-rtt-ms N` delays every emulator answer);
+//  7. needed-images discovery: 200 charts x 5 subcharts and 5,000 manifest files (bench/needs.ts,
 //     `--only needs [--charts N --subcharts S --manifests M]`).
 // The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
 // just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
 // `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand.
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
 //     [--no-parallel-az] [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
-//     [--only throttle|old-script|rtt|referrers|needs] [--rtt-ms N --rtt-images N]
+//     [--only throttle|old-script|rtt|referrers|proxy|needs] [--rtt-ms N --rtt-images N] [--proxy-rtt-ms N]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +29,7 @@ import { arg, distinctImages, median, ratio, seconds, table, textArg, timedTask 
 import { throttleOptions, throttleStorm } from './throttle';
 import { rttOptions, rttScenario } from './rtt';
 import { referrersCost } from './referrers';
+import { proxyCost } from './proxy';
 import { needsCost } from './needs';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -209,6 +212,8 @@ async function main(): Promise<void> {
   if (textArg('only') === 'old-script') return oldScriptOnly(latency, oldSleep);
   if (textArg('only') === 'rtt') return rttScenario(rttOptions(latency, concurrency, arg));
   if (textArg('only') === 'referrers') return referrersCost(images, latency, concurrency);
+  const proxyRtt = arg('proxy-rtt-ms', 0);
+  if (textArg('only') === 'proxy') return proxyCost(images, latency, concurrency, proxyRtt);
   const needs = (): Promise<void> =>
     needsCost(arg('charts', 200), arg('subcharts', 5), arg('manifests', 5000));
   if (textArg('only') === 'needs') return needs();
@@ -218,6 +223,7 @@ async function main(): Promise<void> {
   sizes();
   await referrersCost(images, latency, concurrency);
   await throttleStorm(throttle);
+  await proxyCost(images, latency, concurrency, proxyRtt);
   await needs();
 }
 

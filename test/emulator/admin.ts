@@ -1,6 +1,7 @@
-// Admin API (under {adminUrl}): request log, ACR contents, faults, moving an upstream tag, issued
-// token fingerprints, Azure DevOps pull-request threads, reset.
+// Admin API (under {adminUrl}): request log, ACR contents, faults, hostile answers, moving an upstream tag, issued
+// token fingerprints, Azure DevOps pull-request threads (read, or posted as the PR's author), reset.
 import { validateFaults } from './faults';
+import { validateHostile } from './hostile';
 import { type Ctx, jsonBody, sendJson } from './server';
 import type { Emulator } from './state';
 
@@ -31,11 +32,21 @@ export function handleAdmin(em: Emulator, ctx: Ctx): void {
     const prThreads = /^\/ado\/pullrequests\/(\d+)\/threads$/i.exec(path);
     if (method === 'GET' && prThreads)
       return sendJson(ctx, 200, em.prThreads.summary(Number(prThreads[1])));
+    if (method === 'POST' && prThreads) {
+      const b = jsonBody(ctx) as { content?: string; status?: string };
+      if (typeof b?.content !== 'string')
+        return sendJson(ctx, 400, { error: 'expected { content }' });
+      return sendJson(ctx, 200, em.prThreads.postAs(Number(prThreads[1]), b.content, b.status));
+    }
     if (path === '/faults' && method === 'GET')
       return sendJson(ctx, 200, { rules: em.faults.list() });
     if (path === '/faults' && (method === 'POST' || method === 'PUT')) {
       em.faults.set(validateFaults(jsonBody(ctx)));
       return sendJson(ctx, 200, { rules: em.faults.list() });
+    }
+    if (path === '/hostile' && (method === 'POST' || method === 'PUT')) {
+      em.hostile.set(validateHostile(jsonBody(ctx)));
+      return sendJson(ctx, 200, { rules: em.hostile.list() });
     }
     if (path === '/move-tag' && method === 'POST') {
       const b = jsonBody(ctx) as { registry?: string; repository?: string; tag?: string };

@@ -62,6 +62,13 @@ function location(id: string, area: string, resourceName: string, routeTemplate:
   };
 }
 
+/** The author of pull request 7, who may write comments of any content. */
+const PR_AUTHOR = {
+  displayName: 'Pat Author',
+  id: '3a4b5c6d-0000-4000-8000-00000000a0d6',
+  uniqueName: 'pat@example.com',
+};
+
 const PR_ROUTE = '{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}';
 
 export class PullRequestThreads {
@@ -88,6 +95,29 @@ export class PullRequestThreads {
       status: t.status,
       comments: t.comments.map((c) => ({ id: c.id, content: c.content })),
     }));
+  }
+
+  /**
+   * A thread someone else (the pull request's author) posted: its first comment may copy the
+   * task's marker and look like a plan; the task must not adopt it (admin API, for tests).
+   */
+  postAs(pr: number, content: string, status = 'closed'): PrThreadEntry {
+    const list = this.byPr.get(pr) ?? [];
+    this.byPr.set(pr, list);
+    const now = new Date().toISOString();
+    const first = { ...this.comment(1, content), author: PR_AUTHOR };
+    const t: PrThread = {
+      id: this.nextId++,
+      publishedDate: now,
+      lastUpdatedDate: now,
+      comments: [first],
+      status,
+      threadContext: null,
+      properties: {},
+      isDeleted: false,
+    };
+    list.push(t);
+    return { id: t.id, status, comments: [{ id: 1, content }] };
   }
 
   private comment(id: number, content: string, parentCommentId = 0): PrComment {
@@ -123,6 +153,21 @@ export class PullRequestThreads {
         '_apis/{resource}/{areaId}',
       );
       sendJson(ctx, 200, { count: 1, value: [areas] });
+      return true;
+    }
+    // Who the caller is (WebApi.connect()): the build service, the author of what it posts.
+    if (method === 'GET' && joined === '_apis/connectiondata') {
+      const user = {
+        id: this.author.id,
+        descriptor: `Microsoft.TeamFoundation.ServiceIdentity;${this.author.uniqueName}`,
+        providerDisplayName: this.author.displayName,
+        isActive: true,
+      };
+      sendJson(ctx, 200, {
+        authenticatedUser: user,
+        authorizedUser: user,
+        instanceId: GIT_AREA_ID,
+      });
       return true;
     }
     if (method === 'GET' && joined === '_apis/resourceareas') {

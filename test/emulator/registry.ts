@@ -119,6 +119,7 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
       return regError(ctx, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
     const artifactType = ctx.url.searchParams.get('artifactType') ?? undefined;
     const index = referrersIndex(store, repo, ref, artifactType);
+    index.manifests.push(...em.hostile.extraReferrers(host, path));
     const body = Buffer.from(JSON.stringify(index));
     ctx.res.writeHead(200, {
       'content-type': index.mediaType,
@@ -136,7 +137,7 @@ export function handleRegistry(em: Emulator, host: string, ctx: Ctx): void {
     const headers: Record<string, string> = {
       'content-type': man.mediaType,
       'content-length': String(man.body.length),
-      'docker-content-digest': digest,
+      'docker-content-digest': em.hostile.digestHeader(host, path, digest),
       etag: `"${digest}"`,
       'docker-distribution-api-version': 'registry/2.0',
     };

@@ -4,6 +4,7 @@ import { PullRequestThreads } from './adogit';
 import { ClientAuth } from './clientauth';
 import type { RequestLogEntry } from './contract';
 import { FaultEngine } from './faults';
+import { HostileAnswers } from './hostile';
 import { addImage, type ImageSpec } from './imagegen';
 import { HELM_HOSTS, helmRepoFiles, type HelmFiles, seedOciCharts } from './charts';
 import { CosignKeys, seedSignatures } from './signatures';
@@ -62,6 +63,8 @@ export class Emulator {
   /** Entra's app registrations: secret, certificates, federated credentials. */
   readonly clientAuth = new ClientAuth({ [fixtures.clientId]: fixtures.clientSecret });
   readonly faults = new FaultEngine();
+  /** Hostile registry answers (hostile.ts), cleared by the reset as the faults are. */
+  readonly hostile = new HostileAnswers();
   /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
   readonly cosignKeys: CosignKeys;
   readonly log: RequestLogEntry[] = [];
@@ -163,6 +166,7 @@ export class Emulator {
     this.log.length = 0;
     this.tokens.issued.length = 0;
     this.faults.set({ rules: [] });
+    this.hostile.set([]);
     this.prThreads.clear();
     this.writesRemaining = 1199;
   }

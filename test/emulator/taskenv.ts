@@ -45,7 +45,9 @@ function commonEnv(t: TaskEnvInput, data: Record<string, string> = {}): Record<s
     INPUT_DOCKERHUBUSERNAME: fx.dockerHub.username,
     INPUT_DOCKERHUBPASSWORD: fx.dockerHub.password,
     AGENT_TEMPDIRECTORY: t.agentTemp,
-    NODE_EXTRA_CA_CERTS: t.caCertPath,
+    // The emulator's CA as an agent configured with `config --sslcacert` hands its CA to a task:
+    // the task trusts it through its transport (docs/network.md), as a corporate CA.
+    AGENT_CAINFO: t.caCertPath,
     IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({ ...em.registryUrls, ...em.helmUrls }),
   };
   const allData: Record<string, string> = {

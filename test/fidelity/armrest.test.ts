@@ -1,5 +1,6 @@
 // azure-arm-rest's AzureRMEndpoint with a service-principal connection given as ENDPOINT_* variables
-// (the ready file's taskEnv): the v1 token it fetches over TLS (trusted via NODE_EXTRA_CA_CERTS) is
+// (the ready file's taskEnv): the v1 token it fetches over TLS (the child trusts taskEnv's
+// AGENT_CAINFO through NODE_EXTRA_CA_CERTS, since azure-arm-rest alone does not read it) is
 // accepted by ARM. Runs in a child process: task-lib moves INPUT_/ENDPOINT_AUTH_ vars into its vault at load.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -34,7 +35,8 @@ describe('fidelity: azure-arm-rest AzureRMEndpoint against the emulator', functi
     assert.equal(env.INPUT_ACRNAME, em.ready.acrs[0]!.name);
     assert.equal(env.INPUT_IMAGELISTPATH, path.join(root, 'images.txt'));
     assert.equal(env.INPUT_DOCKERHUBUSERNAME, em.ready.dockerHub.username);
-    assert.equal(env.NODE_EXTRA_CA_CERTS, em.ready.caCertPath);
+    assert.equal(env.AGENT_CAINFO, em.ready.caCertPath);
+    assert.equal(env.NODE_EXTRA_CA_CERTS, undefined, 'the task trusts the CA as Agent.CAInfo');
     const endpoints = JSON.parse(env.IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS!) as Record<
       string,
       string

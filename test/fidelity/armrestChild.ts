@@ -38,7 +38,13 @@ export function runArmRestChild(
       ['-e', CHILD, connectionId],
       {
         cwd: root,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        // azure-arm-rest alone does not read Agent.CAInfo: Node trusts the emulator's CA for it.
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          NODE_EXTRA_CA_CERTS: env.AGENT_CAINFO ?? '',
+          ...env,
+        },
         timeout: timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
       },

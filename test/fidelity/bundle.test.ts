@@ -127,6 +127,8 @@ function runRecorded(
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
+          // azure-arm-rest and MSAL alone do not read Agent.CAInfo: Node trusts the emulator's CA.
+          NODE_EXTRA_CA_CERTS: env.AGENT_CAINFO ?? '',
           ...env,
           RECORD_FILE: record,
         },

@@ -14,6 +14,7 @@ import type {
   RequestLogEntry,
   TagEntry,
 } from '../emulator/contract';
+import type { HostileRule } from '../emulator/hostile';
 
 export type {
   ReadyFile,
@@ -58,6 +59,10 @@ export interface AdminClient {
   issuedTokens(kind?: IssuedToken['kind']): Promise<IssuedToken[]>;
   /** Azure DevOps: the comment threads of a pull request (7 is the one `taskEnvPullRequest` builds). */
   prThreads(pullRequestId: number): Promise<PrThreadEntry[]>;
+  /** A thread posted by the pull request's author (not the build service), e.g. a forged plan. */
+  postPrThreadAsAuthor(pullRequestId: number, content: string, status?: string): Promise<void>;
+  /** Hostile registry answers (test/emulator/hostile.ts); replaces the earlier ones. */
+  setHostile(rules: HostileRule[]): Promise<void>;
   /** Azure DevOps answers the thread writes with 403 (fault `adoThreads403`; replaces the fault rules). */
   refusePrThreads(): Promise<void>;
   reset(): Promise<void>;
@@ -173,6 +178,9 @@ function adminClient(ready: ReadyFile, ca: string, wrap?: string[]): AdminClient
     issuedTokens: (kind) =>
       call<IssuedToken[]>('GET', `/tokens/issued${kind ? `?kind=${kind}` : ''}`),
     prThreads: (id) => call<PrThreadEntry[]>('GET', `/ado/pullrequests/${id}/threads`),
+    postPrThreadAsAuthor: async (id, content, status) =>
+      void (await call('POST', `/ado/pullrequests/${id}/threads`, { content, status })),
+    setHostile: async (rules) => void (await call('POST', '/hostile', { rules })),
     refusePrThreads: async () =>
       void (await call('POST', '/faults', { rules: [{ kind: 'adoThreads403' }] })),
     reset: async () => void (await call('POST', '/reset')),

@@ -12,6 +12,7 @@ import {
   MAX_COMMENT_CHARS,
   PLAN_MARKER,
 } from '../../tasks/ImportPublicImages/src/ado/pullRequest';
+import { trusted } from '../../tasks/ImportPublicImages/src/core/safeText';
 import { maskLikeAgent } from '../e2e/runTask';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 
@@ -26,12 +27,17 @@ const modulePath = path.join(
   'pullRequest.js',
 );
 
+const safeTextPath = path.join(path.dirname(modulePath), '..', 'core', 'safeText.js');
+
 // argv: module, JSON array of plans, posted one after the other as separate task runs would.
+// The plans' markdown is the task's own here: wrapped as Markdown (core/safeText.ts) in the child.
 const CHILD = `
 const { postPlanToPullRequest } = require(process.argv[1]);
+const { trusted } = require(process.argv[3]);
 const log = { log: (t) => console.log('LOG ' + t), warn: (t) => console.log('WARN ' + t) };
 (async () => {
-  for (const plan of JSON.parse(process.argv[2])) console.log('OUTCOME ' + (await postPlanToPullRequest(plan, log)));
+  for (const plan of JSON.parse(process.argv[2]))
+    console.log('OUTCOME ' + (await postPlanToPullRequest({ ...plan, markdown: trusted(plan.markdown) }, log)));
 })().catch((e) => { console.log('THREW ' + (e && e.message)); process.exit(3); });
 `;
 
@@ -64,7 +70,7 @@ describe('task: the plan as a pull-request comment thread (postPlanToPullRequest
     return new Promise((resolve) => {
       execFile(
         process.execPath,
-        ['-e', CHILD, modulePath, JSON.stringify(plans)],
+        ['-e', CHILD, modulePath, JSON.stringify(plans), safeTextPath],
         {
           cwd: root,
           env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...more },
@@ -232,9 +238,9 @@ describe('task: the plan as a pull-request comment thread (postPlanToPullRequest
 
 describe('task: the plan comment text (pure helpers)', () => {
   it('ends with the hidden marker; a plan too long is cut at a line with a note', () => {
-    assert.equal(commentText('short'), `short\n\n${PLAN_MARKER}`);
+    assert.equal(commentText(trusted('short')), `short\n\n${PLAN_MARKER}`);
     const long = Array.from({ length: 20000 }, (_, i) => `| line ${i} | x |`).join('\n');
-    const text = commentText(long);
+    const text = commentText(trusted(long));
     assert.ok(text.length <= MAX_COMMENT_CHARS, String(text.length));
     assert.ok(text.endsWith(PLAN_MARKER));
     assert.match(
@@ -243,14 +249,21 @@ describe('task: the plan comment text (pure helpers)', () => {
     );
   });
 
-  it('finds the thread whose first comment carries the marker, not a deleted one', () => {
-    const mk = (id: number, content: string, isDeleted = false) => ({
+  it('finds the thread whose first comment the job wrote with the marker, not a deleted one', () => {
+    const SELF = 'AAAA-build-service';
+    const mk = (id: number, content: string, isDeleted = false, author = 'aaaa-BUILD-service') => ({
       id,
       isDeleted,
-      comments: [{ id: 1, content }],
+      comments: [{ id: 1, content, author: { id: author } }],
     });
-    assert.equal(findPlanThread([mk(1, 'hi'), mk(2, `x ${PLAN_MARKER}`)])?.id, 2);
-    assert.equal(findPlanThread([mk(1, `x ${PLAN_MARKER}`, true)]), undefined);
-    assert.equal(findPlanThread([{ id: 3 }, { id: 4, comments: [{ id: 1 }] }]), undefined);
+    assert.equal(findPlanThread([mk(1, 'hi'), mk(2, `x ${PLAN_MARKER}`)], SELF)?.id, 2);
+    assert.equal(findPlanThread([mk(1, `x ${PLAN_MARKER}`, true)], SELF), undefined);
+    assert.equal(findPlanThread([{ id: 3 }, { id: 4, comments: [{ id: 1 }] }], SELF), undefined);
+    // a pull-request author can paste the marker: that thread is never adopted
+    const forged = mk(5, `✅ all clean ${PLAN_MARKER}`, false, 'pr-author');
+    assert.equal(findPlanThread([forged, mk(6, `x ${PLAN_MARKER}`)], SELF)?.id, 6);
+    assert.equal(findPlanThread([forged], SELF), undefined);
+    // the job's identity unknown: no thread is adopted (a new one is posted)
+    assert.equal(findPlanThread([mk(2, `x ${PLAN_MARKER}`)], undefined), undefined);
   });
 });

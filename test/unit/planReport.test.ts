@@ -1,7 +1,11 @@
 // The plan a reviewer reads (core/planReport.ts): changes first, moved tags with both digests,
 // up-to-date lines folded into a count, active only when a line fails.
 import assert from 'node:assert/strict';
-import { planChange, planMarkdown } from '../../tasks/ImportPublicImages/src/core/planReport';
+import {
+  planChange,
+  planMarkdown,
+  planThenFailed,
+} from '../../tasks/ImportPublicImages/src/core/planReport';
 import {
   countImages,
   type ImageResult,
@@ -73,11 +77,11 @@ describe('core/planReport', () => {
       'up to date': 2,
     });
     assert.match(
-      plan.markdown,
+      plan.markdown.text,
       /\*\*1\*\* to import · \*\*1\*\* to update · \*\*1\*\* unverified · \*\*1\*\* failed · 2 already up to date/,
     );
-    assert.match(plan.markdown, /Pull-request build: nothing was written/);
-    const rows = plan.markdown.split('\n').filter((l) => /^\| \d/.test(l));
+    assert.match(plan.markdown.text, /Pull-request build: nothing was written/);
+    const rows = plan.markdown.text.split('\n').filter((l) => /^\| \d/.test(l));
     assert.deepEqual(
       rows.map((r) => r.split('|')[1]!.trim()),
       ['5', '3', '2', '6'],
@@ -86,8 +90,8 @@ describe('core/planReport', () => {
     const update = rows[1]!;
     assert.ok(update.includes(`\`${NEW}\``) && update.includes(`\`${OLD}\``), update);
     assert.match(rows[2]!, /\| absent \|$/);
-    assert.match(rows[0]!, /failed ❌ MANIFEST_UNKNOWN/);
-    assert.ok(!plan.markdown.includes('b1:v1') && !plan.markdown.includes('b4:v1'));
+    assert.match(rows[0]!, /failed ❌ MANIFEST\\_UNKNOWN/);
+    assert.ok(!plan.markdown.text.includes('b1:v1') && !plan.markdown.text.includes('b4:v1'));
     assert.equal(plan.active, true);
   });
 
@@ -96,8 +100,8 @@ describe('core/planReport', () => {
       result([img(1, { action: 'skip', status: 'skipped', previousDigest: NEW })]),
       { pullRequest: false },
     );
-    assert.match(plan.markdown, /Every line is already up to date/);
-    assert.match(plan.markdown, /Dry run: nothing was written/);
+    assert.match(plan.markdown.text, /Every line is already up to date/);
+    assert.match(plan.markdown.text, /Dry run: nothing was written/);
     assert.equal(plan.active, false);
   });
 
@@ -113,8 +117,45 @@ describe('core/planReport', () => {
     assert.equal(planChange(force), 'update');
     assert.equal(planChange(img(2, { action: 'force', previousDigest: NEW })), 'import');
     const row = planMarkdown(result([force]), { pullRequest: true })
-      .markdown.split('\n')
+      .markdown.text.split('\n')
       .find((l) => l.startsWith('| 1 '))!;
     assert.ok(row.includes(`\`${OLD}\``) && row.includes(`\`${NEW}\``), row);
+  });
+
+  it('a line whose source could not be read makes the plan active and says nothing was verified', () => {
+    const unread = img(1, {
+      action: 'unverified',
+      digest: null,
+      note: 'could not read the source',
+    });
+    const plan = planMarkdown(result([unread]), { pullRequest: true });
+    assert.equal(plan.active, true);
+    assert.match(
+      plan.markdown.text,
+      /\*\*1 line\(s\) could not be verified: their source could not be read\*\*/,
+    );
+    assert.match(plan.markdown.text, /\| 1 \| unverified ⚠️ \(could not read the source\) \|/);
+    // the target could not be read, the source digest is known: shown, not blocking
+    const targetOnly = img(2, { action: 'unverified', note: 'could not read the registry' });
+    const seen = planMarkdown(result([targetOnly]), { pullRequest: true });
+    assert.equal(seen.active, false);
+    assert.doesNotMatch(seen.markdown.text, /could not be verified/);
+    // pinned: the digest is the list's own, what lands is known
+    assert.equal(
+      planMarkdown(result([img(3, { action: 'unverified' })]), { pullRequest: true }).active,
+      false,
+    );
+  });
+
+  it('a run that fails after its plan: the plan led by the failure, active', () => {
+    const clean = planMarkdown(result([img(1, {})]), { pullRequest: true });
+    assert.equal(clean.active, false);
+    const failed = planThenFailed(clean, 'the JSON result could not be written to /x <img src=y>');
+    assert.equal(failed.active, true);
+    const lines = failed.markdown.text.split('\n');
+    assert.equal(lines[0], clean.markdown.text.split('\n')[0]);
+    assert.match(lines[2] ?? '', /^❌ \*\*The run failed after planning:\*\* the JSON result/);
+    assert.ok(!failed.markdown.text.includes('<img'), 'data escaped');
+    assert.ok(failed.markdown.text.endsWith(clean.markdown.text.split('\n').slice(1).join('\n')));
   });
 });

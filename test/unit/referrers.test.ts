@@ -207,9 +207,9 @@ describe('core/results: signatures and referrers in the line result', () => {
       counts,
       images,
     };
-    assert.match(markdownSummary(result), /Signatures: \*\*1\*\* verified/);
-    assert.match(markdownSummary(result), /1 referrer\(s\): 1 planned/);
-    const plan = planMarkdown(result, { pullRequest: true }).markdown;
+    assert.match(markdownSummary(result).text, /Signatures: \*\*1\*\* verified/);
+    assert.match(markdownSummary(result).text, /1 referrer\(s\): 1 planned/);
+    const plan = planMarkdown(result, { pullRequest: true }).markdown.text;
     assert.match(plan, /\| Signature \| Signatures and referrers \|/);
     assert.match(plan, /✅ verified \| 1 referrer\(s\): 1 planned \|/);
   });

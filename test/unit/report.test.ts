@@ -108,7 +108,7 @@ describe('report', () => {
         img(3, 'skipped', { action: 'skip', note: 'up to date' }),
       ]),
     );
-    const lines = md.split('\n');
+    const lines = md.text.split('\n');
     assert.match(lines[2] ?? '', /\*\*1\*\* imported · \*\*1\*\* skipped · \*\*1\*\* failed/);
     const rows = lines.filter((l) => /^\| \d+ \|/.test(l));
     assert.equal(rows.length, 3);
@@ -123,8 +123,8 @@ describe('report', () => {
         img(2, 'canceled', { action: 'unverified' }),
       ]),
     );
-    assert.match(md, /> 1 line\(s\) could not be checked/);
+    assert.match(md.text, /> 1 line\(s\) could not be checked/);
     const none = markdownSummary(result([img(1, 'canceled', { action: 'unverified' })]));
-    assert.doesNotMatch(none, /could not be checked/);
+    assert.doesNotMatch(none.text, /could not be checked/);
   });
 });

@@ -1,11 +1,8 @@
 // Entry point the agent runs (dist/index.js). One error boundary: whatever escapes run()
 // becomes a failed task with a one-line reason (and zero counts in the output variables),
 // never an unhandled rejection.
-import { TaskOutput } from './ado/output';
+import { exitFlushed, TaskOutput } from './ado/output';
 import { run } from './main';
-
-/** Exits once stdout is flushed (a pipe on Windows is asynchronous). */
-const exitFlushed = (): void => void process.stdout.write('', () => process.exit());
 
 let canceled = false;
 let settled = false;

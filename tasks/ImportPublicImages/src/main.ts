@@ -5,22 +5,26 @@ import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
-import { readInputs, type TaskInputs } from './ado/inputs';
+import { planThreadWanted, readInputs, type TaskInputs } from './ado/inputs';
 import { readManifestFiles } from './ado/needsFiles';
 import { readNeedsInputs, type NeedsInputs } from './ado/needsInputs';
 import { annotateNeedsProblems, publishNeeds } from './ado/needsOutput';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
+import { readTransport } from './ado/transport';
 import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
 import { eachLine } from './core/pipeline';
 import { planImports } from './core/plan';
-import { planFailure } from './core/planReport';
+import { importFailure, planFailure, planThenFailed, type Plan } from './core/planReport';
+import { verdict, type RunResult } from './core/report';
 import type { NeededImage } from './core/needs/needed';
 import { countGaps } from './core/needs/match';
 import { neededLogLines, neededMarkdown } from './core/needs/needsReport';
+import { mdJoin, trusted, type Markdown } from './core/safeText';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
-import { readOverrides } from './registry/http';
+import { readOverrides, useTransport } from './registry/http';
+import { Transport } from './transport/agents';
 import { SourceRegistries } from './registry/sourceRegistries';
 import { startChecks } from './steps/check';
 import { connect } from './steps/connect';
@@ -35,22 +39,64 @@ import { report } from './steps/report';
 
 export async function run(): Promise<void> {
   const out = new TaskOutput();
-  const inputs = readInputs();
-  const needsInputs = readNeedsInputs();
+  // Read before anything else can fail: from here on, a failure of a pull-request build (an
+  // input, a key file, Azure, the result file, anything thrown) turns its thread active.
+  const thread = planThreadWanted();
   const signal = cancelOnSignals((text) => out.log(text));
-  const extra = await flow(inputs, needsInputs, out, signal);
-  // A pull-request build that failed before its plan says so on the pull request too, so the
-  // thread does not keep an older, clean plan (with the gaps, when unlistedImages failed it).
-  const failed = out.failedBeforeReport;
-  if (failed && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted) {
-    const plan = planFailure(failed);
-    await postPlanToPullRequest({ ...plan, markdown: plan.markdown + (extra ?? '') }, out);
+  let done: Reported | undefined;
+  let transport: Transport | undefined;
+  // The gaps, when unlistedImages: fail ended the run before its plan: the thread shows them.
+  const needsFailure: { markdown: Markdown } = { markdown: trusted('') };
+  try {
+    // One transport for every request of the run: the agent's proxy, bypass list, CAs, client certificate.
+    transport = new Transport(readTransport());
+    useTransport(transport);
+    done = await flow(readInputs(), readNeedsInputs(), out, signal, transport, needsFailure);
+  } catch (err) {
+    out.fail(err instanceof Error ? err.message : String(err)); // as index.ts's boundary would
   }
+  // A canceled run's plan is partial: the thread keeps the last complete one.
+  if (thread && !signal.aborted) {
+    const post = threadPlan(done, out, needsFailure.markdown);
+    if (post) await postPlanToPullRequest(post, out, transport?.settings);
+  }
+  if (done) out.finish(done.result, done.failurePolicy);
+  transport?.destroy();
+}
+
+/**
+ * What the thread shows: the failure before any plan; the plan, led by a failure after it; the
+ * plan; or, for a build that imported (importOnPullRequest), its failure. Nothing when it
+ * imported and succeeded.
+ */
+function threadPlan(
+  done: Reported | undefined,
+  out: TaskOutput,
+  needed: Markdown,
+): Plan | undefined {
+  if (out.failedBeforeReport !== undefined) {
+    const failure = planFailure(out.failedBeforeReport);
+    return { ...failure, markdown: mdJoin([failure.markdown, needed], '') };
+  }
+  if (!done) return undefined;
+  const late = out.resultNotWritten;
+  if (done.plan) return late !== undefined ? planThenFailed(done.plan, late) : done.plan;
+  const v = verdict(done.result, done.failurePolicy);
+  if (late !== undefined) return importFailure(`${v.message}; ${late}`);
+  return v.result === 'Failed' ? importFailure(v.message) : undefined;
+}
+
+/** A run that reached its report: the result, the plan (a dry run) and how failures count. */
+interface Reported {
+  result: RunResult;
+  plan?: Plan;
+  failurePolicy: 'fail' | 'warn';
 }
 
 /** The images manifestPaths need, or undefined when a file failed the run (annotated). */
 function discoverNeeds(n: NeedsInputs, out: TaskOutput): NeededImage[] | undefined {
-  if (n.chartValues.length > 0 && n.unlistedImages !== 'off') out.warn(CHART_VALUES_UNUSED); // checked (a missing or invalid file failed the run), not used yet
+  // chartValues was checked (a missing or invalid file failed the run), and is not used yet.
+  if (n.chartValues.length > 0 && n.unlistedImages !== 'off') out.warn(CHART_VALUES_UNUSED);
   if (n.unlistedImages === 'off' || n.manifestPaths.length === 0) return [];
   const files = readManifestFiles(n.manifestPaths, n.root);
   for (const w of files.warnings) out.warn(w);
@@ -60,7 +106,7 @@ function discoverNeeds(n: NeedsInputs, out: TaskOutput): NeededImage[] | undefin
     out.log(`${found.needs.length} image reference(s) in ${files.files.length} manifest file(s)`);
     return found.needs;
   }
-  annotateNeedsProblems(problems);
+  annotateNeedsProblems(problems, out);
   out.fail(
     `${problems.length} manifest file(s) of manifestPaths cannot be read (first: ${problems[0]?.message}); nothing was imported.`,
   );
@@ -72,7 +118,9 @@ async function flow(
   needsInputs: NeedsInputs,
   out: TaskOutput,
   signal: AbortSignal,
-): Promise<string | undefined> {
+  transport: Transport,
+  needsFailure: { markdown: Markdown },
+): Promise<Reported | undefined> {
   const startedAt = new Date();
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
   if (inputs.planOnPullRequest) out.log(PLAN_ONLY);
@@ -86,7 +134,15 @@ async function flow(
 
   const gate = new ThrottleGate(systemClock);
   const agent = { authParameters: endpointAuthParameters(inputs.connectionId), jobAccessToken };
-  const target = await connect({ ...inputs, clock: systemClock, gate, signal, agent, out });
+  const target = await connect({
+    ...inputs,
+    clock: systemClock,
+    gate,
+    signal,
+    agent,
+    transport,
+    out,
+  });
   if (!target) return;
   const { azure, arm, acr } = target;
   const overrides = readOverrides();
@@ -130,14 +186,15 @@ async function flow(
         };
   if (needed) {
     out.log(`needed images: ${needed.reads} registry read(s) beyond the check`);
-    publishNeeds(needed.results, needed.policy);
+    publishNeeds(needed.results, needed.policy, out);
     const gaps = countGaps(needed.results);
     if (needed.policy === 'fail' && gaps > 0) {
       for (const line of neededLogLines(needed.results)) out.log(line);
       out.fail(
         `${gaps} image(s) that charts or manifests need are not in the list or the registry (unlistedImages: fail); add the lines the plan shows. Nothing was imported.`,
       );
-      return neededMarkdown(needed.results, needed.policy);
+      needsFailure.markdown = neededMarkdown(needed.results, needed.policy);
+      return;
     }
   }
   const adaptive = new ImportConcurrency(concurrency, systemClock, (line) => out.log(line));
@@ -168,11 +225,7 @@ async function flow(
     { inputs, acr, canceled: signal.aborted, startedAt, audit, ...(needed ? { needed } : {}) },
     out,
   );
-  // A canceled run's plan is partial: the thread keeps the last complete one.
-  if (plan && inputs.pullRequest && inputs.pullRequestComment && !signal.aborted)
-    await postPlanToPullRequest(plan, out);
-  out.finish(result, inputs.failurePolicy);
-  return undefined;
+  return { result, ...(plan ? { plan } : {}), failurePolicy: inputs.failurePolicy };
 }
 
 const PLAN_ONLY =

@@ -4,8 +4,6 @@ import assert from 'node:assert/strict';
 import type { NeedResult } from '../../../tasks/ImportPublicImages/src/core/needs/match';
 import {
   gapMessage,
-  logText,
-  mdText,
   neededCounts,
   neededLogLines,
   neededMarkdown,
@@ -37,7 +35,7 @@ const results: NeedResult[] = [
 
 describe('core/needs/needsReport', () => {
   it('markdown: gaps counted, the lines to add in one block, data without markup', () => {
-    const md = neededMarkdown(results, 'warn');
+    const md = neededMarkdown(results, 'warn').text;
     assert.match(md, /#### Needed by charts and manifests/);
     assert.match(md, /\*\*1\*\* gap\(s\) · \*\*1\*\* unresolved · 1 covered/);
     assert.ok(md.includes(`\`\`\`text\n${results[0]!.line}\n\`\`\``), md);
@@ -49,7 +47,5 @@ describe('core/needs/needsReport', () => {
     for (const line of [...neededLogLines(results), gapMessage(results[0]!)]) {
       assert.doesNotMatch(line, /\n|##vso\[/);
     }
-    assert.equal(logText('a\r\nb ##vso[x]'), 'a b #\u200b#vso[x]');
-    assert.equal(mdText('a|b'), 'a&#124;b');
   });
 });

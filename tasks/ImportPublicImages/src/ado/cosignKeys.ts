@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseCosignPublicKey } from '../core/cosign';
 import { parseKeyLines, type CosignKey, type VerifySignatures } from '../core/referrers';
+import { warning } from './output';
 
 /**
  * cosignPublicKeys (`PATTERN => path` a line), each key file read and checked now: a path is
@@ -15,7 +16,7 @@ export function cosignKeysInput(verify: VerifySignatures): CosignKey[] {
   const lines = parseKeyLines(text);
   if (verify === 'off') {
     if (lines.length > 0)
-      tl.warning(
+      warning(
         'Input cosignPublicKeys is set but verifySignatures is off: no signature is verified (set verifySignatures: cosign-key).',
       );
     return [];

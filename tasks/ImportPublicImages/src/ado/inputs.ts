@@ -18,6 +18,7 @@ import {
 import { UNLISTED_IMAGES } from '../core/needs/needsReport';
 import { cosignKeysInput } from './cosignKeys';
 import { readEndpointSecret, readSecretInput } from './endpoints';
+import { warning } from './output';
 import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../core/reference';
 import {
   IMPORT_MODES,
@@ -219,6 +220,21 @@ function registryConnections(): Record<string, Credential> {
   return out;
 }
 
+/**
+ * Whether this build keeps the plan as a pull-request thread (a pull-request build with
+ * pullRequestComment not false), read apart from the other inputs and never throwing: any later
+ * failure, an input that cannot be read included, then turns the thread active. A
+ * pullRequestComment that is no boolean counts as its default, true (the run fails on it anyway).
+ */
+export function planThreadWanted(): boolean {
+  if (tl.getVariable('Build.Reason') !== 'PullRequest') return false;
+  try {
+    return bool('pullRequestComment', true);
+  } catch {
+    return true;
+  }
+}
+
 export function readInputs(): TaskInputs {
   const unexpanded: string[] = [];
   const password = secretInput('dockerHubPassword', unexpanded, true);
@@ -228,7 +244,7 @@ export function readInputs(): TaskInputs {
   if (username && password) dockerHub = { username, password };
   else if (registries['docker.io']) dockerHub = registries['docker.io'];
   else if (username || password) {
-    tl.warning(
+    warning(
       'Only one of dockerHubUsername and dockerHubPassword is set: Docker Hub is used anonymously.',
     );
   }

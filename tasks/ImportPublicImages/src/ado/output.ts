@@ -1,5 +1,9 @@
 // Everything the task shows the pipeline: log lines with elapsed time, progress, list
-// annotations, the markdown summary, the JSON result, output variables and the result.
+// annotations, the markdown summary, the JSON result, output variables and the result. The one
+// door to the agent's output: every line, annotation, progress text and result message goes
+// through core/safeText.ts logText (no logging command, line break or control from data), and
+// the summary is Markdown (data escaped where it was built). Lint keeps console and task-lib's
+// logging functions out of every other module.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,10 +11,24 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import type { ListAnnotation } from '../core/listFile';
 import type { RunReporter } from '../core/reporter';
 import { elapsedPrefix, verdict, type RunResult } from '../core/report';
+import { logText, type Markdown } from '../core/safeText';
 import { resultPathError } from './files';
 
 /** Whether a run's counts were already published (a later failure must not zero them). */
 let countsPublished = false;
+
+/** Exits once stdout is flushed (a pipe on Windows is asynchronous). */
+export const exitFlushed = (): void => void process.stdout.write('', () => process.exit());
+
+/** A warning annotation, neutralised: for the ado/ modules that warn before a TaskOutput exists. */
+export function warning(text: string): void {
+  tl.warning(logText(text));
+}
+
+/** One stdout line, neutralised (core/safeText.ts logText). */
+function line(text: string): void {
+  console.log(logText(text));
+}
 
 function setCounts(imported: number, skipped: number, failed: number): void {
   tl.setVariable('importedCount', String(imported), false, true);
@@ -29,16 +47,16 @@ export class TaskOutput implements RunReporter {
   }
 
   log(text: string): void {
-    console.log(`${elapsedPrefix(this.elapsed())} ${text}`);
+    line(`${elapsedPrefix(this.elapsed())} ${text}`);
   }
 
   /** Plain line, already prefixed by the caller. */
   raw(text: string): void {
-    console.log(text);
+    line(text);
   }
 
   warn(text: string): void {
-    tl.warning(text);
+    warning(text);
   }
 
   /** Masks a value in every later log line (the agent's setsecret). */
@@ -47,14 +65,14 @@ export class TaskOutput implements RunReporter {
   }
 
   progress(done: number, total: number, what: string): void {
-    tl.setProgress(total === 0 ? 100 : Math.floor((done / total) * 100), what);
+    tl.setProgress(total === 0 ? 100 : Math.floor((done / total) * 100), logText(what));
   }
 
   /** Annotates the list's problems (see core/listFile reviewList), each on its file line. */
   listProblems(file: string, annotations: readonly ListAnnotation[]): void {
     for (const a of annotations) {
       const type = a.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning;
-      tl.logIssue(type, a.message, file, a.line);
+      tl.logIssue(type, logText(a.message), file, a.line); // file: a property, task-lib escapes it
     }
   }
 
@@ -64,7 +82,7 @@ export class TaskOutput implements RunReporter {
    * leaves the counts and the summary (then written to the agent's temp folder), and finish()
    * reports the write as the task's failure.
    */
-  publish(result: RunResult, resultPath: string, summary: string): void {
+  publish(result: RunResult, resultPath: string, summary: Markdown): void {
     setCounts(result.counts.imported, result.counts.skipped, result.counts.failed);
     countsPublished = true;
     this.attachSummary(summary, resultPath);
@@ -80,14 +98,14 @@ export class TaskOutput implements RunReporter {
     this.log(`result: ${resultPath}`);
   }
 
-  private attachSummary(summary: string, resultPath: string): void {
+  private attachSummary(summary: Markdown, resultPath: string): void {
     const name = `${path.basename(resultPath, '.json')}.summary.md`;
     const temp = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
     for (const dir of [path.dirname(resultPath), temp]) {
       const summaryPath = path.join(dir, name);
       try {
         fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(summaryPath, summary);
+        fs.writeFileSync(summaryPath, summary.text);
       } catch {
         continue; // the result folder is gone or locked: the next one
       }
@@ -101,10 +119,10 @@ export class TaskOutput implements RunReporter {
   finish(result: RunResult, policy: 'fail' | 'warn'): void {
     const v = verdict(result, policy);
     if (this.resultError !== undefined) {
-      tl.setResult(tl.TaskResult.Failed, `${v.message}; ${this.resultError}`);
+      tl.setResult(tl.TaskResult.Failed, logText(`${v.message}; ${this.resultError}`));
       return;
     }
-    tl.setResult(tl.TaskResult[v.result], v.message);
+    tl.setResult(tl.TaskResult[v.result], logText(v.message));
   }
 
   /**
@@ -125,9 +143,14 @@ export class TaskOutput implements RunReporter {
   fail(message: string, failedCount = 0): void {
     if (!countsPublished) setCounts(0, 0, failedCount);
     this.failedBeforeReport = message;
-    tl.setResult(tl.TaskResult.Failed, message);
+    tl.setResult(tl.TaskResult.Failed, logText(message));
   }
 
   /** Why the run failed before any report (an invalid list, a policy, Azure), if it did. */
   failedBeforeReport: string | undefined;
+
+  /** Why the JSON result could not be written at the end, if it could not (finish() fails). */
+  get resultNotWritten(): string | undefined {
+    return this.resultError;
+  }
 }

@@ -1,13 +1,18 @@
 // The plan as one comment thread on the pull request a build validates (issue 8), through the Azure
 // DevOps REST API with azure-devops-node-api and the job's access token (the SystemVssConnection
 // endpoint), as Microsoft's tasks reach Azure DevOps. A re-run updates the thread it posted before,
-// found by a hidden marker in its first comment. Never throws and never fails the run: when the
-// comment cannot be posted, a warning says why and that the plan is in the run's summary tab.
+// found by a hidden marker in its first comment written by the job's own identity (anyone can
+// paste the marker into a comment: such a thread is never adopted). Never throws and never fails
+// the run: when the comment cannot be posted, a warning says why and that the plan is in the
+// run's summary tab. The plan is Markdown (core/safeText.ts): its data is escaped.
 import * as tl from 'azure-pipelines-task-lib/task';
 // azure-devops-node-api is loaded when a comment is posted, not with the task (issue 11).
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { GitPullRequestCommentThread } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import type { Markdown } from '../core/safeText';
+import { DIRECT, proxyFor, proxyRefusal, type TransportSettings } from '../core/transport/settings';
 import { jobAccessToken } from './endpoints';
+import { restClientOptions } from './transport';
 
 /** Hidden in the thread's first comment (markdown does not show HTML comments): finds it again. */
 export const PLAN_MARKER = '<!-- import-public-images:plan -->';
@@ -21,8 +26,8 @@ export const MAX_COMMENT_CHARS = 100_000;
 export type PostOutcome = 'posted' | 'updated' | 'skipped' | 'failed';
 
 export interface PlanComment {
-  /** The plan as markdown. */
-  markdown: string;
+  /** The plan as markdown, its data escaped. */
+  markdown: Markdown;
   /** The thread's status: active (the plan needs attention) or closed (nothing to act on). */
   active: boolean;
 }
@@ -35,9 +40,11 @@ export interface PlanLog {
 const SUMMARY_TAB = "the plan is in the run's summary tab";
 
 /** The comment's text: the plan (cut to MAX_COMMENT_CHARS with a note) and the marker. */
-export function commentText(markdown: string): string {
+export function commentText(plan: Markdown): string {
+  const markdown = plan.text;
   const note = `\n\n_The plan is cut here; the whole plan is in the run's summary tab._`;
   const room = MAX_COMMENT_CHARS - PLAN_MARKER.length - note.length - 2;
+  // Cut at a line's end: never inside an escape, an entity or a code span of the data.
   const body =
     markdown.length > room
       ? `${markdown.slice(0, room).replace(/\n[^\n]*$/, '')}${note}`
@@ -45,13 +52,20 @@ export function commentText(markdown: string): string {
   return `${body}\n\n${PLAN_MARKER}`;
 }
 
-/** The thread this task posted before: not deleted, its first comment carries the marker. */
+/**
+ * The thread this task posted before: not deleted, its first comment carries the marker and was
+ * written by `self` (the job's identity). Without `self` (it could not be read) none is adopted.
+ */
 export function findPlanThread(
   threads: GitPullRequestCommentThread[],
+  self: string | undefined,
 ): GitPullRequestCommentThread | undefined {
-  return threads.find(
-    (t) => !t.isDeleted && (t.comments?.[0]?.content ?? '').includes(PLAN_MARKER),
-  );
+  if (!self) return undefined;
+  const mine = (id: string | undefined): boolean => id?.toLowerCase() === self.toLowerCase();
+  return threads.find((t) => {
+    const first = t.comments?.[0];
+    return !t.isDeleted && mine(first?.author?.id) && (first?.content ?? '').includes(PLAN_MARKER);
+  });
 }
 
 interface Target {
@@ -92,7 +106,12 @@ function failure(err: unknown, t: Target, token: string): string {
 }
 
 /** Posts the plan, or updates the thread posted by an earlier run of this pull request's build. */
-async function upsert(git: IGitApi, t: Target, plan: PlanComment): Promise<'posted' | 'updated'> {
+async function upsert(
+  git: IGitApi,
+  t: Target,
+  plan: PlanComment,
+  self: string | undefined,
+): Promise<'posted' | 'updated'> {
   const { CommentThreadStatus, CommentType } =
     await import('azure-devops-node-api/interfaces/GitInterfaces');
   const { repositoryId: repo, pullRequestId: pr, project } = t;
@@ -105,7 +124,7 @@ async function upsert(git: IGitApi, t: Target, plan: PlanComment): Promise<'post
     });
   const threads = await git.getThreads(repo, pr, project);
   if (!threads) throw notFound();
-  const existing = findPlanThread(threads);
+  const existing = findPlanThread(threads, self);
   const first = existing?.comments?.[0];
   if (existing?.id !== undefined && first?.id !== undefined) {
     if (first.content !== content) {
@@ -139,7 +158,11 @@ async function upsert(git: IGitApi, t: Target, plan: PlanComment): Promise<'post
  * a pull request (silently) or the repository is not Azure Repos Git (with a log line); 'failed'
  * with a warning when the comment could not be posted. Never throws.
  */
-export async function postPlanToPullRequest(plan: PlanComment, log: PlanLog): Promise<PostOutcome> {
+export async function postPlanToPullRequest(
+  plan: PlanComment,
+  log: PlanLog,
+  network: TransportSettings = DIRECT,
+): Promise<PostOutcome> {
   try {
     if (tl.getVariable('Build.Reason') !== 'PullRequest') return 'skipped';
     const provider = tl.getVariable('Build.Repository.Provider') ?? '';
@@ -166,12 +189,20 @@ export async function postPlanToPullRequest(plan: PlanComment, log: PlanLog): Pr
     tl.setSecret(token);
     try {
       const { getHandlerFromToken, WebApi } = await import('azure-devops-node-api');
+      // The agent's proxy (unless its bypass list names Azure DevOps), CAs and client certificate.
+      const proxy = proxyFor(t.collectionUri, network);
       const api = new WebApi(t.collectionUri, getHandlerFromToken(token), {
         allowRetries: true,
         maxRetries: 2,
         socketTimeout: 30_000,
+        ...restClientOptions(network, proxy !== undefined),
       });
-      const outcome = await upsert(await api.getGitApi(), t, plan);
+      // Who the job's token is: only threads this identity wrote are adopted.
+      const self = (await api.connect().catch(() => undefined))?.authenticatedUser?.id;
+      const outcome = await upsert(await api.getGitApi(), t, plan, self).catch((err: unknown) => {
+        const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+        throw status === 407 && proxy ? new Error(proxyRefusal(proxy, 'Azure DevOps')) : err;
+      });
       log.log(
         `${outcome === 'posted' ? 'Posted the plan to' : 'Updated the plan on'} pull request ${t.pullRequestId}.`,
       );

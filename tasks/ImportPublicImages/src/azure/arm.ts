@@ -21,6 +21,8 @@ import {
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import { parseRetryAfter, type Failure } from '../core/retry';
+import type { Transport } from '../transport/agents';
+import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
 import type { Clock } from '../core/schedule';
 import type { ArmTokens } from './credentials';
 
@@ -107,6 +109,7 @@ export class Arm {
     private readonly subscriptionId: string,
     private readonly armUrl: string,
     private readonly clock: Clock,
+    transport: Transport,
     private readonly pollIntervalMs = 2000,
   ) {
     this.sdk = new ContainerRegistryManagementClient(tokens, subscriptionId, {
@@ -116,6 +119,8 @@ export class Arm {
     });
     this.sdk.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
     this.sdk.pipeline.addPolicy(armAuthPolicy(tokens), { phase: 'Sign' });
+    // Every ARM request through the agent's proxy (or its bypass) with its CAs and client certificate.
+    this.sdk.pipeline.addPolicy(transportPolicy(transport), TRANSPORT_POLICY_PLACE);
   }
 
   private async send(

@@ -4,6 +4,8 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { AZURE_TOKEN_FAILED, tokenHint } from '../core/hints';
 import { abortError } from '../core/schedule';
+import type { Transport } from '../transport/agents';
+import { REFUSED, spnTokenSource } from './entraToken';
 import { federatedTokenSource, jwtClaims } from './federation';
 
 export interface AzureConnection {
@@ -108,7 +110,7 @@ export function tokenError(err: unknown): Error {
  * What azure-arm-rest's ADAL path rejects with on a 400/401/403 from the token endpoint: the loc key
  * itself (module.json has no such string), whatever Entra said.
  */
-export const EXPIRED_SERVICE_PRINCIPAL = 'ExpiredServicePrincipal';
+export const EXPIRED_SERVICE_PRINCIPAL = REFUSED;
 
 /** azure-arm-rest's token failures with a message that says what to fix, when we can tell. */
 export function explainTokenFailure(
@@ -198,6 +200,7 @@ export async function connectAzure(
   connectionId: string,
   agent: ConnectionSecrets,
   onSecret: (s: string) => void,
+  transport: Transport,
 ): Promise<AzureConnection> {
   // Loaded lazily: azure-arm-endpoint needs Agent.TempDirectory at require time.
   const { AzureRMEndpoint } =
@@ -219,7 +222,10 @@ export async function connectAzure(
       `The service connection ${connectionId} is not scoped to a subscription; use a subscription-level Azure Resource Manager connection.`,
     );
   }
-  const getToken = await tokenSource(endpoint, connectionId, agent, masker.mask, onSecret);
+  const getToken = await tokenSource(endpoint, connectionId, agent, masker.mask, {
+    onSecret,
+    transport,
+  });
   return {
     tokens: tokenCredential(getToken, onSecret),
     armUrl: endpoint.url.replace(/\/+$/, ''),
@@ -237,10 +243,18 @@ async function tokenSource(
   connectionId: string,
   agent: ConnectionSecrets,
   mask: (s: string | undefined) => void,
-  onSecret: (s: string) => void,
+  { onSecret, transport }: { onSecret: (s: string) => void; transport: Transport },
 ): Promise<(force: boolean) => Promise<string>> {
   const creds = endpoint.applicationTokenCredentials;
   const clientId = endpoint.servicePrincipalClientID ?? '';
+  const explained = (get: (force: boolean) => Promise<string>) => (force: boolean) =>
+    get(force).catch((err: unknown) => {
+      throw explainTokenFailure(err, {
+        clientId,
+        scheme: endpoint.scheme,
+        msiClientId: endpoint.msiClientId,
+      });
+    });
   if (endpoint.scheme?.toLowerCase() === 'workloadidentityfederation') {
     // The job's System.AccessToken asks Azure DevOps for the OIDC token (the agent masks it too).
     mask(agent.jobAccessToken());
@@ -253,14 +267,34 @@ async function tokenSource(
       scope: `${resource}/.default`,
       getFederatedToken: () => creds.getFederatedToken(),
       onSecret,
+      transport,
     });
   }
-  return (force) =>
-    creds.getToken(force).catch((err: unknown) => {
-      throw explainTokenFailure(err, {
-        clientId,
-        scheme: endpoint.scheme,
-        msiClientId: endpoint.msiClientId,
-      });
-    });
+  const hasApiToken = Object.keys(agent.authParameters).some((k) => k.toLowerCase() === 'apitoken');
+  if (
+    endpoint.scheme?.toLowerCase() === 'serviceprincipal' &&
+    !creds.getUseMSAL() &&
+    !hasApiToken
+  ) {
+    // azure-arm-rest's request without MSAL, made here through the run's transport (entraToken.ts).
+    const certificate = endpoint.authenticationType?.toLowerCase() === 'spncertificate';
+    return explained(
+      spnTokenSource(
+        {
+          authorityUrl: endpoint.environmentAuthorityUrl,
+          tenantId: endpoint.tenantID,
+          adfs: endpoint.isADFSEnabled === true,
+          clientId,
+          resource: endpoint.activeDirectoryResourceID,
+          ...(certificate
+            ? { certificatePem: endpoint.servicePrincipalCertificate ?? '' }
+            : { secret: endpoint.servicePrincipalKey ?? '' }),
+        },
+        transport,
+      ),
+    );
+  }
+  // Managed identity (IMDS, never through a proxy: ado/transport.ts keeps it off the list azure-arm-rest
+  // reads), a token given with the connection, or MSAL asked for with USE_MSAL.
+  return explained((force) => creds.getToken(force));
 }

@@ -6,6 +6,7 @@
 // MSAL (msal-node 5), ~420 KiB of the bundle that no other scheme uses (issue 11).
 import type * as Msal from 'msalv3';
 import type { PipelineRequest } from '@azure/core-rest-pipeline';
+import type { Transport } from '../transport/agents';
 
 /** The claims of a JWT; {} when it is not readable. */
 export function jwtClaims(token: string): Record<string, unknown> {
@@ -62,17 +63,19 @@ export function federationAuthority(authorityHost: string, tenantId: string): st
 }
 
 /**
- * MSAL's HTTP calls through an Azure SDK pipeline (the one the ARM client uses: proxy from the
- * environment, retries, TLS), as @azure/identity's IdentityClient makes them.
+ * MSAL's HTTP calls through an Azure SDK pipeline with the run's transport (the agent's proxy and
+ * bypass list, its CAs and client certificate) and retries, as @azure/identity's IdentityClient makes them.
  */
-async function sdkNetworkClient(): Promise<Msal.INetworkModule> {
+async function sdkNetworkClient(transport: Transport | undefined): Promise<Msal.INetworkModule> {
   const {
     createDefaultHttpClient,
     createHttpHeaders,
     createPipelineFromOptions,
     createPipelineRequest,
   } = await import('@azure/core-rest-pipeline');
+  const { transportPolicy, TRANSPORT_POLICY_PLACE } = await import('../transport/pipeline');
   const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 3 } });
+  if (transport) pipeline.addPolicy(transportPolicy(transport), TRANSPORT_POLICY_PLACE);
   const http = createDefaultHttpClient();
   const send = async <T>(
     method: PipelineRequest['method'],
@@ -115,6 +118,11 @@ export async function federatedTokenSource(o: {
   scope: string;
   getFederatedToken: () => Promise<string>;
   onSecret: (s: string) => void;
+  /**
+   * The run's proxy, bypass list, CAs and client certificate, for MSAL's requests to Entra ID
+   * (absent: Node's defaults, as a test that calls this alone runs it).
+   */
+  transport?: Transport;
 }): Promise<(force: boolean) => Promise<string>> {
   let oidcToken: string | undefined;
   let oidcFailure: unknown;
@@ -141,7 +149,7 @@ export async function federatedTokenSource(o: {
     const { ConfidentialClientApplication } = require('msalv3') as typeof Msal;
     return new ConfidentialClientApplication({
       auth: { clientId: o.clientId, authority, knownAuthorities: [authority], clientAssertion },
-      system: { networkClient: await sdkNetworkClient() },
+      system: { networkClient: await sdkNetworkClient(o.transport) },
     });
   };
   return async (force) => {

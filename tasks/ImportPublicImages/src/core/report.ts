@@ -9,6 +9,7 @@ import {
   type ReferrerStatus,
   type SignatureCheck,
 } from './referrers';
+import { mdt, mdCode, mdJoin, mdText, trusted, type Markdown } from './safeText';
 
 export type ImageStatus = 'imported' | 'skipped' | 'failed' | 'planned' | 'timed-out' | 'canceled';
 
@@ -205,63 +206,57 @@ const STATUS_ICON: Record<ImageStatus, string> = {
   canceled: '🚫 canceled',
 };
 
-/** Text safe in a markdown table cell: pipes escaped, one line. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-function shortDigest(d: string | null): string {
-  if (!d) return '';
+/** The first 12 hex characters of a digest, as code: `sha256:0123456789ab`. */
+function shortDigest(d: string | null): Markdown {
+  if (!d) return mdCode(null);
   const [alg, hex] = d.split(':');
-  return hex ? `\`${alg}:${hex.slice(0, 12)}\`` : `\`${d}\``;
+  return mdCode(hex ? `${alg}:${hex.slice(0, 12)}` : d);
 }
 
-export function markdownSummary(result: RunResult): string {
+/** The summary tab of a run that imports: counts, then a row per line (data escaped: safeText). */
+export function markdownSummary(result: RunResult): Markdown {
   const c = result.counts;
-  const out: string[] = [];
-  out.push(`### Import public images into ${result.acr.name}${result.dryRun ? ' (dry run)' : ''}`);
-  out.push('');
-  const head = result.dryRun ? `**${c.planned}** planned` : `**${c.imported}** imported`;
+  const out: Markdown[] = [];
+  const dry = trusted(result.dryRun ? ' (dry run)' : '');
+  out.push(mdt`### Import public images into ${result.acr.name}${dry}`, mdt``);
+  const head = result.dryRun ? mdt`**${c.planned}** planned` : mdt`**${c.imported}** imported`;
   const extra = [
     c.timedOut > 0 ? `${c.timedOut} timed out` : '',
     c.canceled > 0 ? `**${c.canceled}** canceled` : '',
   ].filter((s) => s !== '');
+  const extras = trusted(extra.length ? ` (${extra.join(', ')})` : '');
   out.push(
-    `${head} · **${c.skipped}** skipped · **${c.failed}** failed${extra.length ? ` (${extra.join(', ')})` : ''} · ${c.total} total · ` +
-      `mode \`${result.mode}\` · ${formatDuration(result.durationMs)} · registry \`${result.acr.loginServer}\``,
+    mdt`${head} · **${c.skipped}** skipped · **${c.failed}** failed${extras} · ${c.total} total · mode ${mdCode(result.mode)} · ${formatDuration(result.durationMs)} · registry ${mdCode(result.acr.loginServer)}`,
   );
   for (const line of extraCountLines(c, true)) {
-    out.push('');
-    out.push(line.charAt(0).toUpperCase() + line.slice(1));
+    out.push(mdt``, trusted(line.charAt(0).toUpperCase() + line.slice(1)));
   }
   const fallbacks = result.images.filter(
     (i) => i.action === 'unverified' && i.status !== 'canceled',
   ).length;
   if (fallbacks > 0) {
-    out.push('');
     out.push(
-      `> ${fallbacks} line(s) could not be checked and were imported without comparing digests.`,
+      mdt``,
+      mdt`> ${fallbacks} line(s) could not be checked and were imported without comparing digests.`,
     );
   }
-  out.push('');
-  out.push('| Line | Source | Target | Action | Digest | Duration | Result |');
-  out.push('| ---: | --- | --- | --- | --- | ---: | --- |');
+  out.push(mdt``, mdt`| Line | Source | Target | Action | Digest | Duration | Result |`);
+  out.push(mdt`| ---: | --- | --- | --- | --- | ---: | --- |`);
   for (const i of result.images) {
-    const res = [
-      [STATUS_ICON[i.status], i.error ?? '', i.note && !i.error ? i.note : '']
-        .filter((s) => s !== '')
-        .join(': '),
-      signatureCell(i),
-      referrersCell(i),
-    ]
-      .filter((s) => s !== '')
-      .join(' · ');
+    const status = [
+      trusted(STATUS_ICON[i.status]),
+      ...(i.error ? [mdText(i.error)] : i.note ? [mdText(i.note)] : []),
+    ];
+    const res = [mdJoin(status, ': '), trusted(signatureCell(i)), trusted(referrersCell(i))].filter(
+      (m) => m.text !== '',
+    );
+    const targets = mdJoin(i.targets.map(mdCode), ', ');
     out.push(
-      `| ${i.line} | ${cell(i.source)} | ${cell(i.targets.join(', '))} | ${i.action} | ${shortDigest(i.digest)} | ${formatDuration(i.durationMs)} | ${cell(res)} |`,
+      mdt`| ${i.line} | ${mdCode(i.source)} | ${targets} | ${i.action} | ${shortDigest(i.digest)} | ${formatDuration(i.durationMs)} | ${mdJoin(res, ' · ')} |`,
     );
   }
-  out.push('');
-  return out.join('\n');
+  out.push(mdt``);
+  return mdJoin(out, '\n');
 }
 
 /** The closing log lines: counts and total time, then each failure with its line. */

@@ -2,6 +2,7 @@
 // task-lib; tests with an array. The steps never see task-lib.
 import type { ListAnnotation } from './listFile';
 import type { RunResult } from './report';
+import type { Markdown } from './safeText';
 
 export interface Reporter {
   /** A log line (the implementation prefixes the elapsed time). */
@@ -29,7 +30,7 @@ export interface RunReporter extends Reporter {
   /** The reason fail() gave, when the run failed before any report. */
   readonly failedBeforeReport: string | undefined;
   /** Output variables, the summary tab (markdown) and the JSON result. */
-  publish(result: RunResult, resultPath: string, summary: string): void;
+  publish(result: RunResult, resultPath: string, summary: Markdown): void;
   /** The task result, by the failure policy. */
   finish(result: RunResult, policy: 'fail' | 'warn'): void;
 }

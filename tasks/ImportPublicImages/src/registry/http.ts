@@ -4,6 +4,7 @@
 // request(), which tries a throttled, failing or lost read again (readRetry.ts).
 import * as https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Transport } from '../transport/agents';
 import { attemptsNote, withReadRetries } from './readRetry';
 
 export const ENDPOINTS_VARIABLE = 'IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS';
@@ -32,6 +33,17 @@ export interface HttpRequest {
 }
 
 export type Overrides = Record<string, string>;
+
+/**
+ * How registry requests leave the agent (proxy or direct, CAs, client certificate): the run's one
+ * transport, set once by main.ts before the first registry request (transport/agents.ts).
+ */
+let transport = new Transport();
+
+/** Sends every registry request of the run through `t`. */
+export function useTransport(t: Transport): void {
+  transport = t;
+}
 
 function isLoopback(url: string): boolean {
   try {
@@ -129,8 +141,15 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
         headers: req.headers,
         signal: req.signal,
         timeout: req.timeoutMs ?? 30000,
+        agent: transport.agentFor(url),
       },
       (res) => {
+        const refused = transport.refusal(url, res.statusCode ?? 0);
+        if (refused) {
+          res.resume();
+          reject(refused);
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);

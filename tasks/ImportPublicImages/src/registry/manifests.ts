@@ -1,6 +1,7 @@
 // A manifest HEAD against any registry (a public source or the ACR data plane): the media types
 // asked for, the digest and media type answered, Docker Hub's rate-limit headers, and one token
 // asked through the caller's Authorizer when the registry answers 401.
+import { answerProblem } from '../core/registryAnswers';
 import { pullScope } from '../core/tokenBatches';
 import { answered, header, request, type HttpResponse } from './http';
 
@@ -89,6 +90,14 @@ export async function headManifest(
   }
   const digest = header(res, 'docker-content-digest');
   if (!digest) throw new RegistryError('the registry did not return Docker-Content-Digest');
+  refuseInvalid('digest', digest, 'its Docker-Content-Digest header');
   const mediaType = header(res, 'content-type')?.split(';')[0]?.trim();
+  if (mediaType) refuseInvalid('media type', mediaType, 'its Content-Type header');
   return { digest, rateLimit, ...(mediaType ? { mediaType } : {}) };
+}
+
+/** Throws when a registry's `value` is not the `kind` it must be (core/registryAnswers.ts). */
+export function refuseInvalid(kind: 'digest' | 'media type', value: string, what: string): void {
+  const problem = answerProblem(kind, value, what);
+  if (problem !== undefined) throw new RegistryError(problem);
 }

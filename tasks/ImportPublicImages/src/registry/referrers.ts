@@ -23,7 +23,7 @@ import {
 import { COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../core/cosign';
 import type { HttpResponse } from './http';
 import { answered, header } from './http';
-import { MANIFEST_MEDIA_TYPES, RegistryError } from './manifests';
+import { MANIFEST_MEDIA_TYPES, RegistryError, refuseInvalid } from './manifests';
 import type { SourceRegistries } from './sourceRegistries';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
@@ -65,11 +65,18 @@ function parseJson(res: HttpResponse, what: string): Record<string, unknown> {
   throw new RegistryError(`${what} is not JSON`);
 }
 
+/** The descriptors of an index or manifest; a digest or artifactType that is not one is refused. */
 function descriptors(doc: Record<string, unknown>, field: 'manifests' | 'layers'): Descriptor[] {
   const list = doc[field];
-  return Array.isArray(list)
+  const found = Array.isArray(list)
     ? list.filter((d): d is Descriptor => !!d && typeof d === 'object')
     : [];
+  for (const d of found) {
+    if (typeof d.digest === 'string') refuseInvalid('digest', d.digest, `a descriptor's digest`);
+    if (typeof d.artifactType === 'string')
+      refuseInvalid('media type', d.artifactType, `a descriptor's artifactType`);
+  }
+  return found;
 }
 
 /** A manifest by tag or digest, or null when the registry says it does not exist. */
@@ -101,10 +108,12 @@ export async function getManifest(
     `sha256:${createHash('sha256')
       .update(res.bytes ?? Buffer.from(res.body))
       .digest('hex')}`;
+  refuseInvalid('digest', digest, 'its Docker-Content-Digest header');
   const mediaType =
     (typeof doc.mediaType === 'string' ? doc.mediaType : undefined) ??
     header(res, 'content-type')?.split(';')[0]?.trim() ??
     null;
+  if (mediaType) refuseInvalid('media type', mediaType, "the manifest's media type");
   return { digest, mediaType, doc };
 }
 

@@ -7,6 +7,7 @@ import { connectAzure, type AzureConnection, type ConnectionSecrets } from '../a
 import { formatDuration } from '../core/report';
 import type { RunReporter } from '../core/reporter';
 import { withRetries, type Clock, type ThrottleGate } from '../core/schedule';
+import type { Transport } from '../transport/agents';
 
 export interface Connected {
   azure: AzureConnection;
@@ -25,6 +26,8 @@ export interface ConnectDeps {
   gate: ThrottleGate;
   signal: AbortSignal;
   agent: ConnectionSecrets;
+  /** How every request leaves the agent (proxy, bypass, CAs, client certificate). */
+  transport: Transport;
   out: RunReporter;
 }
 
@@ -44,8 +47,13 @@ export async function connect(deps: ConnectDeps): Promise<Connected | undefined>
 
 async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
   const { out } = deps;
-  const azure = await connectAzure(deps.connectionId, deps.agent, (s) => out.secret(s));
-  const arm = new Arm(azure.tokens, azure.subscriptionId, azure.armUrl, deps.clock);
+  const azure = await connectAzure(
+    deps.connectionId,
+    deps.agent,
+    (s) => out.secret(s),
+    deps.transport,
+  );
+  const arm = new Arm(azure.tokens, azure.subscriptionId, azure.armUrl, deps.clock, deps.transport);
   const retry: ReadRetry = (read) =>
     withRetries((ctx) => read(ctx.signal), toFailure, {
       retries: deps.retries,

@@ -8,6 +8,7 @@ import { planMarkdown, type Plan } from '../core/planReport';
 import { closingLines, countImages, markdownSummary, type RunResult } from '../core/report';
 import type { CopyReferrers, VerifySignatures } from '../core/referrers';
 import type { RunReporter } from '../core/reporter';
+import { mdJoin, trusted } from '../core/safeText';
 import type { NeedResult } from '../core/needs/match';
 import {
   neededCounts,
@@ -74,12 +75,13 @@ export function report(
   }
   for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);
   for (const line of needed ? neededLogLines(needed.results) : []) out.raw(`  ${line}`);
-  const section = needed ? neededMarkdown(needed.results, needed.policy) : '';
+  const section = needed ? neededMarkdown(needed.results, needed.policy) : trusted('');
   // A dry run (and a pull-request build) shows the plan, leading with what would change.
   const base = result.dryRun
     ? planMarkdown(result, { pullRequest: inputs.pullRequest })
     : undefined;
-  const plan = base && { ...base, markdown: base.markdown + section };
-  out.publish(result, inputs.resultPath, plan?.markdown ?? markdownSummary(result) + section);
+  const plan = base && { ...base, markdown: mdJoin([base.markdown, section], '') };
+  const summary = plan?.markdown ?? mdJoin([markdownSummary(result), section], '');
+  out.publish(result, inputs.resultPath, summary);
   return { result, ...(plan ? { plan } : {}) };
 }

@@ -3,6 +3,7 @@
 // reviewer can copy), the log lines, the counts and the JSON result's `needed`. Data from
 // manifests and charts (file names, object names, values paths) is neutralised here: no markup in
 // markdown, no agent command or line break in a log line. Pure.
+import { logText, mdCode, mdJoin, mdt, mdText, trusted, type Markdown } from '../safeText';
 import { GAP_STATUSES, type NeedResult, type NeedStatus } from './match';
 
 export type UnlistedImages = 'warn' | 'fail' | 'off';
@@ -32,23 +33,6 @@ export function neededCounts(results: readonly NeedResult[]): NeededCounts {
   return { ...c, gaps: c.notListed + c.public + c.notInAcr };
 }
 
-/** Text from outside as plain markdown: no markup, no HTML, one line. */
-export function mdText(text: string): string {
-  return text
-    .replace(/\r?\n|\r/g, ' ')
-    .replace(/[\\`*_{}[\]()<>#+!|~&]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Text from outside in a log line: one line, no agent command. */
-export function logText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/##/g, '#\u200b#');
-}
-
-/** A list line (grammar-checked references and repository paths) in a code block: no backticks. */
-function codeLine(line: string): string {
-  return line.replace(/`/g, "'");
-}
-
 const LABEL: Record<NeedStatus, string> = {
   'not-listed': '❌ not in the list',
   public: '❌ pulls from a public registry',
@@ -58,48 +42,50 @@ const LABEL: Record<NeedStatus, string> = {
   'not-needed': 'ℹ️ listed, needed by nothing read',
 };
 
-/** The plan section, or '' when nothing was read. */
-export function neededMarkdown(results: readonly NeedResult[], policy: UnlistedImages): string {
-  if (results.length === 0) return '';
+/** A line to add: new (not the list's own line that already covers or names it). */
+const toAdd = (r: NeedResult): boolean =>
+  r.line !== undefined &&
+  (r.status === 'not-listed' ||
+    r.status === 'not-in-acr' ||
+    (r.status === 'public' && !r.note?.includes('listed at line')));
+
+/** The plan section (empty when nothing was read); data only through mdText and mdCode. */
+export function neededMarkdown(results: readonly NeedResult[], policy: UnlistedImages): Markdown {
+  if (results.length === 0) return trusted('');
   const c = neededCounts(results);
-  const out: string[] = ['', '#### Needed by charts and manifests', ''];
+  const out: Markdown[] = [trusted('\n#### Needed by charts and manifests\n')];
+  const unused =
+    c.notNeeded > 0 ? mdt` · ${c.notNeeded} listed line(s) needed by nothing read` : trusted('');
   out.push(
-    `**${c.gaps}** gap(s) · **${c.unresolved}** unresolved · ${c.covered} covered` +
-      (c.notNeeded > 0 ? ` · ${c.notNeeded} listed line(s) needed by nothing read` : '') +
-      ` · unlistedImages \`${policy}\``,
+    mdt`**${c.gaps}** gap(s) · **${c.unresolved}** unresolved · ${c.covered} covered${unused} · unlistedImages ${mdCode(policy)}`,
   );
-  const adds = results.filter(
-    (r) =>
-      r.status !== 'covered' &&
-      r.status !== 'not-needed' &&
-      r.line &&
-      (r.status !== 'public' || !r.note?.includes('listed at line')),
-  );
+  const adds = results.filter(toAdd);
   if (adds.length > 0) {
-    out.push('', 'Lines to add to the list:', '', '```text');
-    for (const r of adds) if (r.line) out.push(codeLine(r.line));
-    out.push('```');
-  }
-  out.push('', '| Image | Status | Needed by | Line / what to do |', '| --- | --- | --- | --- |');
-  for (const r of results) {
-    const by =
-      r.neededBy.slice(0, 5).map(mdText).join('<br>') +
-      (r.neededBy.length > 5 ? `<br>and ${r.neededBy.length - 5} more` : '');
-    const what = [
-      r.acrReference ? `use \`${codeLine(r.acrReference)}\`` : '',
-      r.line && r.status !== 'covered' ? `\`${codeLine(r.line)}\`` : '',
-      r.note ? mdText(r.note) : '',
-    ]
-      .filter((s) => s !== '')
-      .join('<br>');
-    out.push(`| ${mdText(r.reference)} | ${LABEL[r.status]} | ${by} | ${what} |`);
+    // List lines are grammar-checked references and repository paths: no backtick, no fence.
+    const block = adds.map((r) => (r.line ?? '').replace(/[`\r\n]/g, ''));
+    out.push(trusted(`\nLines to add to the list:\n\n\`\`\`text\n${block.join('\n')}\n\`\`\`\n`));
   }
   out.push(
-    '',
-    '> Charts are read statically (values, annotations, literal template images, subcharts), not rendered: feed `helm template` output to manifestPaths for the exact set.',
-    '',
+    trusted('| Image | Status | Needed by | Line / what to do |\n| --- | --- | --- | --- |'),
   );
-  return out.join('\n');
+  for (const r of results) {
+    const shown = r.neededBy.slice(0, 5).map((b) => mdText(b));
+    if (r.neededBy.length > 5) shown.push(mdt`and ${r.neededBy.length - 5} more`);
+    const what = [
+      r.acrReference ? mdt`use ${mdCode(r.acrReference)}` : undefined,
+      r.line && r.status !== 'covered' ? mdCode(r.line) : undefined,
+      r.note ? mdText(r.note) : undefined,
+    ].filter((m): m is Markdown => m !== undefined);
+    out.push(
+      mdt`| ${mdCode(r.reference)} | ${trusted(LABEL[r.status])} | ${mdJoin(shown, '<br>')} | ${mdJoin(what, '<br>')} |`,
+    );
+  }
+  out.push(
+    trusted(
+      '\n> Charts are read statically (values, annotations, literal template images, subcharts), not rendered: feed `helm template` output to manifestPaths for the exact set.\n',
+    ),
+  );
+  return mdJoin(out, '\n');
 }
 
 /** The log lines: the counts, then each gap and each unresolved image with what to do. */
