@@ -163,4 +163,21 @@ describe('e2e: needed images from manifestPaths (bundled task vs emulator)', fun
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a chartValues file that does not exist fails the run before any request, naming the input line', async () => {
+    const bad = await run(LIST, {
+      INPUT_MANIFESTPATHS: '',
+      INPUT_CHARTVALUES: 'quay.io/jetstack/charts/* => deploy/missing-values.yaml',
+    });
+    assert.equal(bad.status, 'Failed', explain(bad));
+    assert.match(
+      bad.statusMessage ?? '',
+      /deploy\/missing-values\.yaml \(input chartValues line 1\) was not found/,
+    );
+    const log = taskRequests(await em.admin.requests());
+    assert.deepEqual(
+      log.filter((e) => e.host === 'arm' || e.host === 'quay.io'),
+      [],
+    );
+  });
 });
