@@ -10,13 +10,15 @@
 //     re-run, wall time, requests and importImage requests;
 //  5. the same N images under an ARM 429 storm with Retry-After (bench/throttle.ts);
 //  6. the same N images behind the test CONNECT proxy vs direct (bench/proxy.ts; `--only proxy`,
-//     `--proxy-rtt-ms N` delays every emulator answer).
+//     `--proxy-rtt-ms N` delays every emulator answer);
+//  7. needed-images discovery: 200 charts x 5 subcharts and 5,000 manifest files (bench/needs.ts,
+//     `--only needs [--charts N --subcharts S --manifests M]`).
 // The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
 // just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
 // `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand.
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
 //     [--no-parallel-az] [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
-//     [--only throttle|old-script|rtt|referrers|proxy] [--rtt-ms N --rtt-images N] [--proxy-rtt-ms N]
+//     [--only throttle|old-script|rtt|referrers|proxy|needs] [--rtt-ms N --rtt-images N] [--proxy-rtt-ms N]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +30,7 @@ import { throttleOptions, throttleStorm } from './throttle';
 import { rttOptions, rttScenario } from './rtt';
 import { referrersCost } from './referrers';
 import { proxyCost } from './proxy';
+import { needsCost } from './needs';
 
 const root = path.resolve(__dirname, '..', '..');
 /** xargs -P of the parallel Azure CLI alternative. */
@@ -211,6 +214,9 @@ async function main(): Promise<void> {
   if (textArg('only') === 'referrers') return referrersCost(images, latency, concurrency);
   const proxyRtt = arg('proxy-rtt-ms', 0);
   if (textArg('only') === 'proxy') return proxyCost(images, latency, concurrency, proxyRtt);
+  const needs = (): Promise<void> =>
+    needsCost(arg('charts', 200), arg('subcharts', 5), arg('manifests', 5000));
+  if (textArg('only') === 'needs') return needs();
   const withParallel = !process.argv.includes('--no-parallel-az');
   await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'), withParallel);
   await manyImages(images, latency, concurrency, withParallel);
@@ -218,6 +224,7 @@ async function main(): Promise<void> {
   await referrersCost(images, latency, concurrency);
   await throttleStorm(throttle);
   await proxyCost(images, latency, concurrency, proxyRtt);
+  await needs();
 }
 
 main().catch((err: unknown) => {

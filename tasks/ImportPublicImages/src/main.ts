@@ -6,6 +6,9 @@ import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
 import { checkResultPath, readImageList } from './ado/files';
 import { planThreadWanted, readInputs, type TaskInputs } from './ado/inputs';
+import { readManifestFiles } from './ado/needsFiles';
+import { readNeedsInputs, type NeedsInputs } from './ado/needsInputs';
+import { annotateNeedsProblems, publishNeeds } from './ado/needsOutput';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
 import { readTransport } from './ado/transport';
@@ -14,6 +17,10 @@ import { eachLine, LineSlots } from './core/pipeline';
 import { planImports } from './core/plan';
 import { importFailure, planFailure, planThenFailed, type Plan } from './core/planReport';
 import { verdict, type RunResult } from './core/report';
+import type { NeededImage } from './core/needs/needed';
+import { countGaps } from './core/needs/match';
+import { neededLogLines, neededMarkdown } from './core/needs/needsReport';
+import { mdJoin, trusted, type Markdown } from './core/safeText';
 import { systemClock, ThrottleGate } from './core/schedule';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
@@ -27,6 +34,7 @@ import { carryStages } from './steps/referrers';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
+import { findManifestNeeds, judgeNeeds } from './steps/needs';
 import { report } from './steps/report';
 
 export async function run(): Promise<void> {
@@ -37,17 +45,19 @@ export async function run(): Promise<void> {
   const signal = cancelOnSignals((text) => out.log(text));
   let done: Reported | undefined;
   let transport: Transport | undefined;
+  // The gaps, when unlistedImages: fail ended the run before its plan: the thread shows them.
+  const needsFailure: { markdown: Markdown } = { markdown: trusted('') };
   try {
     // One transport for every request of the run: the agent's proxy, bypass list, CAs, client certificate.
     transport = new Transport(readTransport());
     useTransport(transport);
-    done = await flow(readInputs(), out, signal, transport);
+    done = await flow(readInputs(), readNeedsInputs(), out, signal, transport, needsFailure);
   } catch (err) {
     out.fail(err instanceof Error ? err.message : String(err)); // as index.ts's boundary would
   }
   // A canceled run's plan is partial: the thread keeps the last complete one.
   if (thread && !signal.aborted) {
-    const post = threadPlan(done, out);
+    const post = threadPlan(done, out, needsFailure.markdown);
     if (post) await postPlanToPullRequest(post, out, transport?.settings);
   }
   if (done) out.finish(done.result, done.failurePolicy);
@@ -59,8 +69,15 @@ export async function run(): Promise<void> {
  * plan; or, for a build that imported (importOnPullRequest), its failure. Nothing when it
  * imported and succeeded.
  */
-function threadPlan(done: Reported | undefined, out: TaskOutput): Plan | undefined {
-  if (out.failedBeforeReport !== undefined) return planFailure(out.failedBeforeReport);
+function threadPlan(
+  done: Reported | undefined,
+  out: TaskOutput,
+  needed: Markdown,
+): Plan | undefined {
+  if (out.failedBeforeReport !== undefined) {
+    const failure = planFailure(out.failedBeforeReport);
+    return { ...failure, markdown: mdJoin([failure.markdown, needed], '') };
+  }
   if (!done) return undefined;
   const late = out.resultNotWritten;
   if (done.plan) return late !== undefined ? planThenFailed(done.plan, late) : done.plan;
@@ -78,11 +95,33 @@ interface Reported {
   failurePolicy: 'fail' | 'warn';
 }
 
+/** The images manifestPaths need, or undefined when a file failed the run (annotated). */
+function discoverNeeds(n: NeedsInputs, out: TaskOutput): NeededImage[] | undefined {
+  // chartValues was checked (a missing or invalid file failed the run), and is not used yet.
+  if (n.chartValues.length > 0 && n.unlistedImages !== 'off') out.warn(CHART_VALUES_UNUSED);
+  if (n.unlistedImages === 'off' || n.manifestPaths.length === 0) return [];
+  const files = readManifestFiles(n.manifestPaths, n.root);
+  for (const w of files.warnings) out.warn(w);
+  const found = findManifestNeeds(files.files);
+  const problems = [...files.problems, ...found.problems];
+  if (problems.length === 0) {
+    out.log(`${found.needs.length} image reference(s) in ${files.files.length} manifest file(s)`);
+    return found.needs;
+  }
+  annotateNeedsProblems(problems, out);
+  out.fail(
+    `${problems.length} manifest file(s) of manifestPaths cannot be read (first: ${problems[0]?.message}); nothing was imported.`,
+  );
+  return undefined;
+}
+
 async function flow(
   inputs: TaskInputs,
+  needsInputs: NeedsInputs,
   out: TaskOutput,
   signal: AbortSignal,
   transport: Transport,
+  needsFailure: { markdown: Markdown },
 ): Promise<Reported | undefined> {
   const startedAt = new Date();
   checkResultPath(inputs.resultPath); // before any request: an unwritable result file fails now
@@ -92,6 +131,8 @@ async function flow(
   if (!list) return;
   if (!checkAllowedSources(list, inputs, out)) return; // before any request, like an invalid line
   const items = planImports(list.entries, inputs.credentials);
+  const needs = discoverNeeds(needsInputs, out); // before any request: a bad manifest fails now
+  if (!needs) return;
 
   const gate = new ThrottleGate(systemClock);
   const agent = { authParameters: endpointAuthParameters(inputs.connectionId), jobAccessToken };
@@ -126,6 +167,38 @@ async function flow(
   const checks = await startChecks(items, inputs.mode, { ...reads, readSource });
   // requireDigests keeps the barrier: every line is checked before any import.
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
+  // Needed images are judged before any import (a barrier), so that unlistedImages: fail writes nothing.
+  const needed =
+    needs.length === 0
+      ? undefined
+      : {
+          policy: needsInputs.unlistedImages,
+          ...(await judgeNeeds(needs, {
+            sources: registries.sources,
+            acr: registries.acr,
+            credentials: inputs.credentials,
+            entries: list.entries,
+            items,
+            checks: (await checks.all()).checks,
+            loginServer: acr.loginServer,
+            reportUnused: needsInputs.manifestPaths.length > 0,
+            concurrency: concurrency.checks,
+            signal,
+          })),
+        };
+  if (needed) {
+    out.log(`needed images: ${needed.reads} registry read(s) beyond the check`);
+    publishNeeds(needed.results, needed.policy, out);
+    const gaps = countGaps(needed.results);
+    if (needed.policy === 'fail' && gaps > 0) {
+      for (const line of neededLogLines(needed.results)) out.log(line);
+      out.fail(
+        `${gaps} image(s) that charts or manifests need are not in the list or the registry (unlistedImages: fail); add the lines the plan shows. Nothing was imported.`,
+      );
+      needsFailure.markdown = neededMarkdown(needed.results, needed.policy);
+      return;
+    }
+  }
   const adaptive = new ImportConcurrency(concurrency, systemClock, (line) => out.log(line));
   const importing = { ...run, arm, acr, gate, registries, timeoutMs, adaptive };
   // What writes: never handed to a dry run (a pull-request plan), whose referrers are planned only.
@@ -164,7 +237,7 @@ async function flow(
   const { result, plan } = report(
     records,
     list,
-    { inputs, acr, canceled: signal.aborted, startedAt, audit },
+    { inputs, acr, canceled: signal.aborted, startedAt, audit, ...(needed ? { needed } : {}) },
     out,
   );
   return { result, ...(plan ? { plan } : {}), failurePolicy: inputs.failurePolicy };
@@ -172,3 +245,5 @@ async function flow(
 
 const PLAN_ONLY =
   'Pull-request build: planning only. The registry is read to compare digests; nothing is written to it. (importOnPullRequest: true imports in pull-request builds.)';
+const CHART_VALUES_UNUSED =
+  'chartValues: chart lines of the list are not read for needed images in this version; the values files were checked. Render the charts (helm template) and set manifestPaths to compare their images with the list.';

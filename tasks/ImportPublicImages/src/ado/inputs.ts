@@ -16,6 +16,7 @@ import {
   type CosignKey,
   type VerifySignatures,
 } from '../core/referrers';
+import { UNLISTED_IMAGES } from '../core/needs/needsReport';
 import { cosignKeysInput } from './cosignKeys';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { warning } from './output';
@@ -168,6 +169,7 @@ export const CHOICE_INPUTS = {
   failurePolicy: FAILURE_POLICIES,
   copyReferrers: COPY_REFERRERS,
   verifySignatures: VERIFY_SIGNATURES,
+  unlistedImages: UNLISTED_IMAGES,
 } as const;
 
 function choice<T extends string>(name: string, allowed: readonly T[], def: T): T {

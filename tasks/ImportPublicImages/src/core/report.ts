@@ -3,6 +3,7 @@
 import type { BuildRecord, ListRecord } from './audit';
 import { lineList } from './logText';
 import type { Action, ImportMode } from './plan';
+import type { neededJson, NeededCounts } from './needs/needsReport';
 import {
   countReferrers,
   type ReferrerResult,
@@ -55,6 +56,8 @@ export interface Counts {
   referrers?: Record<ReferrerStatus, number>;
   /** verifySignatures cosign-key: lines verified, failed, and not verified (no key pattern). */
   signatures?: { verified: number; failed: number; notVerified: number };
+  /** manifestPaths / chart lines: the needed images by status (docs/needed-images.md). */
+  needed?: NeededCounts;
 }
 
 export interface RunResult {
@@ -73,6 +76,8 @@ export interface RunResult {
   durationMs: number;
   counts: Counts;
   images: ImageResult[];
+  /** What charts and manifests need, against the list and the registry; left out when not read. */
+  needed?: ReturnType<typeof neededJson>;
 }
 
 export function countImages(
@@ -167,6 +172,11 @@ export function verdict(
   if (c.canceled > 0) parts.push(`${c.canceled} canceled`);
   const summary = `${parts.join(', ')} of ${c.total} in ${formatDuration(result.durationMs)}`;
   if (result.canceled) return { result: 'Failed', message: `Run canceled: ${summary}`, summary };
+  const gaps = c.needed?.gaps ?? 0;
+  if (c.failed === 0 && gaps > 0) {
+    const message = `${summary}; ${gaps} image(s) that charts or manifests need are not in the list or the registry`;
+    return { result: 'SucceededWithIssues', message, summary };
+  }
   if (c.failed === 0) return { result: 'Succeeded', message: summary, summary };
   const first = result.images.find((i) => i.status === 'failed' || i.status === 'timed-out');
   const firstFailure = first ? `line ${first.line}: ${first.error ?? first.status}` : undefined;

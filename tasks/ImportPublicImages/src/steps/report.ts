@@ -8,6 +8,15 @@ import { planMarkdown, type Plan } from '../core/planReport';
 import { closingLines, countImages, markdownSummary, type RunResult } from '../core/report';
 import type { CopyReferrers, VerifySignatures } from '../core/referrers';
 import type { RunReporter } from '../core/reporter';
+import { mdJoin, trusted } from '../core/safeText';
+import type { NeedResult } from '../core/needs/match';
+import {
+  neededCounts,
+  neededJson,
+  neededLogLines,
+  neededMarkdown,
+  type UnlistedImages,
+} from '../core/needs/needsReport';
 import { imageResult, withDuplicates, type TargetRegistry } from '../core/results';
 import { TASK_VERSION } from '../version';
 
@@ -32,6 +41,8 @@ export function report(
     startedAt: Date;
     /** The audit record: the build (agent variables) and the list read (core/audit.ts). */
     audit?: { run: BuildRecord; list: ListRecord };
+    /** The needed images, judged (steps/needs.ts), with the unlistedImages policy. */
+    needed?: { results: readonly NeedResult[]; policy: UnlistedImages };
   },
   out: RunReporter,
 ): { result: RunResult; plan?: Plan } {
@@ -57,11 +68,20 @@ export function report(
     }),
     images,
   };
+  const needed = run.needed;
+  if (needed) {
+    result.counts.needed = neededCounts(needed.results);
+    result.needed = neededJson(needed.results);
+  }
   for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);
+  for (const line of needed ? neededLogLines(needed.results) : []) out.raw(`  ${line}`);
+  const section = needed ? neededMarkdown(needed.results, needed.policy) : trusted('');
   // A dry run (and a pull-request build) shows the plan, leading with what would change.
-  const plan = result.dryRun
+  const base = result.dryRun
     ? planMarkdown(result, { pullRequest: inputs.pullRequest })
     : undefined;
-  out.publish(result, inputs.resultPath, plan?.markdown ?? markdownSummary(result));
+  const plan = base && { ...base, markdown: mdJoin([base.markdown, section], '') };
+  const summary = plan?.markdown ?? mdJoin([markdownSummary(result), section], '');
+  out.publish(result, inputs.resultPath, summary);
   return { result, ...(plan ? { plan } : {}) };
 }
