@@ -8,10 +8,11 @@
 // signature, the Fulcio leaf (PEM), its chain (PEM) and the Rekor bundle
 // (`{"SignedEntryTimestamp","Payload":{body,integratedTime,logIndex,logID}}`), with knobs for the
 // bad cases (another identity, a Rekor entry for another payload, a certificate expired before
-// its integrated time). The keys persist in a JSON file (PKCS#8 PEM), as the cosign key does, so
-// a restarted emulator keeps the same trusted root.
+// its integrated time). EmulatorSigstore is the emulator's instance: keys and layers kept in a
+// file beside --acr-state, as the cosign keys are.
 import crypto, { type KeyObject, type webcrypto } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it loaded first
 import * as x509 from '@peculiar/x509';
 
@@ -76,36 +77,96 @@ export interface TestSigstore {
   signKeyless(payload: Buffer, options: KeylessSignOptions): Promise<KeylessLayer>;
 }
 
-/** Reads the keys from `file` or makes them (and writes them there). */
-export function loadOrCreateSigstoreKeys(file?: string): SigstoreKeys {
-  if (file && fs.existsSync(file)) {
-    const pems = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<keyof SigstoreKeys, string>;
+type KeptPems = Record<keyof SigstoreKeys, string>;
+
+/** The kept keys (PKCS#8 PEM), or new ones. */
+export function loadOrCreateSigstoreKeys(kept?: KeptPems): SigstoreKeys {
+  if (kept) {
     return {
-      root: crypto.createPrivateKey(pems.root),
-      intermediate: crypto.createPrivateKey(pems.intermediate),
-      ctlog: crypto.createPrivateKey(pems.ctlog),
-      rekor: crypto.createPrivateKey(pems.rekor),
+      root: crypto.createPrivateKey(kept.root),
+      intermediate: crypto.createPrivateKey(kept.intermediate),
+      ctlog: crypto.createPrivateKey(kept.ctlog),
+      rekor: crypto.createPrivateKey(kept.rekor),
     };
   }
   const ec = (namedCurve: string) => crypto.generateKeyPairSync('ec', { namedCurve }).privateKey;
-  const keys = {
+  return {
     root: ec('secp384r1'),
     intermediate: ec('secp384r1'),
     ctlog: ec('prime256v1'),
     rekor: ec('prime256v1'),
   };
-  if (file) {
-    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const out = {
-      root: pem(keys.root),
-      intermediate: pem(keys.intermediate),
-      ctlog: pem(keys.ctlog),
-      rekor: pem(keys.rekor),
-    };
-    fs.writeFileSync(file, JSON.stringify(out, null, 2), { mode: 0o600 });
-  }
-  return keys;
 }
+
+interface KeptSigstore {
+  keys: KeptPems;
+  layers: Record<string, KeylessLayer>;
+}
+
+/**
+ * The emulator's Sigstore: its keys, and the keyless layers made for the seeded payloads. Making
+ * certificates is asynchronous (WebCrypto), seeding is not: prepare() signs the payloads once at
+ * start, and the seed (and every reset) takes the layers from layerFor(). With a file
+ * (`--acr-state FILE` keeps it in FILE.sigstore.json) keys and layers are kept across runs, as
+ * the cosign keys are: an ACR kept across runs holds the last run's signature tags.
+ */
+export class EmulatorSigstore {
+  private readonly keys: SigstoreKeys;
+  private readonly layers = new Map<string, KeylessLayer>();
+  private sigstore?: TestSigstore;
+
+  constructor(private readonly file?: string) {
+    const kept =
+      file && fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, 'utf8')) as KeptSigstore)
+        : undefined;
+    this.keys = loadOrCreateSigstoreKeys(kept?.keys);
+    for (const [k, v] of Object.entries(kept?.layers ?? {})) this.layers.set(k, v);
+  }
+
+  /** Signs each payload not signed yet, keyless, with the Kubernetes release identity. */
+  async prepare(payloads: readonly Buffer[]): Promise<void> {
+    this.sigstore ??= await createTestSigstore(this.keys);
+    for (const p of payloads) {
+      const k = payloadKey(p);
+      if (!this.layers.has(k)) {
+        this.layers.set(k, await this.sigstore.signKeyless(p, KUBERNETES_IDENTITY));
+      }
+    }
+    this.save();
+  }
+
+  layerFor(payload: Buffer): KeylessLayer | undefined {
+    return this.layers.get(payloadKey(payload));
+  }
+
+  /** Writes trusted_root.json into `dir` (after prepare()); its path. */
+  writeTrustedRoot(dir: string): string {
+    if (!this.sigstore) throw new Error('EmulatorSigstore.prepare() first');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'trusted_root.json');
+    fs.writeFileSync(file, JSON.stringify(this.sigstore.trustedRoot, null, 2));
+    return file;
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const kept: KeptSigstore = {
+      keys: {
+        root: pem(this.keys.root),
+        intermediate: pem(this.keys.intermediate),
+        ctlog: pem(this.keys.ctlog),
+        rekor: pem(this.keys.rekor),
+      },
+      layers: Object.fromEntries(this.layers),
+    };
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    fs.writeFileSync(this.file, JSON.stringify(kept), { mode: 0o600 });
+  }
+}
+
+const payloadKey = (p: Buffer) => crypto.createHash('sha256').update(p).digest('hex');
 
 async function cryptoPair(
   key: KeyObject,

@@ -7,6 +7,7 @@ import { FaultEngine } from './faults';
 import { HostileAnswers } from './hostile';
 import { addImage, type ImageSpec } from './imagegen';
 import { CosignKeys, seedSignatures } from './signatures';
+import { EmulatorSigstore } from './sigstore';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
 
@@ -63,6 +64,8 @@ export class Emulator {
   readonly hostile = new HostileAnswers();
   /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
   readonly cosignKeys: CosignKeys;
+  /** The test Sigstore (sigstore.ts): keyless signatures of the images marked `keyless`. */
+  readonly sigstore: EmulatorSigstore;
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
   /** Store by host: public registries and ACR login servers. */
@@ -81,6 +84,7 @@ export class Emulator {
 
   constructor(readonly opts: Options) {
     this.cosignKeys = new CosignKeys(opts.acrStateFile && `${opts.acrStateFile}.cosign.json`);
+    this.sigstore = new EmulatorSigstore(opts.acrStateFile && `${opts.acrStateFile}.sigstore.json`);
     const acrDefs = [...fixtures.acrs];
     for (let i = 0; i < opts.extraAcrs; i++) {
       acrDefs.push({
@@ -141,7 +145,7 @@ export class Emulator {
       store.clear();
       for (const img of cfg.images) addImage(store, host, img);
     }
-    seedSignatures(this.stores, this.cosignKeys);
+    seedSignatures(this.stores, this.cosignKeys, (p) => this.sigstore.layerFor(p));
     this.cosignKeys.save();
     for (const acr of this.acrs) acr.store.clear();
     this.pullsUsed.clear();
