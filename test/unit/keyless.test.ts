@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   parseTrustedRoot,
   verifyKeylessLayer,
@@ -11,6 +14,7 @@ import {
 import type { SignatureLayer } from '../../tasks/ImportPublicImages/src/core/keyless/legacy';
 import {
   createTestSigstore,
+  EmulatorSigstore,
   KUBERNETES_IDENTITY,
   loadOrCreateSigstoreKeys,
   SIGSTORE_ANNOTATIONS,
@@ -167,7 +171,40 @@ describe('keyless verification (core/keyless) against the test Sigstore', functi
     assert.match(v.reason, /signed entry timestamp \(SET\)/);
   });
 
-  it('refuses an altered payload (signature) and a payload for another digest (payload)', async () => {
+  it('refuses an SCT from a CT log the trusted root does not name (sct)', async () => {
+    const payload = payloadFor(DIGEST);
+    const signed = await sigstore.signKeyless(payload, KUBERNETES_IDENTITY);
+    const otherCt = parseTrustedRoot(
+      JSON.stringify({ ...sigstore.trustedRoot, ctlogs: other.trustedRoot['ctlogs'] }),
+    );
+    assert.ok(otherCt.ok);
+    const v = failed(verifyKeylessLayer(layerOf(payload, signed), DIGEST, otherCt.trust, K8S));
+    assert.equal(v.check, 'sct');
+    assert.match(v.reason, /SCT does not verify against the trusted root's CT log keys/);
+  });
+
+  it('a kept EmulatorSigstore (FILE.sigstore.json) reuses its layers, and they verify against the root it writes after a restart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigstore-kept-'));
+    try {
+      const file = path.join(dir, 'acr-state.json.sigstore.json');
+      const payload = payloadFor(DIGEST);
+      const first = new EmulatorSigstore(file);
+      await first.prepare([payload]);
+      const layer = first.layerFor(payload);
+      assert.ok(layer);
+      const second = new EmulatorSigstore(file);
+      await second.prepare([payload]);
+      assert.deepEqual(second.layerFor(payload), layer, 'the kept layer, not a new one');
+      const root = parseTrustedRoot(fs.readFileSync(second.writeTrustedRoot(dir), 'utf8'));
+      assert.ok(root.ok);
+      const v = verifyKeylessLayer(layerOf(payload, layer), DIGEST, root.trust, K8S);
+      assert.equal(v.verified, true, JSON.stringify(v));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an altered payload (rekor-entry: its Rekor entry no longer matches) and a payload for another digest (payload)', async () => {
     const payload = payloadFor(DIGEST);
     const signed = await sigstore.signKeyless(payload, KUBERNETES_IDENTITY);
     const altered = layerOf(Buffer.concat([payload, Buffer.from(' ')]), signed);
