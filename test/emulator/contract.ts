@@ -61,6 +61,10 @@ export interface ReadyFile {
   /** PEM (SPKI) of another key pair generated at start: quay.io/jetstack/cert-manager-cainjector's
    * signature is made with it, so it verifies with this key and not with `cosignPublicKeyPath`. */
   cosignOtherPublicKeyPath: string;
+  /** The test Sigstore's `trusted_root.json` (Fulcio-like CA, CT log and Rekor-like log keys):
+   * registry.k8s.io/ingress-nginx/controller's `.sig` also holds a keyless layer it verifies,
+   * signed as the Kubernetes release identity (test/emulator/sigstore.ts). */
+  sigstoreTrustedRootPath: string;
   /** Process id of the emulator. */
   pid: number;
 }

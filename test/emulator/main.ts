@@ -6,6 +6,7 @@ import path from 'node:path';
 import { handleAdmin } from './admin';
 import { handleArm } from './arm';
 import type { ReadyFile, RequestLogEntry } from './contract';
+import { keylessPayloads } from './signatures';
 import { handleEntra } from './entra';
 import { Importer } from './importer';
 import { loadAcrState, saveAcrState } from './persist';
@@ -29,6 +30,9 @@ export async function start(
 ): Promise<{ ready: ReadyFile; stop: () => Promise<void> }> {
   const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-'));
   const em = new Emulator(opts);
+  // Keyless signatures are made asynchronously (WebCrypto): signed once here, then seeded again.
+  await em.sigstore.prepare(keylessPayloads(em.stores));
+  em.seed();
   if (opts.faultsFile) em.faults.loadFile(opts.faultsFile);
   if (opts.acrStateFile) loadAcrState(em.acrs, opts.acrStateFile);
   const hosts = [...em.stores.keys()];
@@ -175,6 +179,7 @@ export async function start(
     ...(imds ? { imdsUrl: imds.url } : {}),
     taskEnvPullRequest: buildPullRequestEnv(envInput, ado),
     ...em.cosignKeys.write(path.join(stateDir, 'cosign')),
+    sigstoreTrustedRootPath: em.sigstore.writeTrustedRoot(path.join(stateDir, 'sigstore')),
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');

@@ -8,6 +8,7 @@ import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { descriptorOf } from './referrers';
+import { SIGSTORE_ANNOTATIONS, type KeylessLayer } from './sigstore';
 import { MT, type RegistryStore } from './store';
 
 export const ART = {
@@ -35,6 +36,9 @@ interface SignedImage {
   /** The cosign `.sig` tag: correct, for another digest (that of `wrongDigestOf`), or with the other key. */
   cosign: SignatureKind;
   wrongDigestOf?: string;
+  /** Also signed keyless (test/emulator/sigstore.ts) by the Kubernetes release identity: a second
+   * layer of the same `.sig` manifest, as cosign appends one when an image is signed again. */
+  keyless?: boolean;
   /** A cosign attestation tag `.att` (DSSE envelope of an in-toto statement). */
   attestation?: boolean;
   /** A cosign SBOM tag `.sbom`. */
@@ -50,6 +54,7 @@ export const SIGNED_IMAGES: SignedImage[] = [
     repository: 'ingress-nginx/controller',
     tag: 'v1.11.1',
     cosign: 'good',
+    keyless: true,
     attestation: true,
     referrers: { sbom: true, platformSbom: 'linux/amd64' },
   },
@@ -230,8 +235,35 @@ function spdx(ref: string, digest: string): Buffer {
   );
 }
 
-/** Adds what refers to the SIGNED_IMAGES present in `stores` (absent ones are skipped). */
-export function seedSignatures(stores: Map<string, RegistryStore>, keys: CosignKeys): void {
+/** cosign's simple-signing payload naming `digest`. */
+function cosignPayload(ref: string, digest: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      critical: {
+        identity: { 'docker-reference': ref },
+        image: { 'docker-manifest-digest': digest },
+        type: 'cosign container image signature',
+      },
+      optional: null,
+    }),
+  );
+}
+
+/** The payloads the SIGNED_IMAGES marked `keyless` are signed over (for EmulatorSigstore.prepare). */
+export function keylessPayloads(stores: Map<string, RegistryStore>): Buffer[] {
+  return SIGNED_IMAGES.filter((s) => s.keyless).flatMap((s) => {
+    const digest = stores.get(s.host)?.resolve(s.repository, s.tag);
+    return digest ? [cosignPayload(`${s.host}/${s.repository}`, digest)] : [];
+  });
+}
+
+/** Adds what refers to the SIGNED_IMAGES present in `stores` (absent ones are skipped); a
+ * `keyless` image gets its keyless layer when `keyless` has one for its payload. */
+export function seedSignatures(
+  stores: Map<string, RegistryStore>,
+  keys: CosignKeys,
+  keyless?: (payload: Buffer) => KeylessLayer | undefined,
+): void {
   for (const s of SIGNED_IMAGES) {
     const store = stores.get(s.host);
     const digest = store?.resolve(s.repository, s.tag);
@@ -245,22 +277,23 @@ export function seedSignatures(stores: Map<string, RegistryStore>, keys: CosignK
     const other = s.wrongDigestOf?.split(':');
     const named =
       s.cosign === 'wrongDigest' && other ? store.resolve(other[0]!, other[1]!) : digest;
-    const payload = Buffer.from(
-      JSON.stringify({
-        critical: {
-          identity: { 'docker-reference': ref },
-          image: { 'docker-manifest-digest': named ?? digest },
-          type: 'cosign container image signature',
-        },
-        optional: null,
-      }),
-    );
+    const payload = cosignPayload(ref, named ?? digest);
     const sig = keys.sign(s.cosign === 'otherKey' ? 'other' : 'main', payload);
     const sigLayer = { mediaType: ART.simpleSigning, data: payload };
-    put(
-      cosignManifest(store, [{ ...sigLayer, annotations: { [ART.cosignSignature]: sig } }]),
-      digestTag(digest, '.sig'),
-    );
+    const sigLayers: Layer[] = [{ ...sigLayer, annotations: { [ART.cosignSignature]: sig } }];
+    const k = s.keyless ? keyless?.(payload) : undefined;
+    if (k) {
+      sigLayers.push({
+        ...sigLayer,
+        annotations: {
+          [ART.cosignSignature]: k.signature,
+          [SIGSTORE_ANNOTATIONS.certificate]: k.certificate,
+          [SIGSTORE_ANNOTATIONS.chain]: k.chain,
+          [SIGSTORE_ANNOTATIONS.bundle]: k.bundle,
+        },
+      });
+    }
+    put(cosignManifest(store, sigLayers), digestTag(digest, '.sig'));
 
     if (s.attestation) {
       const statement = Buffer.from(

@@ -8,6 +8,7 @@ import { HostileAnswers } from './hostile';
 import { addImage, type ImageSpec } from './imagegen';
 import { HELM_HOSTS, helmRepoFiles, type HelmFiles, seedOciCharts } from './charts';
 import { CosignKeys, seedSignatures } from './signatures';
+import { EmulatorSigstore } from './sigstore';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
 import { PushState } from './upload';
@@ -69,6 +70,8 @@ export class Emulator {
   readonly hostile = new HostileAnswers();
   /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
   readonly cosignKeys: CosignKeys;
+  /** The test Sigstore (sigstore.ts): keyless signatures of the images marked `keyless`. */
+  readonly sigstore: EmulatorSigstore;
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
   /** Store by host: public registries and ACR login servers. */
@@ -93,6 +96,7 @@ export class Emulator {
 
   constructor(readonly opts: Options) {
     this.cosignKeys = new CosignKeys(opts.acrStateFile && `${opts.acrStateFile}.cosign.json`);
+    this.sigstore = new EmulatorSigstore(opts.acrStateFile && `${opts.acrStateFile}.sigstore.json`);
     const acrDefs = [...fixtures.acrs];
     for (let i = 0; i < opts.extraAcrs; i++) {
       acrDefs.push({
@@ -155,7 +159,7 @@ export class Emulator {
       for (const img of cfg.images) addImage(store, host, img);
     }
     seedOciCharts(this.stores, this.opts.charts ?? 0);
-    seedSignatures(this.stores, this.cosignKeys);
+    seedSignatures(this.stores, this.cosignKeys, (p) => this.sigstore.layerFor(p));
     this.cosignKeys.save();
     for (const acr of this.acrs) acr.store.clear();
     this.push.clear();

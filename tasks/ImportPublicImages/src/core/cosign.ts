@@ -112,6 +112,14 @@ export function verifyCosignPayload(
     };
   }
 
+  return checkPayloadClaims(payload, digest);
+}
+
+/**
+ * Is `payload` a cosign simple-signing payload naming `digest`? (Checked once its signature is
+ * known to be authentic: by a key here, by a Fulcio certificate in core/keyless/.)
+ */
+export function checkPayloadClaims(payload: Buffer, digest: string): CosignVerdict {
   let claims: unknown;
   try {
     claims = JSON.parse(payload.toString('utf8'));
