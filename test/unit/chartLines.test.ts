@@ -20,7 +20,7 @@ describe('chart lines: what a valid line becomes', () => {
       undefined,
       'charts/cert-manager',
       ['v1.15.2'],
-      { kind: 'oci' },
+      { kind: 'oci', name: 'cert-manager', version: 'v1.15.2' },
     ],
     [
       'oci://quay.io/jetstack/charts/cert-manager:v1.15.2',
@@ -30,7 +30,7 @@ describe('chart lines: what a valid line becomes', () => {
       undefined,
       'jetstack/charts/cert-manager',
       ['v1.15.2'],
-      { kind: 'oci' },
+      { kind: 'oci', name: 'cert-manager', version: 'v1.15.2' },
     ],
     [
       'oci://registry-1.docker.io/bitnamicharts/redis:19.6.4+build.1 => charts/redis',
@@ -40,7 +40,7 @@ describe('chart lines: what a valid line becomes', () => {
       undefined,
       'charts/redis',
       ['19.6.4_build.1'],
-      { kind: 'oci' },
+      { kind: 'oci', name: 'redis', version: '19.6.4+build.1' },
     ],
     [
       `oci://ghcr.io/org/charts/app@sha256:${HEX} => charts/app`,
@@ -50,7 +50,7 @@ describe('chart lines: what a valid line becomes', () => {
       `sha256:${HEX}`,
       'charts/app',
       [],
-      { kind: 'oci' },
+      { kind: 'oci', name: 'app' },
     ],
     [
       'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.1 => charts/ingress-nginx',
@@ -118,7 +118,11 @@ describe('chart lines: what a valid line becomes', () => {
   it('an image line is no chart, and a chart line beside images keeps its kind', () => {
     const list = parseImageList('nginx:1.27\noci://quay.io/jetstack/charts/cert-manager:v1.15.2');
     assert.equal(list.entries[0]?.chart, undefined);
-    assert.deepEqual(list.entries[1]?.chart, { kind: 'oci' });
+    assert.deepEqual(list.entries[1]?.chart, {
+      kind: 'oci',
+      name: 'cert-manager',
+      version: 'v1.15.2',
+    });
   });
 });
 

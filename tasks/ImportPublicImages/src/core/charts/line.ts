@@ -13,6 +13,7 @@ import {
   isValidRegistryHost,
   parseReference,
   repositoryPathProblem,
+  splitReference,
   tagProblem,
   type ImageReference,
 } from '../reference';
@@ -31,8 +32,16 @@ export interface HttpChart {
   archiveDigest?: string;
 }
 
+/** An OCI chart: its name (the repository's last part) and the version its tag names. */
+export interface OciChart {
+  kind: 'oci';
+  name: string;
+  /** The version as written (`1.2.3+build` for tag `1.2.3_build`); unset when pinned by digest only. */
+  version?: string;
+}
+
 /** What kind of chart a chart line names. */
-export type ChartSource = { kind: 'oci' } | HttpChart;
+export type ChartSource = OciChart | HttpChart;
 
 export const EXAMPLE_OCI_CHART = 'oci://quay.io/jetstack/charts/cert-manager:v1.15.2';
 export const EXAMPLE_HTTP_CHART = 'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.1';
@@ -197,7 +206,13 @@ export function parseChartSource(sourceText: string): ChartSourceResult {
         example: `${OCI_SCHEME}${ref.registry}/${ref.repository}:<version>`,
       };
     }
-    return { ok: true, chart: { kind: 'oci' }, ref };
+    const chart: OciChart = {
+      kind: 'oci',
+      name: ref.repository.slice(ref.repository.lastIndexOf('/') + 1),
+    };
+    const written = splitReference(sourceText.slice(OCI_SCHEME.length)).tag;
+    if (written !== undefined) chart.version = written;
+    return { ok: true, chart, ref };
   }
   if (sourceText.startsWith(HTTPS_SCHEME) || sourceText.startsWith('http://')) {
     const parsed = parseHttpChart(sourceText);
@@ -217,4 +232,15 @@ export function parseChartSource(sourceText: string): ChartSourceResult {
       `${OCI_SCHEME}..., a chart from a Helm repository is ${HTTPS_SCHEME}URL CHART:VERSION`,
     example: EXAMPLE_OCI_CHART,
   };
+}
+
+/** How the log and the result name a chart line's source: as Helm users write it. */
+export function chartSourceText(chart: ChartSource, ref: ImageReference): string {
+  if (chart.kind === 'http') {
+    const pin = chart.archiveDigest !== undefined ? `@${chart.archiveDigest}` : '';
+    return `${chart.repositoryUrl} ${chart.name}:${chart.version}${pin}`;
+  }
+  const tag = ref.tag !== undefined ? `:${ref.tag}` : '';
+  const digest = ref.digest !== undefined ? `@${ref.digest}` : '';
+  return `${OCI_SCHEME}${ref.registry}/${ref.repository}${tag}${digest}`;
 }
