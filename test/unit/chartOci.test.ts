@@ -15,6 +15,7 @@ import {
   manifestKind,
   sha256,
 } from '../../tasks/ImportPublicImages/src/core/charts/oci';
+import { hintFor, OCI_CHART_HINT } from '../../tasks/ImportPublicImages/src/core/hints';
 import { CHART_YAML, chartTgz } from './tarBuilder';
 
 const meta = (): NonNullable<Extract<ReturnType<typeof chartMetadata>, { ok: true }>['meta']> => {
@@ -152,5 +153,40 @@ entries:
     assert.ok(!bad.ok && /is not YAML/.test(bad.message));
     const html = findChartVersion('<html>moved</html>', repo, 'x', '1.0.0');
     assert.ok(!html.ok && /not a Helm repository index/.test(html.message));
+  });
+});
+
+describe('core/hints: chart lines', () => {
+  const ctx = {
+    sourceRegistry: 'quay.io',
+    sourceRepository: 'x',
+    hasCredentials: false,
+    acrName: 'contosoacr',
+  };
+  it("ARM's refusal of an OCI chart names the workaround; a 404 is still a missing source", () => {
+    const refused = {
+      message: 'The import of this artifact type is not supported',
+      code: 'InvalidParameters',
+    };
+    assert.equal(hintFor(refused, { ...ctx, chart: 'oci' }), OCI_CHART_HINT);
+    assert.match(
+      hintFor({ message: 'MANIFEST_UNKNOWN' }, { ...ctx, chart: 'oci' }) ?? '',
+      /exist upstream/,
+    );
+    assert.equal(hintFor(refused, ctx), undefined, 'an image line: no chart hint');
+  });
+  it('a refused push names push rights (Contributor, Container Registry Repository Writer)', () => {
+    const h = hintFor(
+      { message: 'PUT answered 403', statusCode: 403, code: 'PushRefused' },
+      { ...ctx, chart: 'http' },
+    );
+    assert.match(
+      h ?? '',
+      /may not push to registry contosoacr.*Contributor.*Container Registry Repository Writer/,
+    );
+    assert.equal(
+      hintFor({ message: 'the archive is over 4194304 bytes' }, { ...ctx, chart: 'http' }),
+      undefined,
+    );
   });
 });
