@@ -273,4 +273,57 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
     );
     assert.equal(importRequests(await em.admin.requests()).length, 0);
   });
+
+  it('faults: a 503 on the index and a 429 on the archive are tried again; an upload cut mid-body restarts; the chart lands whole', async () => {
+    await em.admin.setFaults([
+      {
+        kind: 'registry503',
+        match: { listener: 'kubernetes.github.io', path: 'index.yaml' },
+        count: 1,
+      },
+      { kind: 'registry429', match: { listener: 'kubernetes.github.io', path: '.tgz' }, count: 1 },
+      { kind: 'uploadCut', match: { method: 'PUT', path: '/blobs/uploads/' }, count: 1 },
+    ]);
+    const r = await runTask(em.ready, { imageList: `${HTTP}\n` });
+    assert.equal(r.status, 'Succeeded', explain(r));
+    const [http] = images(r);
+    assert.equal(http?.status, 'imported');
+    assert.equal(await held('charts/ingress-nginx', '4.11.1'), http?.digest);
+    const log = taskRequests(await em.admin.requests());
+    const gets = (p: string) => log.filter((e) => e.method === 'GET' && e.path.endsWith(p)).length;
+    assert.equal(gets('index.yaml'), 2, 'the index asked again after its 503');
+    assert.equal(gets('ingress-nginx-4.11.1.tgz'), 2, 'the archive asked again after its 429');
+    const manifestPuts = log.filter(
+      (e) => e.method === 'PUT' && e.path.includes('/charts/ingress-nginx/manifests/'),
+    );
+    assert.equal(manifestPuts.length, 1, 'one manifest PUT, after the blobs');
+  });
+
+  it('a push the ACR refuses fails that line (not the run) naming push rights; the OCI chart still lands', async () => {
+    await em.admin.setFaults([{ kind: 'acrPushDenied' }]);
+    const r = await runTask(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
+    assert.equal(r.status, 'Failed', explain(r));
+    const [oci, http] = images(r);
+    assert.equal(oci?.status, 'imported');
+    assert.equal(http?.status, 'failed');
+    assert.match(
+      http?.error ?? '',
+      /may not push to registry contosoacr.*Container Registry Repository Writer/,
+    );
+    assert.equal(await held('charts/ingress-nginx', '4.11.1'), undefined);
+  });
+
+  it("ARM's refusal of an OCI chart fails its line with ARM's reason and the HTTP-repository workaround", async () => {
+    await em.admin.setFaults([
+      { kind: 'opBlobCopyError', match: { target: 'charts/cert-manager' } },
+    ]);
+    const r = await runTask(em.ready, { imageList: `${OCI}\n`, env: { INPUT_RETRIES: '0' } });
+    assert.equal(r.status, 'Failed', explain(r));
+    const [oci] = images(r);
+    assert.equal(oci?.status, 'failed');
+    assert.match(
+      oci?.error ?? '',
+      /Error copying blobs.*import the same chart from its HTTP Helm repository instead/,
+    );
+  });
 });
