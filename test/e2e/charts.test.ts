@@ -314,16 +314,50 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   });
 
   it("ARM's refusal of an OCI chart fails its line with ARM's reason and the HTTP-repository workaround", async () => {
-    await em.admin.setFaults([
-      { kind: 'opBlobCopyError', match: { target: 'charts/cert-manager' } },
-    ]);
-    const r = await runTask(em.ready, { imageList: `${OCI}\n`, env: { INPUT_RETRIES: '0' } });
+    // opRefuseArtifact: the emulator's stand-in for ARM refusing a chart (undocumented).
+    await em.admin.setFaults([{ kind: 'opRefuseArtifact' }]);
+    const r = await runTask(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
     assert.equal(r.status, 'Failed', explain(r));
-    const [oci] = images(r);
+    const [oci, http] = images(r);
     assert.equal(oci?.status, 'failed');
     assert.match(
       oci?.error ?? '',
-      /Error copying blobs.*import the same chart from its HTTP Helm repository instead/,
+      /InvalidParameters.*helm\.config.*import the same chart from its HTTP Helm repository instead/,
     );
+    assert.equal(http?.status, 'imported', 'the workaround works');
+  });
+
+  it('hostile archives (matching the index) are refused in memory: traversal, absolute path, links, a zip bomb, too many files, too big, not gzip', async () => {
+    const names = [
+      'traversal',
+      'absolute',
+      'symlink',
+      'hardlink',
+      'bomb',
+      'many-files',
+      'oversized',
+      'not-gzip',
+    ];
+    const list = names.map(
+      (n) => `https://kubernetes.github.io/hostile ${n}:1.0.0 => charts/hostile/${n}`,
+    );
+    const r = await runTask(em.ready, { imageList: `${list.join('\n')}\n` });
+    assert.equal(r.status, 'Failed', explain(r));
+    const errors = images(r).map((i) => [i.status, i.error ?? '']);
+    const expected = [
+      /climbs out/,
+      /absolute/,
+      /a link/,
+      /a link/,
+      /inflates past 33554432 bytes/,
+      /more than 10000 entries/,
+      /over 4194304 bytes: refused before the download completed/,
+      /not gzip/,
+    ];
+    expected.forEach((m, i) => {
+      assert.equal(errors[i]?.[0], 'failed', `${names[i]}: ${explain(r)}`);
+      assert.match(errors[i]?.[1] ?? '', m, names[i]);
+    });
+    assert.deepEqual(writes(await em.admin.requests()), [], 'nothing written');
   });
 });
