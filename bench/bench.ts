@@ -12,13 +12,15 @@
 //  6. the same N images behind the test CONNECT proxy vs direct (bench/proxy.ts; `--only proxy`,
 //     `--proxy-rtt-ms N` delays every emulator answer);
 //  7. needed-images discovery: 200 charts x 5 subcharts and 5,000 manifest files (bench/needs.ts,
-//     `--only needs [--charts N --subcharts S --manifests M]`).
+//     `--only needs [--charts N --subcharts S --manifests M]`);
+//  8. 20 Helm charts (10 OCI, 10 from an HTTP repository), cold and re-run (bench/charts.ts).
 // The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
 // just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
 // `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand.
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
 //     [--no-parallel-az] [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
-//     [--only throttle|old-script|rtt|referrers|proxy|needs] [--rtt-ms N --rtt-images N] [--proxy-rtt-ms N]
+//     [--only throttle|old-script|rtt|referrers|proxy|needs|charts] [--rtt-ms N --rtt-images N]
+//     [--proxy-rtt-ms N] [--chart-lines N]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +33,7 @@ import { rttOptions, rttScenario } from './rtt';
 import { referrersCost } from './referrers';
 import { proxyCost } from './proxy';
 import { needsCost } from './needs';
+import { chartsCost } from './charts';
 
 const root = path.resolve(__dirname, '..', '..');
 /** xargs -P of the parallel Azure CLI alternative. */
@@ -217,6 +220,8 @@ async function main(): Promise<void> {
   const needs = (): Promise<void> =>
     needsCost(arg('charts', 200), arg('subcharts', 5), arg('manifests', 5000));
   if (textArg('only') === 'needs') return needs();
+  const charts = (): Promise<void> => chartsCost(latency, concurrency, arg('chart-lines', 20));
+  if (textArg('only') === 'charts') return charts();
   const withParallel = !process.argv.includes('--no-parallel-az');
   await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'), withParallel);
   await manyImages(images, latency, concurrency, withParallel);
@@ -225,6 +230,7 @@ async function main(): Promise<void> {
   await throttleStorm(throttle);
   await proxyCost(images, latency, concurrency, proxyRtt);
   await needs();
+  await charts();
 }
 
 main().catch((err: unknown) => {

@@ -26,10 +26,12 @@ import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
 import { Transport } from './transport/agents';
 import { SourceRegistries } from './registry/sourceRegistries';
+import { HttpCharts } from './steps/charts';
 import { startChecks } from './steps/check';
 import { connect } from './steps/connect';
 import { decideLine, dockerHubBudget } from './steps/decide';
 import { lineImporter } from './steps/imports';
+import { kindStage } from './steps/kinds';
 import { carryStages } from './steps/referrers';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
@@ -164,7 +166,10 @@ async function flow(
     inputs.copyReferrers !== 'none' || verifiesLine(item, keys);
   const timeoutMs = inputs.importTimeoutMs;
   const reads = { ...run, concurrency: concurrency.checks, timeoutMs }; // registry reads at once
-  const checks = await startChecks(items, inputs.mode, { ...reads, readSource });
+  // HTTP Helm repository charts: read at the check, pushed by the import step (never in a dry run).
+  const push = inputs.dryRun ? {} : { push: { acr: registries.acr } };
+  const charts = new HttpCharts({ overrides, timeoutMs, ...push });
+  const checks = await startChecks(items, inputs.mode, { ...reads, readSource, charts });
   // requireDigests keeps the barrier: every line is checked before any import.
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
   // Needed images are judged before any import (a barrier), so that unlistedImages: fail writes nothing.
@@ -200,7 +205,7 @@ async function flow(
     }
   }
   const adaptive = new ImportConcurrency(concurrency, systemClock, (line) => out.log(line));
-  const importing = { ...run, arm, acr, gate, registries, timeoutMs, adaptive };
+  const importing = { ...run, arm, acr, gate, registries, timeoutMs, adaptive, charts };
   // What writes: never handed to a dry run (a pull-request plan), whose referrers are planned only.
   const writes = inputs.dryRun ? {} : { arm, target: acr, gate };
   const onThrottled = (ms: number): void => adaptive.throttled(ms);
@@ -217,6 +222,7 @@ async function flow(
     items,
     async (item) => decideLine(item, await checks.line(item), run), // check -> decide
     [
+      kindStage(reads), // an oci:// line names a chart, an image line does not: else not imported
       ...(keys.length > 0 ? [verifyStage({ ...reads, keys })] : []), // a failed line: not imported
       dockerHubBudget(items, checks, run), // docker.io imports wait for the Docker Hub budget
       ...(carry ? [carry.start] : []),

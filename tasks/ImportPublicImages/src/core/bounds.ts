@@ -3,6 +3,8 @@
 // how long a read and a line's registry reads may take. Past a bound the read stops (the socket is
 // destroyed, nothing more is read) and the line fails closed, naming the bound; the run goes on and
 // reports every line. The values and why: docs/reliability.md "Bounds".
+import { MAX_ARCHIVE_BYTES } from './charts/archive';
+import { MAX_INDEX_BYTES } from './charts/index';
 import { abortError } from './schedule';
 
 const KiB = 1024;
@@ -24,6 +26,9 @@ export const BODY_LIMITS = {
   signaturePayload: 256 * KiB,
   token: 1 * MiB,
   other: 64 * KiB,
+  /** An HTTP Helm repository's index.yaml and a chart archive (core/charts/, docs/charts.md). */
+  chartIndex: MAX_INDEX_BYTES,
+  chartArchive: MAX_ARCHIVE_BYTES,
 } as const;
 
 export type BodyKind = keyof typeof BODY_LIMITS;

@@ -17,7 +17,18 @@ export interface HintContext {
   hasCredentials: boolean;
   acrName: string;
   resourceGroup?: string;
+  /** A chart line: `oci` imported by ARM, `http` pushed through the data plane (docs/charts.md). */
+  chart?: 'oci' | 'http';
 }
+
+/** What to do when the ACR refuses a chart push (401/403). */
+export function pushHint(acrName: string): string {
+  return `The service connection's principal may not push to registry ${acrName}: pushed charts need push rights (Contributor; in a registry with ABAC repository permissions, Container Registry Repository Writer).`;
+}
+
+/** What to do when ARM's importImage refuses an OCI chart. */
+export const OCI_CHART_HINT =
+  "ARM's importImage may refuse a Helm chart from this registry: import the same chart from its HTTP Helm repository instead (https://URL CHART:VERSION, see docs/charts.md).";
 
 /** The Failure code of a token the service connection could not give (azure/credentials.ts). */
 export const AZURE_TOKEN_FAILED = 'AzureTokenFailed';
@@ -57,6 +68,11 @@ export function armHint(
 export function hintFor(f: Failure, ctx: HintContext): string | undefined {
   const text = `${f.code ?? ''} ${f.message}`;
   if (f.code === AZURE_TOKEN_FAILED) return tokenHint();
+  if (ctx.chart === 'http') {
+    return f.statusCode === 401 || f.statusCode === 403 || f.code === 'PushRefused'
+      ? pushHint(ctx.acrName)
+      : undefined;
+  }
   if (/toomanyrequests/i.test(text) && isDockerHub(ctx.sourceRegistry) && !ctx.hasCredentials) {
     return 'Docker Hub limits anonymous pulls: set dockerHubUsername/dockerHubPassword (DOCKER_NAME/DOCKER_TOKEN).';
   }
@@ -75,6 +91,9 @@ export function hintFor(f: Failure, ctx: HintContext): string | undefined {
   if (arm) return arm;
   if (isAlreadyExists(f)) {
     return 'The target tag already exists; use importMode sync or force to overwrite it.';
+  }
+  if (ctx.chart === 'oci' && !/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) {
+    return OCI_CHART_HINT;
   }
   if (/MANIFEST_UNKNOWN|NAME_UNKNOWN|not found/i.test(text)) {
     const check = `Check that ${ctx.sourceRegistry}/${ctx.sourceRepository} and its tag or digest exist upstream`;

@@ -8,6 +8,8 @@
 // ACR, optionally with its own tag (`repo:tag`); it carries no registry host and no digest.
 // Target tag: the destination's tag, else the source's tag, else `latest`; a digest-only
 // source with no tag anywhere is imported untagged (targetTags = []).
+// A source with a scheme is a Helm chart (core/charts/line.ts): `oci://...` or `https://URL
+// CHART:VERSION`; its tag is its version, so its destination carries none.
 
 import {
   EXAMPLE_REFERENCE,
@@ -18,6 +20,7 @@ import {
   splitReference,
   tagProblem,
 } from './reference';
+import { hasScheme, parseChartSource, type ChartSource } from './charts/line';
 
 export interface ImageEntry {
   line: number;
@@ -25,6 +28,8 @@ export interface ImageEntry {
   source: ImageReference;
   targetRepository: string;
   targetTags: string[];
+  /** Set on a chart line (kind chart): an OCI chart, or a chart of an HTTP Helm repository. */
+  chart?: ChartSource;
 }
 
 export interface ListProblem {
@@ -125,6 +130,7 @@ function parseLine(text: string, line: number): ImageEntry | ListProblem {
   if (sourceText === '') {
     return problem(`the source image is missing before "${ARROW}"`, EXAMPLE_LINE);
   }
+  if (hasScheme(sourceText)) return parseChartLine(text, line, sourceText, destText);
   const words = sourceText.split(/\s+/);
   if (words.length > 1 && destText === undefined) {
     const separated =
@@ -168,6 +174,49 @@ function parseLine(text: string, line: number): ImageEntry | ListProblem {
     source: sourceTag !== undefined ? { ...ref, tag: sourceTag } : { ...ref },
     targetRepository: dest.repository,
     targetTags: targetTag !== undefined ? [targetTag] : [],
+  };
+}
+
+/** A chart line: its source (core/charts/line.ts), its destination without a tag of its own. */
+function parseChartLine(
+  text: string,
+  line: number,
+  sourceText: string,
+  destText: string | undefined,
+): ImageEntry | ListProblem {
+  const problem = (message: string, example: string): ListProblem => ({
+    line,
+    text,
+    message,
+    example,
+  });
+  const source = parseChartSource(sourceText);
+  if (!source.ok) return problem(source.message, source.example);
+  const { ref, chart } = source;
+  if (destText === '') {
+    return problem(
+      `the destination after "${ARROW}" is empty`,
+      `${sourceText} ${ARROW} ${ref.repository}`,
+    );
+  }
+  const dest: Destination =
+    destText === undefined
+      ? { ok: true, repository: ref.repository }
+      : parseDestination(destText, ref.repository);
+  if (!dest.ok) return problem(dest.message, `${sourceText} ${ARROW} ${dest.example}`);
+  if (dest.tag !== undefined) {
+    return problem(
+      "a chart's tag is its version (helm install --version reads it): the destination names a repository only",
+      `${sourceText} ${ARROW} ${dest.repository}`,
+    );
+  }
+  return {
+    line,
+    text,
+    source: ref,
+    targetRepository: dest.repository,
+    targetTags: ref.tag !== undefined ? [ref.tag] : [],
+    chart,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Outcome } from './schedule';
 import type { ReferrerResult, SignatureCheck } from './referrers';
 import { DOCKER_HUB, normalizeRegistryHost } from './identity';
 import { formatReference, type ImageReference } from './reference';
+import { chartSourceText, type ChartSource } from './charts/line';
 
 export type ImportMode = 'sync' | 'missing' | 'force';
 export const IMPORT_MODES: readonly ImportMode[] = ['sync', 'missing', 'force'];
@@ -29,13 +30,21 @@ export interface PlanItem {
   line: number;
   text: string;
   source: ImageReference;
-  /** The normalised source, `registry/repository[:tag][@digest]`. */
+  /**
+   * The normalised source, `registry/repository[:tag][@digest]`; a chart line's as Helm writes it:
+   * `oci://registry/repository:tag`, or `https://URL CHART:VERSION`.
+   */
   sourceText: string;
   targetRepository: string;
   targetTags: string[];
   /** Key into SourceCredentials: 'docker.io', a registry host, or undefined (anonymous). */
   credentialKey?: string;
+  /** A chart line (kind chart): an OCI chart, or one pushed from an HTTP Helm repository. */
+  chart?: ChartSource;
 }
+
+/** A line pushed from an HTTP Helm repository (steps/charts.ts), not imported by ARM. */
+export const isHttpChart = (item: Pick<PlanItem, 'chart'>): boolean => item.chart?.kind === 'http';
 
 export function credentialFor(
   key: string | undefined,
@@ -60,10 +69,13 @@ export function planImports(entries: readonly ImageEntry[], creds: SourceCredent
     line: e.line,
     text: e.text,
     source: e.source,
-    sourceText: formatReference(e.source),
+    sourceText: e.chart ? chartSourceText(e.chart, e.source) : formatReference(e.source),
     targetRepository: e.targetRepository,
     targetTags: [...e.targetTags],
-    credentialKey: credentialKeyFor(e.source.registry, creds),
+    // An HTTP repository gets no registry credentials: they are for registries.
+    credentialKey:
+      e.chart?.kind === 'http' ? undefined : credentialKeyFor(e.source.registry, creds),
+    ...(e.chart ? { chart: e.chart } : {}),
   }));
 }
 
@@ -86,6 +98,15 @@ export interface CheckResult {
   sourceNotFound?: boolean;
   targets?: Record<string, string | null>;
   targetError?: string;
+  /** The source manifest's media type (the HEAD's Content-Type), when the registry said. */
+  sourceMediaType?: string;
+  /** An HTTP chart: the archive's sha256 that was read and checked (its pin). */
+  archiveDigest?: string;
+  /**
+   * A chart line that cannot land as planned (an HTTP chart's index, archive or Chart.yaml
+   * refused, a digest mismatch): the line fails with this, nothing written.
+   */
+  chartError?: string;
 }
 
 /**
@@ -140,6 +161,7 @@ export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}
   if (check.sourceNotFound) {
     return { action: 'none', ...all, note: 'the source was not found upstream; not imported' };
   }
+  if (check.chartError !== undefined) return { action: 'none', ...all, refused: check.chartError };
   if (mode === 'force') return { action: 'force', armMode: 'Force', ...all };
   const armMode = mode === 'sync' ? 'Force' : 'NoForce';
   const sourceDigest = item.source.digest ?? check.sourceDigest;

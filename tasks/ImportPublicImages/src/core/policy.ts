@@ -5,6 +5,7 @@
 import type { ListProblem } from './imageList';
 import type { CheckResult, ImportMode, LineRecord, PlanItem } from './plan';
 import { parseReference } from './reference';
+import { pinnedChartLine } from './charts/line';
 
 const ARROW = '=>';
 
@@ -26,8 +27,10 @@ export function pinnedLine(text: string, digest: string): string {
 }
 
 /** Whether the line's source carries a digest. */
-export const isPinned = (item: Pick<PlanItem, 'source'>): boolean =>
-  item.source.digest !== undefined;
+export const isPinned = (item: Pick<PlanItem, 'source' | 'chart'>): boolean =>
+  item.chart?.kind === 'http'
+    ? item.chart.archiveDigest !== undefined
+    : item.source.digest !== undefined;
 
 /**
  * requireDigests: each unpinned line as a list error on its line. Its fix is the line pinned to
@@ -44,7 +47,13 @@ export function unpinnedProblems(
     const check = checks[i] ?? {};
     const base = 'requireDigests is true and the source is not pinned to a digest';
     const problem = { line: item.line, text: item.text };
-    if (check.sourceDigest !== undefined) {
+    if (item.chart?.kind === 'http' && check.archiveDigest !== undefined) {
+      out.push({
+        ...problem,
+        message: `${base}; the archive of chart ${item.chart.name} ${item.chart.version} has sha256 ${check.archiveDigest}`,
+        example: pinnedChartLine(item.text, check.archiveDigest),
+      });
+    } else if (check.sourceDigest !== undefined) {
       out.push({
         ...problem,
         message: `${base}; ${item.sourceText} points at ${check.sourceDigest} now`,

@@ -41,6 +41,21 @@ export interface ImageResult {
   signature?: SignatureCheck;
   /** copyReferrers: what refers to the image and was carried (or not); left out when none. */
   referrers?: ReferrerResult[];
+  /** A chart line (docs/charts.md); left out for an image. */
+  kind?: 'chart';
+  /** A chart line: the chart's name and version, and for an HTTP chart its repository and archive. */
+  chart?: ChartResult;
+}
+
+export interface ChartResult {
+  name: string;
+  /** The version the line names (unset for an OCI chart pinned by digest only). */
+  version?: string;
+  /** An HTTP chart: the repository URL, and the archive's sha256 read (the index's digest). */
+  repositoryUrl?: string;
+  archiveDigest?: string;
+  /** `oci`: imported by ARM; `http`: pushed from the repository's archive. */
+  source: 'oci' | 'http';
 }
 
 export interface Counts {

@@ -9,7 +9,7 @@ import {
   type LineRecord,
   type SourceCredentials,
 } from './plan';
-import type { ImageResult, ImageStatus } from './report';
+import type { ChartResult, ImageResult, ImageStatus } from './report';
 import { failureText, hintFor } from './hints';
 import { isAlreadyExists } from './retry';
 import { referrersProblem, signatureFailed, VERIFY_FAILED } from './referrers';
@@ -55,6 +55,7 @@ export function errorText(
           hasCredentials: credentialFor(job.item.credentialKey, ctx.credentials) !== undefined,
           acrName: ctx.acr.name,
           resourceGroup: ctx.acr.resourceGroup,
+          ...(job.item.chart ? { chart: job.item.chart.kind } : {}),
         })
       : undefined;
   return failureText(o.failure, hint);
@@ -82,7 +83,7 @@ export function imageResult(
     status = 'failed'; // verifySignatures refused it before any import (also in a dry run)
     error = `${VERIFY_FAILED}: ${r.signature?.reason ?? ''}`;
   } else if (decision.action === 'skip') status = 'skipped';
-  else if (decision.action === 'none') {
+  else if (decision.action === 'none' && decision.refused === undefined) {
     // Known before importing: the source does not exist upstream.
     status = 'failed';
     error = errorText({ item, decision }, notFoundOutcome(r.check), ctx);
@@ -124,7 +125,28 @@ export function imageResult(
     ...(note ? { note } : {}),
     ...(r.signature ? { signature: r.signature } : {}),
     ...(r.referrers ? { referrers: r.referrers } : {}),
+    ...chartFields(r),
   };
+}
+
+/** A chart line's kind and chart (name, version, repository, archive digest); {} for an image. */
+function chartFields(r: LineRecord): Pick<ImageResult, 'kind' | 'chart'> {
+  const chart = r.item.chart;
+  if (!chart) return {};
+  if (chart.kind === 'oci') {
+    const oci: ChartResult = { name: chart.name, source: 'oci' };
+    if (chart.version !== undefined) oci.version = chart.version;
+    return { kind: 'chart', chart: oci };
+  }
+  const http: ChartResult = {
+    name: chart.name,
+    version: chart.version,
+    repositoryUrl: chart.repositoryUrl,
+    source: 'http',
+  };
+  const archive = r.check.archiveDigest ?? chart.archiveDigest;
+  if (archive !== undefined) http.archiveDigest = archive;
+  return { kind: 'chart', chart: http };
 }
 
 /**

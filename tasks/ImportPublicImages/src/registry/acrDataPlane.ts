@@ -174,6 +174,16 @@ export class AcrDataPlane {
     return head.digest;
   }
 
+  /** `Bearer <token>` scoped to push (and pull) on one repository: what a chart push sends. */
+  async pushAuthorization(repository: string, signal?: AbortSignal): Promise<string> {
+    return `Bearer ${await this.accessToken(`repository:${repository}:pull,push`, signal)}`;
+  }
+
+  /** The data plane's base URL (`https://<login server>`, or the emulator's override). */
+  get baseUrl(): string {
+    return this.url('');
+  }
+
   /** Checks the data plane can be reached at all (one exchange); returns the reason when not. */
   async reachable(signal?: AbortSignal): Promise<string | undefined> {
     try {

@@ -22,9 +22,9 @@ export interface HttpResponse {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'POST';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
   signal?: AbortSignal;
   /** The socket's idle time-out (default 30 s). */
   timeoutMs?: number;
@@ -132,7 +132,7 @@ export function rewriteUrl(url: string, overrides: Overrides): string {
  * a 500/502/503/504 or a transport failure, at most 3 times in all (readRetry.ts).
  */
 export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
-  const retried = req.retry ?? req.method !== 'POST';
+  const retried = req.retry ?? (req.method === 'GET' || req.method === 'HEAD');
   if (!retried) return requestOnce(url, req);
   return withReadRetries(() => requestOnce(url, req), req.signal);
 }

@@ -2,7 +2,9 @@
 // target digests (ACR data plane). A side that cannot be read is recorded, not fatal: the
 // decision then imports without comparing (see core/plan.ts decide()).
 import { isDockerHub } from '../core/identity';
+import type { ChartReader } from '../core/charts/oci';
 import {
+  isHttpChart,
   needsCheck,
   type CheckResult,
   type ImportMode,
@@ -33,6 +35,8 @@ export interface CheckDeps {
   readSource?: (item: PlanItem) => boolean;
   /** The longest a line's digest reads may take (importTimeoutMinutes); unbounded when absent. */
   timeoutMs?: number;
+  /** HTTP Helm repository charts: read (index, archive, layout) to know the digest that lands. */
+  charts?: ChartReader;
 }
 
 export interface CheckOutput {
@@ -70,9 +74,11 @@ export async function startChecks(
   const need = needsCheck(mode, deps.dryRun ?? false);
   if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
   const opts = { concurrency: deps.concurrency, signal: deps.signal };
+  // An HTTP chart is always read: its push needs the archive, and its digest is the layout's.
   const readsSource = (item: PlanItem): boolean =>
-    !item.source.digest && (need.source || (deps.readSource?.(item) ?? false));
-  const sourceItems = items.filter(readsSource);
+    isHttpChart(item) ||
+    (!item.source.digest && (need.source || (deps.readSource?.(item) ?? false)));
+  const sourceItems = items.filter((i) => readsSource(i) && !isHttpChart(i));
   const some = sourceItems.length > 0 || need.target;
   // Best effort: a batch that fails is asked again by the HEAD that meets a 401.
   if (some) void deps.sources.prefetch?.(sourceItems, deps.credentials, opts)?.catch(() => {});
@@ -148,9 +154,11 @@ async function checkSource(
   deps: CheckDeps,
   seeLimit: (rl: RateLimit | undefined) => void,
 ): Promise<void> {
+  if (isHttpChart(item)) return checkChart(item, check, deps);
   try {
     const h = await headSource(deps.sources, item, deps.credentials, deps.signal);
     if (isDockerHub(item.source.registry)) seeLimit(h.rateLimit);
+    if (h.mediaType) check.sourceMediaType = h.mediaType;
     if (h.digest) check.sourceDigest = h.digest;
     else {
       check.sourceNotFound = true;
@@ -159,6 +167,22 @@ async function checkSource(
   } catch (err) {
     check.sourceError = describeError(err);
   }
+}
+
+/** An HTTP chart's source: the manifest digest of the layout its archive makes. */
+async function checkChart(item: PlanItem, check: CheckResult, deps: CheckDeps): Promise<void> {
+  if (!deps.charts) {
+    check.chartError = 'HTTP chart lines are not read in this run';
+    return;
+  }
+  const read = await deps.charts.read(item, deps.signal);
+  if (!read.ok) {
+    check.chartError = read.message;
+    check.sourceError = read.message;
+    return;
+  }
+  check.sourceDigest = read.artifact.manifestDigest;
+  check.archiveDigest = read.artifact.archiveDigest;
 }
 
 async function checkTargets(

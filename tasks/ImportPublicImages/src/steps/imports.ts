@@ -4,7 +4,14 @@
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
-import { credentialFor, targetNames, type LineRecord, type SourceCredentials } from '../core/plan';
+import type { ChartPusher } from '../core/charts/oci';
+import {
+  credentialFor,
+  isHttpChart,
+  targetNames,
+  type LineRecord,
+  type SourceCredentials,
+} from '../core/plan';
 import { importSource } from '../core/reference';
 import { formatDuration } from '../core/report';
 import type { Reporter } from '../core/reporter';
@@ -46,6 +53,8 @@ export interface ImportDeps {
    * earlier attempt of this run reached ARM (see landed()). Without it such a line stays skipped.
    */
   registries?: LandedDeps;
+  /** HTTP Helm repository charts: pushed into the ACR (steps/charts.ts), not imported by ARM. */
+  charts?: Pick<ChartPusher, 'push'>;
 }
 
 export interface LandedDeps {
@@ -156,6 +165,10 @@ export function lineImporter(
   const jobs: LineRecord[] = [];
   const states = new Map<LineRecord, ImportState>();
   const attempt = async (job: LineRecord, signal: AbortSignal): Promise<void> => {
+    if (isHttpChart(job.item)) {
+      if (!deps.charts) throw new Error('HTTP chart lines cannot be pushed in this run');
+      return deps.charts.push(job.item, job.item.targetRepository, job.decision.tags, signal);
+    }
     const state = states.get(job) as ImportState;
     const sentBefore = state.sent;
     const resumed = state.operationUrl !== undefined;
@@ -230,9 +243,13 @@ function importLogger(
     // The line's decision to import is this line (logged once its slot is held): decide logs
     // only the lines that do not come here.
     if (e.type === 'start') {
-      const again = e.attempt > 1 ? `, attempt ${e.attempt}` : '';
+      const pushed = isHttpChart(job.item); // an HTTP chart: pushed, no ARM mode
+      const detail: string[] = [];
+      if (!pushed && job.decision.armMode) detail.push(job.decision.armMode);
+      if (e.attempt > 1) detail.push(`attempt ${e.attempt}`);
       out.log(
-        `${label(job)} importing -> ${importTargets(job).join(', ')} (${job.decision.armMode}${again})`,
+        `${label(job)} ${pushed ? 'pushing the chart' : 'importing'} -> ${importTargets(job).join(', ')}` +
+          (detail.length > 0 ? ` (${detail.join(', ')})` : ''),
       );
     } else if (e.type === 'retry') {
       const wait = formatDuration(e.delayMs);

@@ -34,8 +34,13 @@ export function parseList(
       `Docker Hub credentials are not set (${inputs.dockerHubUnexpanded.join(', ')}): docker.io images are pulled anonymously, with a lower rate limit.`,
     );
   }
+  const charts = list.entries.filter((e) => e.chart !== undefined).length;
+  const lines =
+    charts > 0
+      ? `${list.entries.length - charts} image(s) and ${charts} chart(s)`
+      : `${list.entries.length} image(s)`;
   out.log(
-    `${list.entries.length} image(s) in ${inputs.imageListInput}; mode ${inputs.mode}${inputs.dryRun ? ', dry run' : ''}`,
+    `${lines} in ${inputs.imageListInput}; mode ${inputs.mode}${inputs.dryRun ? ', dry run' : ''}`,
   );
   return list;
 }

@@ -12,7 +12,7 @@
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
-import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
+import { credentialFor, isHttpChart, type LineRecord, type SourceCredentials } from '../core/plan';
 import { importSource } from '../core/reference';
 import { BoundExceeded, deadline, readsTimedOut } from '../core/bounds';
 import { brief } from '../core/logText';
@@ -69,6 +69,7 @@ export interface CarryDeps {
 export function carriesLine(r: LineRecord, dryRun: boolean): boolean {
   if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
   if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
+  if (isHttpChart(r.item)) return false; // pushed from an HTTP repository: no registry to refer to it
   if (r.decision.action === 'skip') return true;
   if (dryRun) return r.decision.armMode !== undefined;
   const o = r.outcome;

@@ -3,7 +3,7 @@
 // that key, naming the digest about to be imported. A line that fails is never imported (its
 // ARM mode is dropped) and reports why; other lines go on. verifyLine is per line, so that a
 // line goes from its decision to its verification to its import (verifyStage).
-import { credentialFor, type LineRecord, type SourceCredentials } from '../core/plan';
+import { credentialFor, isHttpChart, type LineRecord, type SourceCredentials } from '../core/plan';
 import {
   cosignTag,
   judgeSignatures,
@@ -37,6 +37,9 @@ export function verifiesLine(
   item: LineRecord['item'],
   keys: readonly Pick<CosignKey, 'pattern'>[],
 ): boolean {
+  // An HTTP chart has no registry to hold a cosign signature: its index's sha256 (and its pin) is
+  // what checks it (steps/charts.ts).
+  if (isHttpChart(item)) return false;
   return keyFor(keys, item.source.registry, item.source.repository) !== undefined;
 }
 
@@ -46,7 +49,9 @@ export async function verifyLine(record: LineRecord, deps: VerifyDeps): Promise<
   const label = `line ${item.line}: ${item.sourceText}`;
   // The source does not exist, or a policy already refused the line: nothing to verify.
   if (decision.action === 'none' || decision.refused !== undefined) return;
-  const key = keyFor(deps.keys, item.source.registry, item.source.repository);
+  const key = verifiesLine(item, deps.keys)
+    ? keyFor(deps.keys, item.source.registry, item.source.repository)
+    : undefined;
   if (!key) {
     record.signature = { verified: false, key: null, reason: NO_KEY_REASON };
     deps.out.log(`${label} signature ${NO_KEY_REASON}`);
