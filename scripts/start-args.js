@@ -8,11 +8,13 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 
 const USAGE = `Usage: npm start [-- OPTIONS] [-- INPUT_NAME=value ...]
-Runs the bundled task on images.txt against the local emulator (no Azure account needed).
+Runs the bundled task on images.txt plus two chart lines (one oci://, one HTTP repository),
+written to .tmp/start/images.txt, against the local emulator (no Azure account needed).
   --fresh        start from an empty ACR (forget .tmp/start/acr-state.json, what earlier runs left)
   --twice        run the task twice in one go: the second run skips every line
   --verify       verifySignatures cosign-key with the emulator's key for registry.k8s.io/** and
-                 quay.io/**: 2 lines verified, 3 refused (the task fails), 2 outside the patterns
+                 quay.io/**: 3 lines verified (one the OCI chart), 3 refused (the task fails),
+                 3 outside the patterns (one the HTTP chart)
   --latency MS   how long each emulated import takes (default 2000)
   --help         this text
   INPUT_X=value  a task input, as the agent passes it (names from task.json, any case), e.g.

@@ -5,7 +5,9 @@
 //   3. starts the local emulator (test/emulator) in its own process group, holding its stdin:
 //      the emulator stops when that pipe closes, so it ends with this process whatever ends it
 //      (Ctrl-C, SIGTERM or SIGHUP, a closed stdout as in `npm start | head`, even SIGKILL);
-//   4. runs the BUNDLED task on the repository's images.txt with the emulator's taskEnv,
+//   4. runs the BUNDLED task on the example list, START_DIR/images.txt: the repository's
+//      images.txt plus two chart lines (CHART_LINES: one OCI chart, one HTTP-repository chart),
+//      with the emulator's taskEnv,
 //      showing the live log, then its markdown summary and what the ACR now holds;
 //   5. stops the emulator, which saves what the ACR holds in .tmp/start/acr-state.json, so the
 //      next `npm start` finds it there: run it twice and the second run skips every line;
@@ -21,6 +23,11 @@ const { execFileSync, spawn } = require('child_process');
 const { USAGE, UsageError, parseStartArgs } = require('./start-args');
 
 const root = path.resolve(__dirname, '..');
+/** The chart lines npm start adds to images.txt (which stays as it is: tests count its lines). */
+const CHART_LINES = [
+  'oci://quay.io/jetstack/charts/cert-manager:v1.15.2 => charts/cert-manager',
+  'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.1 => charts/ingress-nginx',
+];
 let opts;
 try {
   opts = parseStartArgs(process.argv.slice(2));
@@ -142,12 +149,12 @@ function getJson(ready, url) {
 }
 
 /** Runs the bundled task like the agent does; shows its log as it comes, minus agent commands. */
-function runTask(bundle, ready, resultPath) {
+function runTask(bundle, ready, resultPath, listPath) {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     ...ready.taskEnv,
-    INPUT_IMAGELISTPATH: path.join(root, 'images.txt'),
+    INPUT_IMAGELISTPATH: listPath,
     INPUT_RESULTPATH: resultPath,
     ...(opts.verify
       ? {
@@ -192,6 +199,13 @@ async function main() {
   const acrState = path.join(startDir, 'acr-state.json');
   fs.mkdirSync(startDir, { recursive: true });
   if (opts.fresh) fs.rmSync(acrState, { force: true });
+  const listPath = path.join(startDir, 'images.txt');
+  fs.writeFileSync(
+    listPath,
+    `${fs.readFileSync(path.join(root, 'images.txt'), 'utf8').trimEnd()}\n\n` +
+      `# Added by npm start (scripts/start.js): one OCI chart, one HTTP-repository chart.\n` +
+      `${CHART_LINES.join('\n')}\n`,
+  );
   const warm = fs.existsSync(acrState);
   say(
     `> starting the emulator (import latency ${opts.latency} ms; ACR ${warm ? `as the last run left it, ${shown(acrState)}; --fresh to empty it` : 'empty'})`,
@@ -207,13 +221,13 @@ async function main() {
     const runs = opts.twice ? 2 : 1;
     for (let i = 1; i <= runs && !stopping; i++) {
       say(
-        `\n> run ${i}: the bundled task imports images.txt into ${acr.name}${i === 2 ? ' again (nothing changed upstream: expect every line skipped)' : ''}`,
+        `\n> run ${i}: the bundled task imports images.txt and 2 chart lines (${shown(listPath)}) into ${acr.name}${i === 2 ? ' again (nothing changed upstream: expect every line skipped)' : ''}`,
       );
       const started = Date.now();
       const resultPath = path.join(startDir, `run-${i}.json`);
       const summaryPath = path.join(startDir, `run-${i}.summary.md`);
       for (const f of [resultPath, summaryPath]) fs.rmSync(f, { force: true });
-      const r = await runTask(bundle, ready, resultPath);
+      const r = await runTask(bundle, ready, resultPath, listPath);
       if (r.result !== 'Succeeded' && r.result !== 'SucceededWithIssues') failed = true;
       say(
         `\n  task result ${r.result}: ${r.message} (${((Date.now() - started) / 1000).toFixed(1)} s wall)`,

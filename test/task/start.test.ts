@@ -1,5 +1,6 @@
 // `npm start` (scripts/start.js) as a newcomer runs it: its exit code is the task's result, a
 // misspelled option or input is refused naming the right one, each run's JSON result is kept,
+// its two chart lines are imported then skipped,
 // README's --verify sentence holds after plain runs and with --fresh, and the emulator ends with
 // start.js however start.js ends (SIGKILL, SIGTERM, a closed stdout). START_DIR keeps these runs
 // away from the developer's own .tmp/start.
@@ -108,26 +109,47 @@ describe('npm start (scripts/start.js)', function () {
       assert.ok(s.stdout().includes(o), o);
   });
 
-  it('exits 0 on Succeeded, 1 on Failed; --verify: 2 verified, 3 refused, after a plain run and with --fresh', async () => {
+  it('exits 0 on Succeeded, 1 on Failed; --verify: 3 verified, 3 refused, after a plain run and with --fresh', async () => {
     const plain = start(['--fresh', '--latency', '50'], dir);
     assert.equal(await plain.ended, 0, plain.stdout() + plain.stderr());
-    assert.equal(result(dir).counts.imported, 7);
+    assert.equal(result(dir).counts.imported, 9); // images.txt's 7 lines and 2 chart lines
     assert.ok(fs.existsSync(path.join(dir, 'run-1.summary.md')), 'the summary is kept');
     assert.match(plain.stdout(), /kept: .*run-1\.json/);
+    const charts = (): Array<{ kind?: string; status: string }> =>
+      (
+        result(dir) as unknown as { images: Array<{ kind?: string; status: string }> }
+      ).images.filter((i) => i.kind === 'chart');
+    assert.deepEqual(
+      charts().map((c) => c.status),
+      ['imported', 'imported'],
+    );
+
+    const again = start(['--latency', '50'], dir); // the second npm start skips both charts too
+    assert.equal(await again.ended, 0, again.stdout());
+    assert.deepEqual(result(dir).counts, {
+      ...result(dir).counts,
+      imported: 0,
+      skipped: 9,
+      failed: 0,
+    });
+    assert.deepEqual(
+      charts().map((c) => c.status),
+      ['skipped', 'skipped'],
+    );
 
     const warm = start(['--verify', '--latency', '50'], dir); // after a plain run
     assert.equal(await warm.ended, 1, warm.stdout());
-    assert.deepEqual(result(dir).counts, { ...result(dir).counts, skipped: 4, failed: 3 });
+    assert.deepEqual(result(dir).counts, { ...result(dir).counts, skipped: 6, failed: 3 });
 
     const fresh = start(['--verify', '--fresh', '--latency', '50'], dir);
     assert.equal(await fresh.ended, 1, fresh.stdout());
-    assert.deepEqual(result(dir).counts, { ...result(dir).counts, imported: 4, failed: 3 });
+    assert.deepEqual(result(dir).counts, { ...result(dir).counts, imported: 6, failed: 3 });
 
     const warn = start(['--verify', '--latency', '50', 'INPUT_FAILUREPOLICY=warn'], dir);
     assert.equal(await warn.ended, 0, 'SucceededWithIssues exits 0');
     assert.match(warn.stdout(), /task result SucceededWithIssues/);
     assert.doesNotMatch(
-      [plain, warm, fresh, warn].map((s) => s.stdout() + s.stderr()).join(''),
+      [plain, again, warm, fresh, warn].map((s) => s.stdout() + s.stderr()).join(''),
       /ECONNREFUSED/,
     );
   });
