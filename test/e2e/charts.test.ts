@@ -5,6 +5,7 @@
 // chart lines; an archive that does not match the index's digest writes nothing; an oci:// line
 // naming an image, and an image line naming a chart, fail with the line to write.
 // Fails (does not skip) when skopeo is missing: scripts/setup.sh installs it.
+import { HOSTILE_CHARTS } from '../emulator/chartsHostile';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -328,16 +329,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   });
 
   it('hostile archives (matching the index) are refused in memory: traversal, absolute path, links, a zip bomb, too many files, too big, not gzip', async () => {
-    const names = [
-      'traversal',
-      'absolute',
-      'symlink',
-      'hardlink',
-      'bomb',
-      'many-files',
-      'oversized',
-      'not-gzip',
-    ];
+    const names = HOSTILE_CHARTS; // the emulator's hostile repository, each refused below
     const list = names.map(
       (n) => `https://kubernetes.github.io/hostile ${n}:1.0.0 => charts/hostile/${n}`,
     );
