@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   parseAcrInput,
   resourceGroupProblem,
-} from '../../tasks/ImportPublicImages/src/core/acrName';
+} from '../../tasks/ImportPublicImages/src/core/list/acrName';
 
 describe('core/acrName: acrName', () => {
   const ok: [string, { name: string; loginServer?: string }][] = [

@@ -18,9 +18,10 @@ import {
   readsTimedOut,
   sizeText,
   withDeadline,
-} from '../../tasks/ImportPublicImages/src/core/bounds';
-import { systemClock, ThrottleGate } from '../../tasks/ImportPublicImages/src/core/schedule';
-import { RetriesExhausted } from '../../tasks/ImportPublicImages/src/core/schedule';
+} from '../../tasks/ImportPublicImages/src/core/registry/bounds';
+import { systemClock } from '../../tasks/ImportPublicImages/src/core/run/clock';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
+import { RetriesExhausted } from '../../tasks/ImportPublicImages/src/core/run/retryLoop';
 import { readBody, startDeadline } from '../../tasks/ImportPublicImages/src/registry/body';
 import { armReadRetry } from '../../tasks/ImportPublicImages/src/steps/connect';
 

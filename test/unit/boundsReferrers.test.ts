@@ -4,8 +4,8 @@
 // bound; in the carry step the line then fails (it is not a mere warning), and a line whose
 // referrer failed closes with its own "failed" log line.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { brief } from '../../tasks/ImportPublicImages/src/core/logText';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { brief } from '../../tasks/ImportPublicImages/src/core/results/logText';
 import {
   BoundExceeded,
   MAX_CARRIED_PER_LINE,
@@ -13,18 +13,22 @@ import {
   MAX_PLATFORMS_PER_INDEX,
   MAX_REFERRERS_PER_SUBJECT,
   MAX_SIGNATURE_LAYERS,
-} from '../../tasks/ImportPublicImages/src/core/bounds';
-import { decide, planImports, type LineRecord } from '../../tasks/ImportPublicImages/src/core/plan';
-import { imageResult } from '../../tasks/ImportPublicImages/src/core/results';
-import { systemClock } from '../../tasks/ImportPublicImages/src/core/schedule';
+} from '../../tasks/ImportPublicImages/src/core/registry/bounds';
+import {
+  decide,
+  planImports,
+  type LineRecord,
+} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
+import { systemClock } from '../../tasks/ImportPublicImages/src/core/run/clock';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 import {
   discoverReferrers,
   listReferrers,
   type ReferrerSources,
-} from '../../tasks/ImportPublicImages/src/registry/referrers';
+} from '../../tasks/ImportPublicImages/src/registry/referrerDiscovery';
 import { cosignSignatureLayers } from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
-import { carryReferrers, type CarryDeps } from '../../tasks/ImportPublicImages/src/steps/referrers';
+import { carryReferrers, type CarryDeps } from '../../tasks/ImportPublicImages/src/steps/carry';
 
 const hex = (n: number): string => n.toString(16).padStart(64, '0');
 const D = `sha256:${'a'.repeat(64)}`;

@@ -15,7 +15,7 @@ import {
   manifestKind,
   sha256,
 } from '../../tasks/ImportPublicImages/src/core/charts/oci';
-import { hintFor, OCI_CHART_HINT } from '../../tasks/ImportPublicImages/src/core/hints';
+import { hintFor, OCI_CHART_HINT } from '../../tasks/ImportPublicImages/src/core/results/hints';
 import { CHART_YAML, chartTgz } from './tarBuilder';
 
 const meta = (): NonNullable<Extract<ReturnType<typeof chartMetadata>, { ok: true }>['meta']> => {

@@ -5,11 +5,15 @@ import assert from 'node:assert/strict';
 import {
   chooseConcurrency,
   ImportConcurrency,
-} from '../../tasks/ImportPublicImages/src/core/concurrency';
-import { Countdown, eachLine, Limiter } from '../../tasks/ImportPublicImages/src/core/pipeline';
-import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/schedule';
-import { runScheduled } from '../../tasks/ImportPublicImages/src/core/scheduler';
-import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
+} from '../../tasks/ImportPublicImages/src/core/run/concurrency';
+import {
+  Countdown,
+  eachLine,
+  Limiter,
+} from '../../tasks/ImportPublicImages/src/core/run/lineStages';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
+import { runScheduled } from '../../tasks/ImportPublicImages/src/core/run/scheduler';
+import type { Failure } from '../../tasks/ImportPublicImages/src/core/run/retry';
 import { FakeClock, fixedRandom } from './fakeClock';
 
 describe('core/concurrency: chooseConcurrency', () => {

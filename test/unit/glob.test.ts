@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import {
   compilePatterns,
   matchesPattern,
-} from '../../tasks/ImportPublicImages/src/core/allowedSources';
+} from '../../tasks/ImportPublicImages/src/core/plan/allowedSources';
 import {
   matchSegment,
   matchSegments,
   type StepCounter,
-} from '../../tasks/ImportPublicImages/src/core/glob';
+} from '../../tasks/ImportPublicImages/src/core/plan/glob';
 
 describe('glob: segment globs', () => {
   const table: [string, string, boolean][] = [

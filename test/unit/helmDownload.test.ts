@@ -8,7 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { BODY_LIMITS } from '../../tasks/ImportPublicImages/src/core/bounds';
+import { BODY_LIMITS } from '../../tasks/ImportPublicImages/src/core/registry/bounds';
 import { download } from '../../tasks/ImportPublicImages/src/registry/helmRepository';
 import { useTransport } from '../../tasks/ImportPublicImages/src/registry/http';
 import { Transport } from '../../tasks/ImportPublicImages/src/transport/agents';

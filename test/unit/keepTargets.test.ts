@@ -3,14 +3,14 @@
 // carried cosign tag is imported from the digest discovery (and verification) saw, with NoForce.
 import assert from 'node:assert/strict';
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { planImports, planRecords } from '../../tasks/ImportPublicImages/src/core/plan';
-import { holdUpdates } from '../../tasks/ImportPublicImages/src/core/policy';
-import type { Reporter } from '../../tasks/ImportPublicImages/src/core/reporter';
-import { imageResult } from '../../tasks/ImportPublicImages/src/core/results';
-import { isAlreadyExists } from '../../tasks/ImportPublicImages/src/core/retry';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { planImports, planRecords } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { holdUpdates } from '../../tasks/ImportPublicImages/src/core/plan/policy';
+import type { Reporter } from '../../tasks/ImportPublicImages/src/core/results/reporter';
+import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
+import { isAlreadyExists } from '../../tasks/ImportPublicImages/src/core/run/retry';
 import { lineImporter, targetTaken } from '../../tasks/ImportPublicImages/src/steps/imports';
-import { referrerImport } from '../../tasks/ImportPublicImages/src/steps/referrers';
+import { referrerImport } from '../../tasks/ImportPublicImages/src/steps/carry';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;

@@ -1,7 +1,7 @@
 // core/pipeline.ts LineSlots: a line's image and the signatures carried with it import at once in
 // one slot of the run's import limiter (no second wave of imports for the signatures).
 import assert from 'node:assert/strict';
-import { Limiter, LineSlots } from '../../tasks/ImportPublicImages/src/core/pipeline';
+import { Limiter, LineSlots } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
 
 describe('core/pipeline: LineSlots', () => {
   it("a line's imports share one slot; another line waits until the last of them releases it", async () => {

@@ -11,7 +11,7 @@ import {
   probePath,
   resolveInputPath,
   summaryPath,
-} from '../../tasks/ImportPublicImages/src/core/paths';
+} from '../../tasks/ImportPublicImages/src/core/list/paths';
 
 const win = path.win32;
 const posix = path.posix;

@@ -8,7 +8,7 @@ import {
   type ImportMode,
   type PlanItem,
   type SourceCredentials,
-} from '../../tasks/ImportPublicImages/src/core/plan';
+} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 
 const creds: SourceCredentials = {
   dockerHub: { username: 'hub', password: 'hubpw' },

@@ -5,12 +5,12 @@ import {
   planChange,
   planMarkdown,
   planThenFailed,
-} from '../../tasks/ImportPublicImages/src/core/planReport';
+} from '../../tasks/ImportPublicImages/src/core/results/reviewPlan';
 import {
   countImages,
   type ImageResult,
   type RunResult,
-} from '../../tasks/ImportPublicImages/src/core/report';
+} from '../../tasks/ImportPublicImages/src/core/results/report';
 
 const NEW = `sha256:${'a'.repeat(64)}`;
 const OLD = `sha256:${'b'.repeat(64)}`;

@@ -8,7 +8,7 @@ import {
   formatReference,
   parseName,
   parseReference,
-} from '../../tasks/ImportPublicImages/src/core/reference';
+} from '../../tasks/ImportPublicImages/src/core/list/reference';
 
 /** A result: the normalised reference (`registry/repository[:tag][@digest]`), or refused. */
 export const REFUSED = 'refused';

@@ -6,7 +6,7 @@ import {
   discoverReferrers,
   listReferrers,
   type ReferrerSources,
-} from '../../tasks/ImportPublicImages/src/registry/referrers';
+} from '../../tasks/ImportPublicImages/src/registry/referrerDiscovery';
 import { cosignSignatureLayers } from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 

@@ -13,11 +13,14 @@ import {
   parseKeyLines,
   referrersProblem,
   type ReferrerResult,
-} from '../../tasks/ImportPublicImages/src/core/referrers';
-import { imageResult } from '../../tasks/ImportPublicImages/src/core/results';
-import type { LineRecord } from '../../tasks/ImportPublicImages/src/core/plan';
-import { planMarkdown } from '../../tasks/ImportPublicImages/src/core/planReport';
-import { countImages, markdownSummary } from '../../tasks/ImportPublicImages/src/core/report';
+} from '../../tasks/ImportPublicImages/src/core/signatures/referrerPolicy';
+import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
+import type { LineRecord } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { planMarkdown } from '../../tasks/ImportPublicImages/src/core/results/reviewPlan';
+import {
+  countImages,
+  markdownSummary,
+} from '../../tasks/ImportPublicImages/src/core/results/report';
 
 const D = 'sha256:' + 'c'.repeat(64);
 

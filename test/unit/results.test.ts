@@ -1,6 +1,6 @@
 // The per-image results (core/results.ts): statuses from decisions and outcomes, duplicates.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   decide,
   planImports,
@@ -8,14 +8,14 @@ import {
   type CheckResult,
   type ImportMode,
   type LineRecord,
-} from '../../tasks/ImportPublicImages/src/core/plan';
-import type { Outcome } from '../../tasks/ImportPublicImages/src/core/schedule';
+} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+import type { Outcome } from '../../tasks/ImportPublicImages/src/core/run/outcome';
 import {
   ALREADY_PRESENT_NOTE,
   alreadyPresent,
   imageResult,
   withDuplicates,
-} from '../../tasks/ImportPublicImages/src/core/results';
+} from '../../tasks/ImportPublicImages/src/core/results/imageResult';
 
 const acr = { name: 'contosoacr', resourceGroup: 'rg', loginServer: 'contosoacr.azurecr.io' };
 const credentials = { registries: {} };

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { runScheduled } from '../../tasks/ImportPublicImages/src/core/scheduler';
+import { runScheduled } from '../../tasks/ImportPublicImages/src/core/run/scheduler';
 import {
   RetriesExhausted,
-  ThrottleGate,
   withRetries,
   type RetryOptions,
-  type ScheduleOptions,
-} from '../../tasks/ImportPublicImages/src/core/schedule';
-import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
+} from '../../tasks/ImportPublicImages/src/core/run/retryLoop';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
+import type { ScheduleOptions } from '../../tasks/ImportPublicImages/src/core/run/scheduler';
+import type { Failure } from '../../tasks/ImportPublicImages/src/core/run/retry';
 import { FakeClock, fixedRandom } from './fakeClock';
 
 class Fail extends Error {

@@ -3,9 +3,13 @@
 // key fails the task naming the input and the line.
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { parseCosignPublicKey } from '../core/cosign';
-import { resolveInputPath } from '../core/paths';
-import { parseKeyLines, type CosignKey, type VerifySignatures } from '../core/referrers';
+import { parseCosignPublicKey } from '../core/signatures/cosign';
+import { resolveInputPath } from '../core/list/paths';
+import {
+  parseKeyLines,
+  type CosignKey,
+  type VerifySignatures,
+} from '../core/signatures/referrerPolicy';
 import { warning } from './output';
 import { MAX_KEY_BYTES, readRegularFile } from './files';
 

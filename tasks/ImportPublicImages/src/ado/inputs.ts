@@ -4,29 +4,29 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { parseBoolean, parseChoice } from '../core/inputValues';
-import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
-import { annotationPath, defaultResultPath, resolveInputPath } from '../core/paths';
-import { compilePatterns } from '../core/allowedSources';
-import { updatePolicyConflict } from '../core/policy';
+import { parseBoolean, parseChoice } from '../core/list/inputValues';
+import { parseAcrInput, resourceGroupProblem } from '../core/list/acrName';
+import { annotationPath, defaultResultPath, resolveInputPath } from '../core/list/paths';
+import { compilePatterns } from '../core/plan/allowedSources';
+import { updatePolicyConflict } from '../core/plan/policy';
 import {
   COPY_REFERRERS,
   VERIFY_SIGNATURES,
   type CopyReferrers,
   type CosignKey,
   type VerifySignatures,
-} from '../core/referrers';
+} from '../core/signatures/referrerPolicy';
 import { UNLISTED_IMAGES } from '../core/needs/needsReport';
 import { cosignKeysInput } from './cosignKeys';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { warning } from './output';
-import { normalizeRegistryHost } from '../core/identity';
+import { normalizeRegistryHost } from '../core/list/identity';
 import {
   IMPORT_MODES,
   type Credential,
   type ImportMode,
   type SourceCredentials,
-} from '../core/plan';
+} from '../core/plan/decisions';
 
 export interface TaskInputs {
   connectionId: string;

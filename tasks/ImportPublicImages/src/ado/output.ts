@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { summaryPath as summaryFileIn } from '../core/paths';
-import type { ListAnnotation } from '../core/listFile';
-import type { RunReporter } from '../core/reporter';
-import { elapsedPrefix, verdict, type RunResult } from '../core/report';
-import { logText, type Markdown } from '../core/safeText';
+import { summaryPath as summaryFileIn } from '../core/list/paths';
+import type { ListAnnotation } from '../core/list/listFile';
+import type { RunReporter } from '../core/results/reporter';
+import { elapsedPrefix, verdict, type RunResult } from '../core/results/report';
+import { logText, type Markdown } from '../core/results/safeText';
 import { resultPathError, writeOutputFile } from './files';
 
 /** Whether a run's counts were already published (a later failure must not zero them). */

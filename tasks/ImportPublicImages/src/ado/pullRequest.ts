@@ -9,7 +9,7 @@ import * as tl from 'azure-pipelines-task-lib/task';
 // azure-devops-node-api is loaded when a comment is posted, not with the task (issue 11).
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { GitPullRequestCommentThread } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import type { Markdown } from '../core/safeText';
+import type { Markdown } from '../core/results/safeText';
 import { DIRECT, proxyFor, proxyRefusal, type TransportSettings } from '../core/transport/settings';
 import { jobAccessToken } from './endpoints';
 import { restClientOptions } from './transport';

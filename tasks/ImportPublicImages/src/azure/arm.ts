@@ -20,11 +20,11 @@ import {
   type PipelinePolicy,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
-import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/bounds';
-import { parseRetryAfter, type Failure } from '../core/retry';
+import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/registry/bounds';
+import { parseRetryAfter, type Failure } from '../core/run/retry';
 import type { Transport } from '../transport/agents';
 import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
-import type { Clock } from '../core/schedule';
+import type { Clock } from '../core/run/clock';
 import { boundedArmClient } from './armBody';
 import type { ArmTokens } from './credentials';
 

@@ -5,7 +5,7 @@
 // importImage requests.
 import type { Readable } from 'node:stream';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
-import { ARM_BODY_LIMIT, BoundExceeded, sizeText } from '../core/bounds';
+import { ARM_BODY_LIMIT, BoundExceeded, sizeText } from '../core/registry/bounds';
 import { readCapped } from '../registry/body';
 
 /** Every status code: the client hands every answer over as a stream. */

@@ -5,7 +5,7 @@
 // http.ts makes its connections.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { BODY_LIMITS, bodyTooLarge, durationText, type BodyKind } from '../core/bounds';
+import { BODY_LIMITS, bodyTooLarge, durationText, type BodyKind } from '../core/registry/bounds';
 
 /** An answer being read: its status, headers and body stream (an http.IncomingMessage). */
 export type AnswerStream = Readable & { statusCode?: number; headers: IncomingHttpHeaders };

@@ -4,7 +4,7 @@
 // request(), which tries a throttled, failing or lost read again (readRetry.ts).
 import * as https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { REQUEST_DEADLINE_MS, type BodyKind } from '../core/bounds';
+import { REQUEST_DEADLINE_MS, type BodyKind } from '../core/registry/bounds';
 import { Transport } from '../transport/agents';
 import { readBody, startDeadline } from './body';
 import { attemptsNote, withReadRetries } from './readRetry';

@@ -6,10 +6,10 @@ import {
   type Credential,
   type PlanItem,
   type SourceCredentials,
-} from '../core/plan';
-import { batchScopes, pullScope, sourceGroups } from '../core/tokenBatches';
-import { pool } from '../core/schedule';
-import type { BodyKind } from '../core/bounds';
+} from '../core/plan/decisions';
+import { batchScopes, pullScope, sourceGroups } from '../core/registry/tokenBatches';
+import { pool } from '../core/run/pool';
+import type { BodyKind } from '../core/registry/bounds';
 import { fetchToken, parseChallenge, requestToken } from './auth';
 import {
   header,

@@ -4,7 +4,7 @@
 import type { HttpResponse } from './http';
 import { header } from './http';
 import type { SourceRegistries } from './sourceRegistries';
-import type { Credential } from '../core/plan';
+import type { Credential } from '../core/plan/decisions';
 
 /** The most tags one listing reads; a repository with more is asked tag by tag. */
 export const TAGS_PAGE = 1000;

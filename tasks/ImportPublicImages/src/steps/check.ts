@@ -1,7 +1,7 @@
 // The check step: source digests (manifest HEAD upstream, the line's own credentials) and
 // target digests (ACR data plane). A side that cannot be read is recorded, not fatal: the
 // decision then imports without comparing (see core/plan.ts decide()).
-import { isDockerHub } from '../core/identity';
+import { isDockerHub } from '../core/list/identity';
 import type { ChartReader } from '../core/charts/oci';
 import {
   isHttpChart,
@@ -10,10 +10,10 @@ import {
   type ImportMode,
   type PlanItem,
   type SourceCredentials,
-} from '../core/plan';
-import { deadline, readsTimedOut } from '../core/bounds';
-import type { Reporter } from '../core/reporter';
-import { Limiter } from '../core/pipeline';
+} from '../core/plan/decisions';
+import { deadline, readsTimedOut } from '../core/registry/bounds';
+import type { Reporter } from '../core/results/reporter';
+import { Limiter } from '../core/run/lineStages';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import type { RateLimit } from '../registry/manifests';

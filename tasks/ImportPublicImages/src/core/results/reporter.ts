@@ -1,6 +1,6 @@
 // What the steps may tell the pipeline, as an interface: ado/output.ts implements it with
 // task-lib; tests with an array. The steps never see task-lib.
-import type { ListAnnotation } from './listFile';
+import type { ListAnnotation } from '../list/listFile';
 import type { RunResult } from './report';
 import type { Markdown } from './safeText';
 

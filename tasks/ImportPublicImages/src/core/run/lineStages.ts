@@ -2,7 +2,7 @@
 // decide, import, ...) as soon as its previous stage is done, instead of every line waiting for
 // the slowest line of each step. What bounds a stage is a Limiter (how many lines are in it at
 // once); what holds some lines until others have arrived is a Countdown. Pure.
-import { abortError } from './schedule';
+import { abortError } from './clock';
 
 /** One per-line stage after the first: runs on the line's record, in the stages' order. */
 export type LineStage<R> = (record: R) => Promise<void>;

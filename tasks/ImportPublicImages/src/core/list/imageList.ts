@@ -20,7 +20,7 @@ import {
   splitReference,
   tagProblem,
 } from './reference';
-import { hasScheme, parseChartSource, type ChartSource } from './charts/line';
+import { hasScheme, parseChartSource, type ChartSource } from '../charts/line';
 
 export interface ImageEntry {
   line: number;

@@ -1,7 +1,7 @@
 // How the digest check's registry tokens are batched: one token per batch of repositories, per
 // registry and identity, asked before the manifest HEADs, instead of a token per repository asked
 // after each HEAD's 401. Pure: which scopes go into which token request.
-import type { PlanItem } from './plan';
+import type { PlanItem } from '../plan/decisions';
 
 /**
  * Scopes per token. A token carries its scopes (the distribution token's `access` claim lists

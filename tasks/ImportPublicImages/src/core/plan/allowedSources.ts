@@ -11,9 +11,9 @@
 // (core/identity.ts: case, trailing dot, port 443, Docker Hub's other names), and a pattern is
 // matched in linear time (core/glob.ts), never through a regular expression built from it.
 import { matchSegments, type StepCounter } from './glob';
-import { DOCKER_HUB, normalizeRegistryHost, sourceIdentity } from './identity';
-import type { ImageEntry, ListProblem } from './imageList';
-import { looksLikeHost as isRegistryHost } from './reference';
+import { DOCKER_HUB, normalizeRegistryHost, sourceIdentity } from '../list/identity';
+import type { ImageEntry, ListProblem } from '../list/imageList';
+import { looksLikeHost as isRegistryHost } from '../list/reference';
 
 const INPUT = 'allowedSources';
 

@@ -2,10 +2,10 @@
 // is a list error whose fix is the line pinned to the digest its tag points at now) and
 // allowUpdates: false (a target tag holding another digest is not overwritten: the line fails
 // naming both digests). Pure. allowedSources is core/allowedSources.ts.
-import type { ListProblem } from './imageList';
-import type { CheckResult, ImportMode, LineRecord, PlanItem } from './plan';
-import { parseReference } from './reference';
-import { pinnedChartLine } from './charts/line';
+import type { ListProblem } from '../list/imageList';
+import type { CheckResult, ImportMode, LineRecord, PlanItem } from './decisions';
+import { parseReference } from '../list/reference';
+import { pinnedChartLine } from '../charts/line';
 
 const ARROW = '=>';
 

@@ -2,8 +2,8 @@
 // its tags, which OCI referrers count as signatures, what `copyReferrers` carries, the
 // `cosignPublicKeys` lines, and the shapes the results report. The registry reads are in
 // registry/referrers.ts, the per-line work in steps/verify.ts and steps/referrers.ts.
-import { compilePatterns, matchesPattern, type SourcePattern } from './allowedSources';
-import { sourceIdentity } from './identity';
+import { compilePatterns, matchesPattern, type SourcePattern } from '../plan/allowedSources';
+import { sourceIdentity } from '../list/identity';
 import { verifyCosignPayload } from './cosign';
 
 export const COPY_REFERRERS = ['none', 'signatures', 'all'] as const;

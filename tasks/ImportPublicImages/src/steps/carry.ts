@@ -12,10 +12,15 @@
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
-import { credentialFor, isHttpChart, type LineRecord, type SourceCredentials } from '../core/plan';
-import { importSource } from '../core/reference';
-import { BoundExceeded, deadline, readsTimedOut } from '../core/bounds';
-import { brief } from '../core/logText';
+import {
+  credentialFor,
+  isHttpChart,
+  type LineRecord,
+  type SourceCredentials,
+} from '../core/plan/decisions';
+import { importSource } from '../core/list/reference';
+import { BoundExceeded, deadline, readsTimedOut } from '../core/registry/bounds';
+import { brief } from '../core/results/logText';
 import {
   cosignTag,
   countReferrers,
@@ -23,16 +28,17 @@ import {
   type CopyReferrers,
   type ReferrerResult,
   type ReferrerStatus,
-} from '../core/referrers';
-import type { Reporter } from '../core/reporter';
-import { alreadyPresent } from '../core/results';
-import { isAlreadyExists } from '../core/retry';
-import { Limiter, type Slots } from '../core/pipeline';
-import { type Clock, type ThrottleGate } from '../core/schedule';
-import { runOptions, runScheduled } from '../core/scheduler';
+} from '../core/signatures/referrerPolicy';
+import type { Reporter } from '../core/results/reporter';
+import { alreadyPresent } from '../core/results/imageResult';
+import { isAlreadyExists } from '../core/run/retry';
+import { Limiter, type Slots } from '../core/run/lineStages';
+import type { Clock } from '../core/run/clock';
+import type { ThrottleGate } from '../core/run/throttleGate';
+import { runOptions, runScheduled } from '../core/run/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
-import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrers';
+import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrerDiscovery';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
 export interface CarryDeps {

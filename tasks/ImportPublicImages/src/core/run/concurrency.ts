@@ -1,8 +1,8 @@
 // How many imports (and digest checks) run at once: the `concurrency` input exactly when it is
 // set; otherwise a default that grows with the list, within ARM's write budget, and is halved on
 // the first ARM 429 of each throttle pause. Pure: time from a Clock, the log through a callback.
-import { Limiter } from './pipeline';
-import type { Clock } from './schedule';
+import { Limiter } from './lineStages';
+import type { Clock } from './clock';
 
 /** The default for short lists (what the task always used before it grew with the list). */
 export const DEFAULT_CONCURRENCY = 8;

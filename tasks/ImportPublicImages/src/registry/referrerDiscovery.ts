@@ -11,7 +11,7 @@
 // once per subject, unfiltered, and filtered here: one request however many signature artifact
 // types there are, and the same answer from registries that ignore the filter.
 import { createHash } from 'node:crypto';
-import type { Credential } from '../core/plan';
+import type { Credential } from '../core/plan/decisions';
 import {
   carries,
   cosignKind,
@@ -20,14 +20,14 @@ import {
   fallbackTag,
   type CopyReferrers,
   type ReferrerKind,
-} from '../core/referrers';
+} from '../core/signatures/referrerPolicy';
 import {
   MAX_CARRIED_PER_LINE,
   MAX_PAGES,
   MAX_PLATFORMS_PER_INDEX,
   MAX_REFERRERS_PER_SUBJECT,
   tooMany,
-} from '../core/bounds';
+} from '../core/registry/bounds';
 import type { HttpResponse } from './http';
 import { answered, header } from './http';
 import { MANIFEST_MEDIA_TYPES, RegistryError, refuseInvalid } from './manifests';

@@ -3,9 +3,9 @@
 // how long a read and a line's registry reads may take. Past a bound the read stops (the socket is
 // destroyed, nothing more is read) and the line fails closed, naming the bound; the run goes on and
 // reports every line. The values and why: docs/reliability.md "Bounds".
-import { MAX_ARCHIVE_BYTES } from './charts/archive';
-import { MAX_INDEX_BYTES } from './charts/index';
-import { abortError } from './schedule';
+import { MAX_ARCHIVE_BYTES } from '../charts/archive';
+import { MAX_INDEX_BYTES } from '../charts/index';
+import { abortError } from '../run/clock';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

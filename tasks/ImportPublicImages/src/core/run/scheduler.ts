@@ -1,22 +1,33 @@
 // Bounded-concurrency runner: each item waits for a slot of a Limiter, then runs to exactly one
 // Outcome (retries with backoff, the throttle gate shared by every worker, a timeout per item,
 // cancellation). Pure: time comes from a Clock, randomness from a function, I/O from `work`.
-import { Limiter, type Slots } from './pipeline';
-import type { Failure } from './retry';
-import {
-  RetriesExhausted,
-  systemClock,
-  ThrottleGate,
-  withRetries,
-  type Clock,
-  type Outcome,
-  type ScheduleEvent,
-  type ScheduleOptions,
-  type WorkContext,
-} from './schedule';
+import { Limiter, type Slots } from './lineStages';
+import type { BackoffOptions, Failure } from './retry';
+import { RetriesExhausted, withRetries, type WorkContext } from './retryLoop';
+import { systemClock, type Clock } from './clock';
+import { ThrottleGate } from './throttleGate';
+import type { Outcome, ScheduleEvent } from './outcome';
 
 class Finished {
   constructor(readonly outcome: Omit<Outcome<never>, 'durationMs'>) {}
+}
+
+export interface ScheduleOptions {
+  concurrency: number;
+  /**
+   * Retries of transient failures after the first attempt (0 = try once). ARM throttling
+   * (429 + Retry-After) is not a failure of the item: those waits do not use this budget and
+   * are bounded by timeoutMs instead.
+   */
+  retries: number;
+  /** Per item, from its first attempt to its end, retries and waits included. */
+  timeoutMs: number;
+  clock: Clock;
+  random: () => number;
+  signal?: AbortSignal;
+  backoff?: BackoffOptions;
+  gate?: ThrottleGate;
+  onEvent?: (event: ScheduleEvent) => void;
 }
 
 /**

@@ -1,11 +1,11 @@
 // Planning: which credentials each line's source gets, and (once digests are known) what to do
 // with each target: skip, import, overwrite. Pure.
-import type { ImageEntry } from './imageList';
-import type { Outcome } from './schedule';
-import type { ReferrerResult, SignatureCheck } from './referrers';
-import { DOCKER_HUB, normalizeRegistryHost } from './identity';
-import { formatReference, type ImageReference } from './reference';
-import { chartSourceText, type ChartSource } from './charts/line';
+import type { ImageEntry } from '../list/imageList';
+import type { Outcome } from '../run/outcome';
+import type { ReferrerResult, SignatureCheck } from '../signatures/referrerPolicy';
+import { DOCKER_HUB, normalizeRegistryHost } from '../list/identity';
+import { formatReference, type ImageReference } from '../list/reference';
+import { chartSourceText, type ChartSource } from '../charts/line';
 
 export type ImportMode = 'sync' | 'missing' | 'force';
 export const IMPORT_MODES: readonly ImportMode[] = ['sync', 'missing', 'force'];

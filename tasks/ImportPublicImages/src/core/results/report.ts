@@ -2,14 +2,14 @@
 // Pure: the ado edge writes what these functions return.
 import type { BuildRecord, ListRecord } from './audit';
 import { lineList } from './logText';
-import type { Action, ImportMode } from './plan';
-import type { neededJson, NeededCounts } from './needs/needsReport';
+import type { Action, ImportMode } from '../plan/decisions';
+import type { neededJson, NeededCounts } from '../needs/needsReport';
 import {
   countReferrers,
   type ReferrerResult,
   type ReferrerStatus,
   type SignatureCheck,
-} from './referrers';
+} from '../signatures/referrerPolicy';
 import { mdt, mdCode, mdJoin, mdText, trusted, type Markdown } from './safeText';
 
 export type ImageStatus = 'imported' | 'skipped' | 'failed' | 'planned' | 'timed-out' | 'canceled';

@@ -1,6 +1,6 @@
 // The result of each line, from what was planned, checked, decided and done: the rows of the
 // report (log, summary, JSON). Pure.
-import type { ListProblem } from './imageList';
+import type { ListProblem } from '../list/imageList';
 import {
   credentialFor,
   targetNames,
@@ -8,12 +8,12 @@ import {
   type Decision,
   type LineRecord,
   type SourceCredentials,
-} from './plan';
+} from '../plan/decisions';
 import type { ChartResult, ImageResult, ImageStatus } from './report';
 import { failureText, hintFor } from './hints';
-import { isAlreadyExists } from './retry';
-import { referrersProblem, signatureFailed, VERIFY_FAILED } from './referrers';
-import type { Outcome } from './schedule';
+import { isAlreadyExists } from '../run/retry';
+import { referrersProblem, signatureFailed, VERIFY_FAILED } from '../signatures/referrerPolicy';
+import type { Outcome } from '../run/outcome';
 
 /** The registry the lines go to, as the results name it. */
 export interface TargetRegistry {

@@ -1,7 +1,7 @@
 // What the user can do about a failure: the hints appended to failures in the log, summary and
 // JSON, and the one "CODE: message hint" formatter. Pure.
-import { isDockerHub } from './identity';
-import { isAlreadyExists, type Failure } from './retry';
+import { isDockerHub } from '../list/identity';
+import { isAlreadyExists, type Failure } from '../run/retry';
 
 /** `CODE: message hint` (the code left out when the message already says it). */
 export function failureText(f: Failure, hint?: string): string {
