@@ -156,7 +156,7 @@ entries:
   });
 });
 
-describe('core/hints: chart lines', () => {
+describe('core/results/hints: chart lines', () => {
   const ctx = {
     sourceRegistry: 'quay.io',
     sourceRepository: 'x',

@@ -1,4 +1,4 @@
-// Linear-time glob matching (core/glob.ts): the same answers as the patterns' meaning, and a bound
+// Linear-time glob matching (core/plan/glob.ts): the same answers as the patterns' meaning, and a bound
 // on the steps a pathological pattern costs, measured with a step counter (not a timer).
 import assert from 'node:assert/strict';
 import {

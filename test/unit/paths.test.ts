@@ -1,4 +1,4 @@
-// The task's path logic (core/paths.ts) under Windows semantics (path.win32: drive letters,
+// The task's path logic (core/list/paths.ts) under Windows semantics (path.win32: drive letters,
 // backslashes, UNC shares, names compared without case) and POSIX, as tables: what the agent's
 // Windows machines would resolve, proven on this Linux machine.
 import assert from 'node:assert/strict';

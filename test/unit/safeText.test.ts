@@ -336,7 +336,7 @@ describe('output discipline: the door (ado/output.ts TaskOutput) writes what the
   }
 });
 
-describe('registry answers checked where they enter (core/registryAnswers.ts)', () => {
+describe('registry answers checked where they enter (core/registry/registryAnswers.ts)', () => {
   const digests: [string, boolean][] = [
     [DIGEST, true],
     [`sha512:${'a'.repeat(128)}`, true],

@@ -1,5 +1,5 @@
 // The data flow, a call per arrow: inputs -> parse -> plan -> connect -> check -> decide ->
-// import -> report, each line going from its check to its import on its own (core/pipeline.ts).
+// import -> report, each line going from its check to its import on its own (core/run/lineStages.ts).
 // Each step is in steps/; the platform (task-lib) only in ado/.
 import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';

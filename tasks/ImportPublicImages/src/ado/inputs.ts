@@ -42,7 +42,7 @@ export interface TaskInputs {
   credentials: SourceCredentials;
   /** Docker Hub credentials were given as macros the pipeline did not expand. */
   dockerHubUnexpanded: string[];
-  /** undefined when the input is empty: core/concurrency.ts chooses from the list's length. */
+  /** undefined when the input is empty: core/run/concurrency.ts chooses from the list's length. */
   concurrency: number | undefined;
   retries: number;
   importTimeoutMs: number;
@@ -181,7 +181,7 @@ function bool(name: (typeof BOOLEAN_INPUTS)[number], def: boolean): boolean {
 }
 
 /**
- * A registry connection's host, as a list line's is read (core/identity.ts):
+ * A registry connection's host, as a list line's is read (core/list/identity.ts):
  * `https://index.docker.io/v1/` -> `docker.io`; `https://GHCR.io.:443/` -> `ghcr.io`.
  */
 export function registryHostOf(url: string): string {

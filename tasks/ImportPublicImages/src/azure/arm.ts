@@ -5,7 +5,7 @@
 //
 // Retries: the SDK's own retry policy is switched off (maxRetries 0). Left on, it would retry 429s
 // and 5xx inside one worker, invisibly, and the other workers would keep hammering a throttled
-// subscription. With it off, every 429 reaches core/schedule.ts, whose shared throttle gate
+// subscription. With it off, every 429 reaches core/run/retryLoop.ts, whose shared throttle gate
 // pauses all workers for Retry-After, and whose retry budget is the `retries` input the user sees.
 import {
   ContainerRegistryManagementClient,

@@ -1,4 +1,4 @@
-// Reading a registry answer within bounds (core/bounds.ts): its body up to the limit of its kind
+// Reading a registry answer within bounds (core/registry/bounds.ts): its body up to the limit of its kind
 // (a Content-Length past it is refused before a byte is read; a body that grows past it is stopped
 // at limit + 1 bytes and its socket destroyed), and the whole request within a total deadline
 // (headers and every byte of the body, not only the socket's idle time). Kept apart from how

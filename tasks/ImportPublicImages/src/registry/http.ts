@@ -29,7 +29,7 @@ export interface HttpRequest {
   /** The socket's idle time-out (default 30 s). */
   timeoutMs?: number;
   /**
-   * What the answer is, for the limit on its body (core/bounds.ts BODY_LIMITS; default `other`,
+   * What the answer is, for the limit on its body (core/registry/bounds.ts BODY_LIMITS; default `other`,
    * 64 KiB): a 2xx body past it fails the read with BoundExceeded, an error body is cut there.
    */
   answer?: BodyKind;

@@ -49,7 +49,7 @@ function waitFor(
     // An abort is the run's cancel (or a line's timeout), not the registry's: never retried.
     const name = (err as { name?: string } | undefined)?.name;
     if (name === 'AbortError') return undefined;
-    // A bound passed (core/bounds.ts): the same answer again would pass it again.
+    // A bound passed (core/registry/bounds.ts): the same answer again would pass it again.
     if (name === 'BoundExceeded') return undefined;
     return isTransport(failure)
       ? backoffMs(retry, deps.random, undefined, READ_BACKOFF)

@@ -63,7 +63,7 @@ export interface CarryDeps {
   slots?: Slots;
   /** A line's share of the import slots (LineSlots): its referrers ride its image's slot. */
   slotsFor?: (record: LineRecord) => Slots;
-  /** An ARM 429 paused the imports for delayMs (a chosen concurrency backs off, core/concurrency.ts). */
+  /** An ARM 429 paused the imports for delayMs (a chosen concurrency backs off, core/run/concurrency.ts). */
   onThrottled?: (delayMs: number) => void;
   /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
   withoutApi?: Set<string>;
@@ -109,7 +109,7 @@ export async function carryReferrers(
   const credential = credentialFor(item.credentialKey, deps.credentials);
   const repo = { registry: item.source.registry, repository: item.source.repository, credential };
   let found: Found[];
-  // Discovery's reads end within the import timeout, whatever the registry sends (core/bounds.ts).
+  // Discovery's reads end within the import timeout, whatever the registry sends (core/registry/bounds.ts).
   const reads = deadline(deps.signal, deps.timeoutMs);
   try {
     const { sources, copyReferrers, withoutApi } = deps;
@@ -236,13 +236,13 @@ function logResults(label: string, results: readonly ReferrerResult[], out: Repo
   const kinds = [...new Set(results.map((r) => r.kind))].join(', ');
   out.log(`${label} signatures and referrers: ${parts.join(', ')} (${kinds})`);
   // The line's own closing line, with the reason once: a referrer that failed fails the line
-  // (core/results.ts), whose full reason is in the JSON result and the summary.
+  // (core/results/imageResult.ts), whose full reason is in the JSON result and the summary.
   const problem = referrersProblem(results);
   if (problem) out.log(`${label} failed: ${brief(problem)}`);
 }
 
 /**
- * The carry stages of the per-line pipeline (core/pipeline.ts), around the import stage: `start`
+ * The carry stages of the per-line pipeline (core/run/lineStages.ts), around the import stage: `start`
  * begins a line's discovery as soon as it is decided (at most `concurrency` lines discovering at
  * once) and its imports as soon as they are known, beside the image's import and in its slot
  * (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image is

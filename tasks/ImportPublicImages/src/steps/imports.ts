@@ -37,10 +37,10 @@ export interface ImportDeps {
   concurrency: number;
   /**
    * The imports' slots when the run adjusts them (a chosen default backs off on ARM 429s,
-   * core/concurrency.ts); else `concurrency` fixed.
+   * core/run/concurrency.ts); else `concurrency` fixed.
    */
   adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
-  /** A line's own share of the slots (core/pipeline.ts LineSlots): its image and what is carried
+  /** A line's own share of the slots (core/run/lineStages.ts LineSlots): its image and what is carried
    * with it import at once in one slot. */
   slotsFor?: (record: LineRecord) => Slots;
   retries: number;

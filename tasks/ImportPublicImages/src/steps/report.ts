@@ -39,7 +39,7 @@ export function report(
     acr: TargetRegistry;
     canceled: boolean;
     startedAt: Date;
-    /** The audit record: the build (agent variables) and the list read (core/audit.ts). */
+    /** The audit record: the build (agent variables) and the list read (core/results/audit.ts). */
     audit?: { run: BuildRecord; list: ListRecord };
     /** The needed images, judged (steps/needs.ts), with the unlistedImages policy. */
     needed?: { results: readonly NeedResult[]; policy: UnlistedImages };

@@ -124,7 +124,7 @@ async function judge(
 }
 
 /**
- * The verify stage of the per-line pipeline (core/pipeline.ts): each line as it is decided, at
+ * The verify stage of the per-line pipeline (core/run/lineStages.ts): each line as it is decided, at
  * most `concurrency` lines reading their signatures at once. A line reached after a cancel is
  * not verified (it is not imported either).
  */

@@ -8,8 +8,8 @@
 //
 // A pattern is a full match of `registry/repository` (no tag, no digest); `*` never crosses a `/`,
 // and `**` stands alone as a segment. A pattern's host is normalised as a source's is
-// (core/identity.ts: case, trailing dot, port 443, Docker Hub's other names), and a pattern is
-// matched in linear time (core/glob.ts), never through a regular expression built from it.
+// (core/list/identity.ts: case, trailing dot, port 443, Docker Hub's other names), and a pattern is
+// matched in linear time (core/plan/glob.ts), never through a regular expression built from it.
 import { matchSegments, type StepCounter } from './glob';
 import { DOCKER_HUB, normalizeRegistryHost, sourceIdentity } from '../list/identity';
 import type { ImageEntry, ListProblem } from '../list/imageList';
@@ -114,8 +114,8 @@ export function compilePatterns(patterns: readonly string[], input = INPUT): Sou
 }
 
 /**
- * Whether `name` (a normalised `registry/repository`, core/identity.ts sourceIdentity) matches the
- * pattern, as a whole; in linear time (core/glob.ts), counted in `counter` when given.
+ * Whether `name` (a normalised `registry/repository`, core/list/identity.ts sourceIdentity) matches the
+ * pattern, as a whole; in linear time (core/plan/glob.ts), counted in `counter` when given.
  */
 export function matchesPattern(
   pattern: SourcePattern,

@@ -23,7 +23,7 @@ export interface SourceCredentials {
 }
 
 /**
- * One line of the list, ready to check and import: the parsed entry (core/imageList.ts
+ * One line of the list, ready to check and import: the parsed entry (core/list/imageList.ts
  * ImageEntry) plus its normalised source text and which credentials it gets.
  */
 export interface PlanItem {
@@ -56,7 +56,7 @@ export function credentialFor(
 
 /**
  * Which credentials a source registry gets: only those that belong to exactly that host, both
- * read as core/identity.ts normalizeRegistryHost reads them (ado/inputs.ts keys the connections so).
+ * read as core/list/identity.ts normalizeRegistryHost reads them (ado/inputs.ts keys the connections so).
  */
 export function credentialKeyFor(registry: string, creds: SourceCredentials): string | undefined {
   const host = normalizeRegistryHost(registry);
@@ -128,7 +128,7 @@ export interface Decision {
   note?: string;
   /**
    * Set when a policy refuses the line (allowUpdates: false and a target holds another digest;
-   * core/policy.ts): no armMode, nothing imported, the line fails with this error.
+   * core/plan/policy.ts): no armMode, nothing imported, the line fails with this error.
    */
   refused?: string;
   /**
@@ -138,7 +138,7 @@ export interface Decision {
    */
   pin?: string;
   /**
-   * allowUpdates false (core/policy.ts holdUpdates): imported with NoForce, and a refusal because
+   * allowUpdates false (core/plan/policy.ts holdUpdates): imported with NoForce, and a refusal because
    * a target exists is read again: a target holding another digest fails the line, naming it.
    */
   keepTargets?: boolean;
@@ -226,12 +226,12 @@ export interface LineRecord {
    * carry step imports that digest under the `.sig` tag, whatever the tag holds upstream by then.
    */
   signatureManifest?: string;
-  /** copyReferrers: what refers to the image and what became of it (steps/referrers.ts). */
+  /** copyReferrers: what refers to the image and what became of it (steps/carry.ts). */
   referrers?: ReferrerResult[];
   /** copyReferrers: why the referrers could not be discovered (a warning and a note). */
   referrersError?: string;
   /**
-   * copyReferrers: discovery passed a bound (core/bounds.ts: a body, a count, a deadline), so
+   * copyReferrers: discovery passed a bound (core/registry/bounds.ts: a body, a count, a deadline), so
    * what refers to the image was not carried: the line fails (failurePolicy), with this reason.
    */
   referrersFailure?: string;

@@ -1,7 +1,7 @@
 // The review policies over a checked list: requireDigests (every source pinned; an unpinned line
 // is a list error whose fix is the line pinned to the digest its tag points at now) and
 // allowUpdates: false (a target tag holding another digest is not overwritten: the line fails
-// naming both digests). Pure. allowedSources is core/allowedSources.ts.
+// naming both digests). Pure. allowedSources is core/plan/allowedSources.ts.
 import type { ListProblem } from '../list/imageList';
 import type { CheckResult, ImportMode, LineRecord, PlanItem } from './decisions';
 import { parseReference } from '../list/reference';

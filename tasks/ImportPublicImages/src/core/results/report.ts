@@ -79,7 +79,7 @@ export interface RunResult {
   /** Version of this result format. */
   version: 1;
   taskVersion: string;
-  /** The build that ran it (agent variables; `{}` off-agent): core/audit.ts. */
+  /** The build that ran it (agent variables; `{}` off-agent): core/results/audit.ts. */
   run?: BuildRecord;
   /** The list it read: the path as the input wrote it and the sha256 of its bytes. */
   list?: ListRecord;

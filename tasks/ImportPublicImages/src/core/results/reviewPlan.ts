@@ -29,7 +29,7 @@ export function sourceUnread(i: ImageResult): boolean {
 }
 
 export interface Plan {
-  /** The plan as markdown (data escaped: core/safeText.ts). */
+  /** The plan as markdown (data escaped: core/results/safeText.ts). */
   markdown: Markdown;
   /**
    * Whether a reviewer must act: some line failed (the source is missing, a policy refuses it),

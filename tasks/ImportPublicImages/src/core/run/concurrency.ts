@@ -62,12 +62,12 @@ export function chooseConcurrency(input: number | undefined, lines: number): Con
  * each throttle pause (the 429s answered while that pause runs are the same storm), never below
  * 8, the fixed default the task had before (a list it served is never made slower than it was by a
  * throttle that the shared Retry-After pause already waits out). An input value is never changed:
- * every worker still waits out each Retry-After (core/schedule.ts ThrottleGate).
+ * every worker still waits out each Retry-After (core/run/throttleGate.ts).
  */
 export class ImportConcurrency {
   private pauseEnds = -Infinity;
   private readonly floor: number;
-  /** The imports' slots (core/pipeline.ts). */
+  /** The imports' slots (core/run/lineStages.ts). */
   readonly limiter: Limiter;
 
   constructor(

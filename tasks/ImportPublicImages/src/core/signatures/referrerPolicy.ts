@@ -1,7 +1,7 @@
 // Signatures and what else refers to an image (issue 10), the pure part: the names cosign gives
 // its tags, which OCI referrers count as signatures, what `copyReferrers` carries, the
 // `cosignPublicKeys` lines, and the shapes the results report. The registry reads are in
-// registry/referrers.ts, the per-line work in steps/verify.ts and steps/referrers.ts.
+// registry/referrerDiscovery.ts, the per-line work in steps/verify.ts and steps/carry.ts.
 import { compilePatterns, matchesPattern, type SourcePattern } from '../plan/allowedSources';
 import { sourceIdentity } from '../list/identity';
 import { verifyCosignPayload } from './cosign';
@@ -216,7 +216,7 @@ export function referrerLabel(
 /**
  * Why a line whose image is in the ACR still fails: some of what refers to it failed to import.
  * Undefined when they all went (or there were none). A discovery that could not read the source
- * registry is a warning and a note, not a failure (core/results.ts), as a digest check that
+ * registry is a warning and a note, not a failure (core/results/imageResult.ts), as a digest check that
  * could not read it is.
  */
 export function referrersProblem(

@@ -1,4 +1,4 @@
-// The plan a reviewer reads (core/planReport.ts): changes first, moved tags with both digests,
+// The plan a reviewer reads (core/results/reviewPlan.ts): changes first, moved tags with both digests,
 // up-to-date lines folded into a count, active only when a line fails.
 import assert from 'node:assert/strict';
 import {
@@ -46,7 +46,7 @@ function result(images: ImageResult[]): RunResult {
   };
 }
 
-describe('core/planReport', () => {
+describe('core/results/reviewPlan', () => {
   const images = [
     img(1, { action: 'skip', status: 'skipped', previousDigest: NEW }),
     img(2, { action: 'import', previousDigest: null }),

@@ -1,4 +1,4 @@
-// The counts a registry controls (core/bounds.ts) in discovery and verification: pages per
+// The counts a registry controls (core/registry/bounds.ts) in discovery and verification: pages per
 // listing, referrers per subject, platform manifests per index, what one line carries, layers per
 // signature manifest. Past each, the read stops (no further request) and BoundExceeded names the
 // bound; in the carry step the line then fails (it is not a mere warning), and a line whose

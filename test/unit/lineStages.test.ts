@@ -1,9 +1,9 @@
-// core/pipeline.ts LineSlots: a line's image and the signatures carried with it import at once in
+// core/run/lineStages.ts LineSlots: a line's image and the signatures carried with it import at once in
 // one slot of the run's import limiter (no second wave of imports for the signatures).
 import assert from 'node:assert/strict';
 import { Limiter, LineSlots } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
 
-describe('core/pipeline: LineSlots', () => {
+describe('core/run/lineStages: LineSlots', () => {
   it("a line's imports share one slot; another line waits until the last of them releases it", async () => {
     const limiter = new Limiter(1);
     const slots = new LineSlots<object>(limiter);

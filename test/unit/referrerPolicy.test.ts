@@ -24,7 +24,7 @@ import {
 
 const D = 'sha256:' + 'c'.repeat(64);
 
-describe('core/referrers: names and what each mode carries', () => {
+describe('core/signatures/referrerPolicy: names and what each mode carries', () => {
   it("cosign's tags and the referrers tag schema's tag for a digest", () => {
     assert.equal(fallbackTag(D), `sha256-${'c'.repeat(64)}`);
     assert.equal(cosignTag(D, 'sig'), `sha256-${'c'.repeat(64)}.sig`);
@@ -62,7 +62,7 @@ describe('core/referrers: names and what each mode carries', () => {
   });
 });
 
-describe('core/referrers: cosignPublicKeys lines', () => {
+describe('core/signatures/referrerPolicy: cosignPublicKeys lines', () => {
   it('PATTERN => path per line, comments and blanks skipped, the first match applies', () => {
     const keys = parseKeyLines(
       '# keys\n\nregistry.k8s.io/ingress-nginx/* => keys/nginx.pub\r\nregistry.k8s.io/** =>keys/k8s.pub\n** => /abs/ours.pub',
@@ -96,7 +96,7 @@ describe('core/referrers: cosignPublicKeys lines', () => {
   });
 });
 
-describe('core/referrers: judging a signature manifest', () => {
+describe('core/signatures/referrerPolicy: judging a signature manifest', () => {
   const k = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const pem = k.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const payload = (d: string): Buffer =>
@@ -125,7 +125,7 @@ describe('core/referrers: judging a signature manifest', () => {
   });
 });
 
-describe('core/results: signatures and referrers in the line result', () => {
+describe('core/results/imageResult: signatures and referrers in the line result', () => {
   const item = {
     line: 3,
     text: 'registry.k8s.io/pause:3.10',
