@@ -12,12 +12,8 @@
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
-import {
-  credentialFor,
-  isHttpChart,
-  type LineRecord,
-  type SourceCredentials,
-} from '../core/plan/decisions';
+import { credentialFor, isHttpChart } from '../core/plan/decisions';
+import type { LineRecord, SourceCredentials } from '../core/plan/decisions';
 import { importSource } from '../core/list/reference';
 import { BoundExceeded, deadline, readsTimedOut } from '../core/registry/bounds';
 import { brief } from '../core/results/logText';
