@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const TASKLIB =
   'task-lib is the platform: only ado/ imports it (steps get a core/results/reporter.ts Reporter).';
 const OUTPUT =
-  'ado/output.ts is the one door to the log: it neutralises what it writes (core/results/safeText.ts).';
+  'ado/output.ts is the one door to the log: it neutralises its text (core/results/safeText.ts).';
 const LOGGING = ['warning', 'error', 'debug', 'logIssue', 'setResult', 'command', 'logDetail'];
 const PURE =
   'core/ is pure: no task-lib, Azure SDK, file system or network (pass I/O in as parameters).';

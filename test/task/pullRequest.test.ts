@@ -30,7 +30,8 @@ const modulePath = path.join(
 const safeTextPath = path.join(path.dirname(modulePath), '..', 'core', 'results', 'safeText.js');
 
 // argv: module, JSON array of plans, posted one after the other as separate task runs would.
-// The plans' markdown is the task's own here: wrapped as Markdown (core/results/safeText.ts) in the child.
+// The plans' markdown is the task's own here: wrapped as Markdown (core/results/safeText.ts) in the
+// child.
 const CHILD = `
 const { postPlanToPullRequest } = require(process.argv[1]);
 const { trusted } = require(process.argv[3]);

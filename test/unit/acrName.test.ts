@@ -1,4 +1,5 @@
-// acrName and resourceGroup as the user writes them (core/list/acrName.ts): checked before any request.
+// acrName and resourceGroup as the user writes them (core/list/acrName.ts): checked before any
+// request.
 import assert from 'node:assert/strict';
 import {
   parseAcrInput,

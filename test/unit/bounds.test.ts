@@ -1,8 +1,8 @@
-// Bounds on what a registry or Azure sends (core/registry/bounds.ts, registry/body.ts, the ARM read retry):
-// a body is read up to the limit of its kind and no further (a declared length past it is refused
-// before a byte is read), an error body is cut there, a request and a line's reads end at their
-// deadline with the reason named. Streams and timers are real; nothing sleeps: each test waits for
-// the event it asserts.
+// Bounds on what a registry or Azure sends (core/registry/bounds.ts, registry/body.ts, the ARM read
+// retry): a body is read up to the limit of its kind and no further (a declared length past it is
+// refused before a byte is read), an error body is cut there, a request and a line's reads end at
+// their deadline with the reason named. Streams and timers are real; nothing sleeps: each test
+// waits for the event it asserts.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import {

@@ -1,5 +1,5 @@
-// Linear-time glob matching (core/plan/glob.ts): the same answers as the patterns' meaning, and a bound
-// on the steps a pathological pattern costs, measured with a step counter (not a timer).
+// Linear-time glob matching (core/plan/glob.ts): the same answers as the patterns' meaning, and a
+// bound on the steps a pathological pattern costs, measured with a step counter (not a timer).
 import assert from 'node:assert/strict';
 import {
   compilePatterns,

@@ -1,4 +1,5 @@
-// The per-image results (core/results/imageResult.ts): statuses from decisions and outcomes, duplicates.
+// The per-image results (core/results/imageResult.ts): statuses from decisions and outcomes,
+// duplicates.
 import assert from 'node:assert/strict';
 import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import {

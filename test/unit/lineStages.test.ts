@@ -1,5 +1,5 @@
-// core/run/lineStages.ts LineSlots: a line's image and the signatures carried with it import at once in
-// one slot of the run's import limiter (no second wave of imports for the signatures).
+// core/run/lineStages.ts LineSlots: a line's image and the signatures carried with it import at
+// once in one slot of the run's import limiter (no second wave of imports for the signatures).
 import assert from 'node:assert/strict';
 import { Limiter, LineSlots } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
 

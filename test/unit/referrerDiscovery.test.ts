@@ -1,5 +1,6 @@
-// registry/referrerDiscovery.ts against a fake registry: which requests discovery makes, the referrers
-// API's pages, the tag-schema fallback on 404, what each mode keeps, and a signature's layers.
+// registry/referrerDiscovery.ts against a fake registry: which requests discovery makes, the
+// referrers API's pages, the tag-schema fallback on 404, what each mode keeps, and a signature's
+// layers.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {

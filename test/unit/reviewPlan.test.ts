@@ -1,5 +1,5 @@
-// The plan a reviewer reads (core/results/reviewPlan.ts): changes first, moved tags with both digests,
-// up-to-date lines folded into a count, active only when a line fails.
+// The plan a reviewer reads (core/results/reviewPlan.ts): changes first, moved tags with both
+// digests, up-to-date lines folded into a count, active only when a line fails.
 import assert from 'node:assert/strict';
 import {
   planChange,

@@ -1,5 +1,5 @@
-// Which scopes go into which token request (core/registry/tokenBatches.ts): batches by count and length,
-// groups by registry and credentials.
+// Which scopes go into which token request (core/registry/tokenBatches.ts): batches by count and
+// length, groups by registry and credentials.
 import assert from 'node:assert/strict';
 import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import { planImports } from '../../tasks/ImportPublicImages/src/core/plan/decisions';

@@ -1,6 +1,6 @@
 // The data flow, a call per arrow: inputs -> parse -> plan -> connect -> check -> decide ->
-// import -> report, each line going from its check to its import on its own (core/run/lineStages.ts).
-// Each step is in steps/; the platform (task-lib) only in ado/.
+// import -> report, each line going from its check to its import on its own
+// (core/run/lineStages.ts). Each step is in steps/; the platform (task-lib) only in ado/.
 import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';

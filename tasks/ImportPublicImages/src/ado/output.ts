@@ -1,8 +1,8 @@
 // Everything the task shows the pipeline: log lines with elapsed time, progress, list
 // annotations, the markdown summary, the JSON result, output variables and the result. The one
 // door to the agent's output: every line, annotation, progress text and result message goes
-// through core/results/safeText.ts logText (no logging command, line break or control from data), and
-// the summary is Markdown (data escaped where it was built). Lint keeps console and task-lib's
+// through core/results/safeText.ts logText (no logging command, line break or control from data),
+// and the summary is Markdown (data escaped where it was built). Lint keeps console and task-lib's
 // logging functions out of every other module.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,5 +1,5 @@
-// ARM answers read within ARM_BODY_LIMIT (core/registry/bounds.ts): an HttpClient around the SDK's that
-// asks for every answer as a stream and reads it up to the limit (a Content-Length past it is
+// ARM answers read within ARM_BODY_LIMIT (core/registry/bounds.ts): an HttpClient around the SDK's
+// that asks for every answer as a stream and reads it up to the limit (a Content-Length past it is
 // refused before a byte is read), so that an oversized answer fails its request with
 // BoundExceeded instead of being held in memory whole. Used by the SDK client and by arm.ts's own
 // importImage requests.

@@ -107,8 +107,8 @@ export class AcrDataPlane {
 
   /**
    * Asks the access tokens of the repositories' HEADs up front, one per batch of scopes
-   * (core/registry/tokenBatches.ts): digest() then finds its token. Best effort: a batch that fails is
-   * asked again per repository by digest(), as without the batch.
+   * (core/registry/tokenBatches.ts): digest() then finds its token. Best effort: a batch that fails
+   * is asked again per repository by digest(), as without the batch.
    */
   async prefetch(
     repositories: readonly string[],

@@ -29,8 +29,9 @@ export interface HttpRequest {
   /** The socket's idle time-out (default 30 s). */
   timeoutMs?: number;
   /**
-   * What the answer is, for the limit on its body (core/registry/bounds.ts BODY_LIMITS; default `other`,
-   * 64 KiB): a 2xx body past it fails the read with BoundExceeded, an error body is cut there.
+   * What the answer is, for the limit on its body (core/registry/bounds.ts BODY_LIMITS; default
+   * `other`, 64 KiB): a 2xx body past it fails the read with BoundExceeded, an error body is cut
+   * there.
    */
   answer?: BodyKind;
   /** The whole request's deadline, headers and body (default REQUEST_DEADLINE_MS, 60 s). */

@@ -96,7 +96,9 @@ export async function headManifest(
   return { digest, rateLimit, ...(mediaType ? { mediaType } : {}) };
 }
 
-/** Throws when a registry's `value` is not the `kind` it must be (core/registry/registryAnswers.ts). */
+/**
+ * Throws when a registry's `value` is not the `kind` it must be (core/registry/registryAnswers.ts).
+ */
 export function refuseInvalid(kind: 'digest' | 'media type', value: string, what: string): void {
   const problem = answerProblem(kind, value, what);
   if (problem !== undefined) throw new RegistryError(problem);

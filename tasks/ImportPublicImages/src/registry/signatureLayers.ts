@@ -1,6 +1,7 @@
 // A cosign signature's simple-signing layers, read for verification (steps/verify.ts): the
 // `.sig` manifest of a digest, then each payload blob, checked against its layer digest; at most
-// MAX_SIGNATURE_LAYERS layers and BODY_LIMITS.signaturePayload bytes a payload (core/registry/bounds.ts).
+// MAX_SIGNATURE_LAYERS layers and BODY_LIMITS.signaturePayload bytes a payload
+// (core/registry/bounds.ts).
 import { createHash } from 'node:crypto';
 import { MAX_SIGNATURE_LAYERS, tooMany } from '../core/registry/bounds';
 import {

@@ -171,8 +171,8 @@ export class SourceRegistries {
    * A GET under `/v2/<repository>/` (`path` is what follows: `manifests/<ref>`, `blobs/<digest>`,
    * `referrers/<digest>`), authorized as head() is, with the same tokens (a pull scope). A
    * redirect (blobs are often served from storage elsewhere) is followed once, without the token.
-   * `answer` bounds the body (core/registry/bounds.ts): by default a manifest's or a referrers page's limit
-   * from the path, else `other`'s.
+   * `answer` bounds the body (core/registry/bounds.ts): by default a manifest's or a referrers
+   * page's limit from the path, else `other`'s.
    */
   async get(
     registry: string,

@@ -1,6 +1,6 @@
 // One page of a source repository's tags (`GET /v2/<repo>/tags/list?n=TAGS_PAGE`), read once per
-// line by discovery (registry/referrerDiscovery.ts): whether a cosign tag or the referrers fallback tag
-// exists, for every subject of the line, without a HEAD per tag name.
+// line by discovery (registry/referrerDiscovery.ts): whether a cosign tag or the referrers fallback
+// tag exists, for every subject of the line, without a HEAD per tag name.
 import type { HttpResponse } from './http';
 import { header } from './http';
 import type { SourceRegistries } from './sourceRegistries';

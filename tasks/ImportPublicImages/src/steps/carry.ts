@@ -59,7 +59,10 @@ export interface CarryDeps {
   slots?: Slots;
   /** A line's share of the import slots (LineSlots): its referrers ride its image's slot. */
   slotsFor?: (record: LineRecord) => Slots;
-  /** An ARM 429 paused the imports for delayMs (a chosen concurrency backs off, core/run/concurrency.ts). */
+  /**
+   * An ARM 429 paused the imports for delayMs (a chosen concurrency backs off,
+   * core/run/concurrency.ts).
+   */
   onThrottled?: (delayMs: number) => void;
   /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
   withoutApi?: Set<string>;
@@ -105,7 +108,8 @@ export async function carryReferrers(
   const credential = credentialFor(item.credentialKey, deps.credentials);
   const repo = { registry: item.source.registry, repository: item.source.repository, credential };
   let found: Found[];
-  // Discovery's reads end within the import timeout, whatever the registry sends (core/registry/bounds.ts).
+  // Discovery's reads end within the import timeout, whatever the registry sends
+  // (core/registry/bounds.ts).
   const reads = deadline(deps.signal, deps.timeoutMs);
   try {
     const { sources, copyReferrers, withoutApi } = deps;
@@ -238,11 +242,11 @@ function logResults(label: string, results: readonly ReferrerResult[], out: Repo
 }
 
 /**
- * The carry stages of the per-line pipeline (core/run/lineStages.ts), around the import stage: `start`
- * begins a line's discovery as soon as it is decided (at most `concurrency` lines discovering at
- * once) and its imports as soon as they are known, beside the image's import and in its slot
- * (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image is
- * harmless: the ACR keeps a tag or a manifest with a `subject` whether or not the image is there
+ * The carry stages of the per-line pipeline (core/run/lineStages.ts), around the import stage:
+ * `start` begins a line's discovery as soon as it is decided (at most `concurrency` lines
+ * discovering at once) and its imports as soon as they are known, beside the image's import and in
+ * its slot (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image
+ * is harmless: the ACR keeps a tag or a manifest with a `subject` whether or not the image is there
  * yet, and a reader finds them once it is. If the image's import then fails, what was carried is
  * in the ACR and reported on its line. Nothing after a cancel.
  */

@@ -102,7 +102,8 @@ export async function startChecks(
     if (!some) return result;
     await limiter
       .run(async () => {
-        // The line's reads end within the timeout, whatever a registry sends (core/registry/bounds.ts).
+        // The line's reads end within the timeout, whatever a registry sends
+        // (core/registry/bounds.ts).
         const ms = deps.timeoutMs;
         const reads = ms === undefined ? undefined : deadline(deps.signal, ms);
         const line = reads ? { ...deps, signal: reads.signal } : deps;

@@ -40,8 +40,8 @@ export interface ImportDeps {
    * core/run/concurrency.ts); else `concurrency` fixed.
    */
   adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
-  /** A line's own share of the slots (core/run/lineStages.ts LineSlots): its image and what is carried
-   * with it import at once in one slot. */
+  /** A line's own share of the slots (core/run/lineStages.ts LineSlots): its image and what is
+   * carried with it import at once in one slot. */
   slotsFor?: (record: LineRecord) => Slots;
   retries: number;
   timeoutMs: number;

@@ -124,8 +124,8 @@ async function judge(
 }
 
 /**
- * The verify stage of the per-line pipeline (core/run/lineStages.ts): each line as it is decided, at
- * most `concurrency` lines reading their signatures at once. A line reached after a cancel is
+ * The verify stage of the per-line pipeline (core/run/lineStages.ts): each line as it is decided,
+ * at most `concurrency` lines reading their signatures at once. A line reached after a cancel is
  * not verified (it is not imported either).
  */
 export function verifyStage(

@@ -48,7 +48,8 @@ export function isDockerHub(registry: string): boolean {
 
 /**
  * The `registry/repository` every source policy matches. The repository is the parsed one
- * (core/list/reference.ts: lowercase by the grammar, `library/` added for a one-name Docker Hub image).
+ * (core/list/reference.ts: lowercase by the grammar, `library/` added for a one-name Docker Hub
+ * image).
  */
 export function sourceIdentity(ref: { registry: string; repository: string }): string {
   const registry = normalizeRegistryHost(ref.registry);

@@ -10,8 +10,8 @@
 //   it is written (docker maps only `index.docker.io`);
 // - a one-component Docker Hub path gets `library/` (`nginx` -> `docker.io/library/nginx`);
 // - the registry host is lower-cased (DNS names are case-insensitive; docker keeps the case), a
-//   trailing dot and the https port `:443` are dropped: core/list/identity.ts normalizeRegistryHost,
-//   the one identity every policy matches.
+//   trailing dot and the https port `:443` are dropped: core/list/identity.ts
+//   normalizeRegistryHost, the one identity every policy matches.
 // Refused where docker accepts: an uppercase first part without `.`/`:` (docker reads `Foo/bar`
 // as registry `Foo`), a digest ARM cannot import (see ACCEPTED_DIGESTS), a bare digest
 // `sha256:<hex>`. Every difference from distribution/reference, with its reason, is listed in

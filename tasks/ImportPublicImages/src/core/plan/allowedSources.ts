@@ -114,8 +114,8 @@ export function compilePatterns(patterns: readonly string[], input = INPUT): Sou
 }
 
 /**
- * Whether `name` (a normalised `registry/repository`, core/list/identity.ts sourceIdentity) matches the
- * pattern, as a whole; in linear time (core/plan/glob.ts), counted in `counter` when given.
+ * Whether `name` (a normalised `registry/repository`, core/list/identity.ts sourceIdentity) matches
+ * the pattern, as a whole; in linear time (core/plan/glob.ts), counted in `counter` when given.
  */
 export function matchesPattern(
   pattern: SourcePattern,

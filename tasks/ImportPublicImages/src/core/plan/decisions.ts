@@ -56,7 +56,8 @@ export function credentialFor(
 
 /**
  * Which credentials a source registry gets: only those that belong to exactly that host, both
- * read as core/list/identity.ts normalizeRegistryHost reads them (ado/inputs.ts keys the connections so).
+ * read as core/list/identity.ts normalizeRegistryHost reads them (ado/inputs.ts keys the
+ * connections so).
  */
 export function credentialKeyFor(registry: string, creds: SourceCredentials): string | undefined {
   const host = normalizeRegistryHost(registry);
@@ -138,8 +139,9 @@ export interface Decision {
    */
   pin?: string;
   /**
-   * allowUpdates false (core/plan/policy.ts holdUpdates): imported with NoForce, and a refusal because
-   * a target exists is read again: a target holding another digest fails the line, naming it.
+   * allowUpdates false (core/plan/policy.ts holdUpdates): imported with NoForce, and a refusal
+   * because a target exists is read again: a target holding another digest fails the line, naming
+   * it.
    */
   keepTargets?: boolean;
 }
@@ -231,8 +233,8 @@ export interface LineRecord {
   /** copyReferrers: why the referrers could not be discovered (a warning and a note). */
   referrersError?: string;
   /**
-   * copyReferrers: discovery passed a bound (core/registry/bounds.ts: a body, a count, a deadline), so
-   * what refers to the image was not carried: the line fails (failurePolicy), with this reason.
+   * copyReferrers: discovery passed a bound (core/registry/bounds.ts: a body, a count, a deadline),
+   * so what refers to the image was not carried: the line fails (failurePolicy), with this reason.
    */
   referrersFailure?: string;
 }

@@ -216,8 +216,8 @@ export function referrerLabel(
 /**
  * Why a line whose image is in the ACR still fails: some of what refers to it failed to import.
  * Undefined when they all went (or there were none). A discovery that could not read the source
- * registry is a warning and a note, not a failure (core/results/imageResult.ts), as a digest check that
- * could not read it is.
+ * registry is a warning and a note, not a failure (core/results/imageResult.ts), as a digest check
+ * that could not read it is.
  */
 export function referrersProblem(
   referrers: readonly ReferrerResult[] | undefined,
