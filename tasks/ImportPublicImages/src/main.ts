@@ -38,7 +38,7 @@ import { carryStages } from './steps/carry';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
-import { findManifestNeeds, judgeNeeds } from './steps/needs';
+import { findManifestNeeds, judgeNeeds, neededSources } from './steps/needs';
 import { findChartNeeds } from './steps/chartNeeds';
 import { report } from './steps/report';
 
@@ -177,7 +177,14 @@ async function flow(
   // HTTP Helm repository charts: read at the check, pushed by the import step (never in a dry run).
   const push = inputs.dryRun ? {} : { push: { acr: registries.acr } };
   const charts = new HttpCharts({ overrides, timeoutMs, ...push });
-  const checks = await startChecks(items, inputs.mode, { ...reads, readSource, charts });
+  // The manifests' needed images: their tokens join the check's batches.
+  const alsoPrefetch = neededSources(needs, acr.loginServer, inputs.credentials);
+  const checks = await startChecks(items, inputs.mode, {
+    ...reads,
+    readSource,
+    charts,
+    alsoPrefetch,
+  });
   // requireDigests keeps the barrier: every line is checked before any import.
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
   // Needed images are judged before any import (a barrier), so that unlistedImages: fail writes nothing.
