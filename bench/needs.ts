@@ -6,7 +6,7 @@
 //  - M manifest files (default 5,000) written to a temp folder, three workloads each: the
 //    manifestPaths walk, read and analysis, time and heap per file;
 //  - the same charts as chart lines of the list: each packed as a .tgz (not timed), then read in
-//    memory and analysed as a run does (core/needs/chartLines.ts: gunzip, tar, analysis), per
+//    memory and analysed as a run does (core/needs/chartLineNeeds.ts: gunzip, tar, analysis), per
 //    chart; the registry side of a chart line (one manifest GET and one layer GET per OCI chart,
 //    none for an HTTP chart) is counted by test/e2e/needsCharts.test.ts's request log;
 //  - the matching of every needed image against a list of one line per distinct image.
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { readManifestFiles } from '../tasks/ImportPublicImages/src/ado/needsFiles';
 import { parseImageList } from '../tasks/ImportPublicImages/src/core/list/imageList';
 import { chartImages } from '../tasks/ImportPublicImages/src/core/needs/chartImages';
-import { chartLineNeeds } from '../tasks/ImportPublicImages/src/core/needs/chartLines';
+import { chartLineNeeds } from '../tasks/ImportPublicImages/src/core/needs/chartLineNeeds';
 import { matchNeeds } from '../tasks/ImportPublicImages/src/core/needs/match';
 import type { NeededImage } from '../tasks/ImportPublicImages/src/core/needs/needed';
 import { findManifestNeeds } from '../tasks/ImportPublicImages/src/steps/needs';

@@ -20,7 +20,7 @@ import { verdict, type RunResult } from './core/results/report';
 import type { NeededImage } from './core/needs/needed';
 import { countGaps } from './core/needs/match';
 import { neededLogLines, neededMarkdown, type UnlistedImages } from './core/needs/needsReport';
-import { unusedChartValues } from './core/needs/chartLines';
+import { unusedChartValues } from './core/needs/chartLineNeeds';
 import { mdJoin, trusted, type Markdown } from './core/results/safeText';
 import { systemClock } from './core/run/clock';
 import { ThrottleGate } from './core/run/throttleGate';

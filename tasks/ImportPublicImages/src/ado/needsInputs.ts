@@ -9,7 +9,7 @@ import { parseChoice } from '../core/list/inputValues';
 import { globProblem } from '../core/needs/glob';
 import { UNLISTED_IMAGES, type UnlistedImages } from '../core/needs/needsReport';
 import { isObject } from '../core/needs/needed';
-import type { ChartValuesLine } from '../core/needs/chartLines';
+import type { ChartValuesLine } from '../core/needs/chartLineNeeds';
 import { readYaml } from '../core/needs/yamlDocs';
 import { readRegularFile } from './needsFiles';
 

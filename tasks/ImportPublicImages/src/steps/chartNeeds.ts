@@ -1,6 +1,6 @@
 // The chart lines' needs (docs/needed-images.md): after the check, before any import, each chart
 // line of the list is read and analysed statically with the team's values (core/needs/
-// chartLines.ts). An HTTP-repository chart's archive is the one the check already read and
+// chartLineNeeds.ts). An HTTP-repository chart's archive is the one the check already read and
 // checked (HttpCharts, no second download); an OCI chart's is one download of its content layer
 // (registry/ociChart.ts), by the digest the check read, with the line's credentials and the run's
 // tokens, within the line's time-out. A chart that cannot be read needs "unresolved, check by hand".
@@ -11,7 +11,7 @@ import {
   type ChartArchiveRead,
   type ChartValuesLine,
   type ListPlace,
-} from '../core/needs/chartLines';
+} from '../core/needs/chartLineNeeds';
 import type { NeededImage } from '../core/needs/needed';
 import { Limiter } from '../core/run/lineStages';
 import {

@@ -1,4 +1,4 @@
-// core/needs/chartLines.ts: a chart line of the list as a source of needs. The archive (the
+// core/needs/chartLineNeeds.ts: a chart line of the list as a source of needs. The archive (the
 // cert-manager fixture packed as .tgz) analysed with the values of the first chartValues line its
 // source matches; each need located on the chart's list line; a chart that cannot be read or
 // analysed needs "unresolved, check by hand", which matching never counts as covered.
@@ -10,7 +10,7 @@ import {
   unusedChartValues,
   valuesFor,
   type ChartValuesLine,
-} from '../../../tasks/ImportPublicImages/src/core/needs/chartLines';
+} from '../../../tasks/ImportPublicImages/src/core/needs/chartLineNeeds';
 import { matchNeeds } from '../../../tasks/ImportPublicImages/src/core/needs/match';
 import { tgz } from '../tarBuilder';
 import { chartFiles } from './chartLoader';
@@ -46,7 +46,7 @@ const line = (pattern: string, file: string, values: Record<string, unknown>): C
 });
 const NO_CHECK = { file: 'deploy/cm.yaml', values: { startupapicheck: { enabled: false } } };
 
-describe('core/needs/chartLines: chart lines of the list feed the needed images', () => {
+describe('core/needs/chartLineNeeds: chart lines of the list feed the needed images', () => {
   it('names a chart by its chart, version and list line', () => {
     assert.equal(chartLabel(OCI_ITEM, LIST), 'cert-manager v1.15.2 (deploy/images.txt:8)');
     assert.equal(chartLabel(HTTP_ITEM, LIST), 'ingress-nginx 4.11.1 (deploy/images.txt:9)');
