@@ -14,7 +14,7 @@ import {
   armWrites,
   explain,
   importRequests,
-  runTaskNoReferrers as runTask,
+  runTaskNoReferrers,
   useEmulator,
   type TaskRun,
 } from './runTask';
@@ -67,7 +67,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
 
   describe('service principal with certificate', () => {
     it('imports a small list; the token came from a certificate assertion on the v1 endpoint', async () => {
-      const run = await runTask(em.ready, {
+      const run = await runTaskNoReferrers(em.ready, {
         taskEnv: em.ready.taskEnvCertificate,
         imageList: LIST,
       });
@@ -91,7 +91,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
 
     it('a certificate the app does not know: Failed, says to check the connection, writes nothing', async () => {
       const wrong = unregisteredCertificate();
-      const run = await runTask(em.ready, {
+      const run = await runTaskNoReferrers(em.ready, {
         taskEnv: em.ready.taskEnvCertificate,
         imageList: LIST,
         env: { [CERT_PARAM]: wrong.pem },
@@ -116,7 +116,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
   describe('workload identity federation', () => {
     it('imports a small list with the OIDC token as client assertion at Entra v2; every token masked', async () => {
       const wif = em.ready.taskEnvWorkloadIdentity;
-      const run = await runTask(em.ready, { taskEnv: wif, imageList: LIST });
+      const run = await runTaskNoReferrers(em.ready, { taskEnv: wif, imageList: LIST });
       await assertListImported(em, run);
       const log = await em.admin.requests();
       const oidc = log.filter((e) => e.host === 'ado' && /\/oidctoken\?/.test(e.path));
@@ -150,7 +150,7 @@ describe('e2e: Azure RM connection schemes (bundled task vs emulator)', function
 
     it('no federated credential for the token subject: Failed, says what to add, writes nothing', async () => {
       const env = renameConnection(em.ready.taskEnvWorkloadIdentity, 'other-connection');
-      const run = await runTask(em.ready, { taskEnv: env, imageList: LIST });
+      const run = await runTaskNoReferrers(em.ready, { taskEnv: env, imageList: LIST });
       assert.equal(run.status, 'Failed', explain(run));
       const message = run.statusMessage ?? '';
       assert.match(message, /service connection gave no Azure token/, explain(run));

@@ -14,7 +14,7 @@ import {
   explain,
   importRequests,
   outputVariables,
-  runTaskNoReferrers as runTask,
+  runTaskNoReferrers,
   taskRequests,
   useEmulator,
   type TaskRun,
@@ -49,7 +49,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
       { INPUT_RESOURCEGROUP: 'rg-aks/../../other' },
     ];
     for (const env of cases) {
-      const run = await runTask(em.ready, { env });
+      const run = await runTaskNoReferrers(em.ready, { env });
       assert.equal(run.status, 'Failed', explain(run));
       const input = Object.keys(env)[0] === 'INPUT_ACRNAME' ? 'acrName' : 'resourceGroup';
       assert.match(run.statusMessage ?? '', new RegExp(`^Input ${input} "`), run.statusMessage);
@@ -58,7 +58,9 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
   });
 
   it('acrName contosoacr.evil.example does not resolve to contosoacr: only its own login server does', async () => {
-    const run = await runTask(em.ready, { env: { INPUT_ACRNAME: 'contosoacr.evil.example' } });
+    const run = await runTaskNoReferrers(em.ready, {
+      env: { INPUT_ACRNAME: 'contosoacr.evil.example' },
+    });
     assert.equal(run.status, 'Failed', explain(run));
     const own = em.ready.acrs[0]!.loginServer;
     assert.match(
@@ -71,7 +73,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
     assert.equal(armWrites(log).length, 0, 'read the registries only');
     assert.deepEqual(await em.admin.tags(em.ready.acrs[0]!.name), []);
     // and the real login server still works
-    const good = await runTask(em.ready, {
+    const good = await runTaskNoReferrers(em.ready, {
       env: { INPUT_ACRNAME: own, INPUT_DRYRUN: 'true' },
     });
     assert.equal(good.status, 'Succeeded', explain(good));
@@ -79,7 +81,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
 
   it('dryRun: yes, 1 or on is refused (task-lib would read it as false and import)', async () => {
     for (const value of ['yes', '1', 'on']) {
-      const run = await runTask(em.ready, { env: { INPUT_DRYRUN: value } });
+      const run = await runTaskNoReferrers(em.ready, { env: { INPUT_DRYRUN: value } });
       assert.equal(run.status, 'Failed', explain(run));
       assert.match(run.statusMessage ?? '', /Input dryRun must be true or false/);
       assert.ok(run.statusMessage?.includes(`"${value}"`), run.statusMessage);
@@ -89,7 +91,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
   });
 
   it('an importMode that is not an option is refused with the options', async () => {
-    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'overwrite' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'overwrite' } });
     assert.equal(run.status, 'Failed', explain(run));
     assert.match(run.statusMessage ?? '', /Input importMode must be one of sync, missing, force/);
     await assertNoRequest(run);
@@ -100,7 +102,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
       { length: 500 },
       (_, i) => `svc${i}:x:${1000 + i}:${1000 + i}:Service ${i}:/var/lib/svc${i}:/usr/sbin/nologin`,
     );
-    const run = await runTask(em.ready, { imageList: `${passwd.join('\n')}\n` });
+    const run = await runTaskNoReferrers(em.ready, { imageList: `${passwd.join('\n')}\n` });
     assert.equal(run.status, 'Failed', explain(run));
     const issues = errorIssues(run);
     const onFile = issues.filter((i) => i.props.sourcepath === 'images.txt');
@@ -122,7 +124,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
       { length: 30 },
       (_, i) => `Registry.k8s.io/Pause:3.${i} ${'x'.repeat(300)}`,
     );
-    const run = await runTask(em.ready, { imageList: [...good, ...bad].join('\n') });
+    const run = await runTaskNoReferrers(em.ready, { imageList: [...good, ...bad].join('\n') });
     assert.equal(run.status, 'Failed', explain(run));
     const onFile = errorIssues(run).filter((i) => i.props.sourcepath === 'images.txt');
     assert.equal(onFile.length, 21);
@@ -137,7 +139,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
 
   it('a folder as imageListPath says it is a folder and names the list inside', async () => {
     fs.writeFileSync(path.join(tmp, 'images.txt'), 'registry.k8s.io/pause:3.10\n');
-    const run = await runTask(em.ready, { env: { INPUT_IMAGELISTPATH: tmp } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMAGELISTPATH: tmp } });
     assert.equal(run.status, 'Failed', explain(run));
     assert.match(run.statusMessage ?? '', /\(input imageListPath, resolved to .*\) is a folder/);
     assert.ok(
@@ -154,7 +156,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
     it(`a ${name} list says to save it as UTF-8`, async () => {
       const file = path.join(tmp, 'images.txt');
       fs.writeFileSync(file, bytes);
-      const run = await runTask(em.ready, { env: { INPUT_IMAGELISTPATH: file } });
+      const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMAGELISTPATH: file } });
       assert.equal(run.status, 'Failed', explain(run));
       assert.match(run.statusMessage ?? '', new RegExp(`imageListPath.*is saved as ${name}`));
       assert.match(run.statusMessage ?? '', /save it as UTF-8/);
@@ -163,7 +165,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
   }
 
   it('a UTF-8 list with a byte-order mark imports as usual', async () => {
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       imageList: '\ufeff# reviewed\r\nregistry.k8s.io/pause:3.10\r\n',
       env: { INPUT_DRYRUN: 'True' },
     });
@@ -175,7 +177,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
 
   it('an empty or comment-only list warns "nothing to import" and succeeds, with no request', async () => {
     for (const list of ['', '# nothing reviewed yet\n\n   \n# registry.k8s.io/pause:3.10\n']) {
-      const run = await runTask(em.ready, { imageList: list });
+      const run = await runTaskNoReferrers(em.ready, { imageList: list });
       assert.equal(run.status, 'Succeeded', explain(run));
       const warnings = run.commands.filter(
         (c) => c.name === 'task.issue' && c.props.type === 'warning',
@@ -197,7 +199,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
     const blocker = path.join(tmp, 'results');
     fs.writeFileSync(blocker, 'a file where the result folder should be');
     const resultPath = path.join(blocker, 'run', 'result.json');
-    const run = await runTask(em.ready, { env: { INPUT_RESULTPATH: resultPath } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_RESULTPATH: resultPath } });
     assert.equal(run.status, 'Failed', explain(run));
     assert.ok(
       run.statusMessage?.startsWith(`Input resultPath: cannot write the result file ${resultPath}`),
@@ -212,7 +214,7 @@ describe('e2e: bad input never writes (bundled task vs emulator)', function () {
     const folder = path.join(tmp, 'results');
     const resultPath = path.join(folder, 'result.json');
     let swapped = false;
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       env: { INPUT_RESULTPATH: resultPath },
       // Once the plan is logged (the probe passed, imports not yet done): a file takes the
       // result folder's place.

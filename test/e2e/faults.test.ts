@@ -4,13 +4,7 @@ import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
 // This suite measures faults and their retries, counting importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
-import {
-  explain,
-  importRequests,
-  runTaskNoReferrers as runTask,
-  untilLogged,
-  useEmulator,
-} from './runTask';
+import { explain, importRequests, runTaskNoReferrers, untilLogged, useEmulator } from './runTask';
 
 describe('e2e: faults (bundled task vs emulator)', function () {
   this.timeout(180000);
@@ -26,7 +20,7 @@ describe('e2e: faults (bundled task vs emulator)', function () {
         retryAfterSeconds: 1,
       },
     ]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 7);
     const posts = importRequests(await em.admin.requests());
@@ -73,7 +67,7 @@ describe('e2e: faults (bundled task vs emulator)', function () {
         retryAfterSeconds: 1,
       },
     ]);
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       imageList: `${list.join('\n')}\n`,
       env: { INPUT_CONCURRENCY: '' },
     });
@@ -119,7 +113,7 @@ describe('e2e: faults (bundled task vs emulator)', function () {
     await em.admin.setFaults([
       { kind: 'opTooManyRequests', match: { target: 'cloudflared' }, count: 2 },
     ]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     const hub = run.result!.images.find((i) => i.registry === 'docker.io')!;
     assert.equal(hub.status, 'imported');
@@ -131,14 +125,14 @@ describe('e2e: faults (bundled task vs emulator)', function () {
 
   it('an opaque blob-copy error is retried', async () => {
     await em.admin.setFaults([{ kind: 'opBlobCopyError', match: { target: 'pause' }, count: 1 }]);
-    const run = await runTask(em.ready, { imageList: 'registry.k8s.io/pause:3.10\n' });
+    const run = await runTaskNoReferrers(em.ready, { imageList: 'registry.k8s.io/pause:3.10\n' });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.images[0]?.attempts, 2);
   });
 
   it('UNAUTHORIZED is not retried, says what to do, and fails the task (or warns by policy)', async () => {
     await em.admin.setFaults([{ kind: 'opUnauthorized', match: { target: 'aks-helloworld' } }]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Failed', explain(run));
     const bad = run.result!.images.find((i) => i.repository === 'azuredocs/aks-helloworld')!;
     assert.equal(bad.status, 'failed');
@@ -155,14 +149,14 @@ describe('e2e: faults (bundled task vs emulator)', function () {
 
     await em.admin.reset();
     await em.admin.setFaults([{ kind: 'opUnauthorized', match: { target: 'aks-helloworld' } }]);
-    const warn = await runTask(em.ready, { env: { INPUT_FAILUREPOLICY: 'warn' } });
+    const warn = await runTaskNoReferrers(em.ready, { env: { INPUT_FAILUREPOLICY: 'warn' } });
     assert.equal(warn.status, 'SucceededWithIssues', explain(warn));
   });
 
   it('a stuck operation times out while the others finish', async () => {
     await em.admin.setFaults([{ kind: 'opStuck', match: { target: 'kube-webhook-certgen' } }]);
     const started = Date.now();
-    const run = await runTask(em.ready, { env: { INPUT_IMPORTTIMEOUTMINUTES: '0.1' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTTIMEOUTMINUTES: '0.1' } });
     assert.equal(run.status, 'Failed', explain(run));
     const stuck = run.result!.images.find(
       (i) => i.repository === 'ingress-nginx/kube-webhook-certgen',
@@ -181,7 +175,7 @@ describe('e2e: faults (bundled task vs emulator)', function () {
     ).join('\n');
     await em.admin.setFaults([{ kind: 'opStuck', match: { target: 'pause' } }]);
     let kill: ((signal: NodeJS.Signals) => void) | undefined;
-    const running = runTask(em.ready, {
+    const running = runTaskNoReferrers(em.ready, {
       imageList: `${list}\n`,
       env: { INPUT_CONCURRENCY: '2' },
       onOutput: (_all, k) => (kill = k),

@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
 // This suite measures modes, moved tags and credentials, listing the exact importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
-import {
-  explain,
-  importRequests,
-  runTaskNoReferrers as runTask,
-  untilLogged,
-  useEmulator,
-} from './runTask';
+import { explain, importRequests, runTaskNoReferrers, untilLogged, useEmulator } from './runTask';
 import { assertCredentialsOnlyAt } from './secrets';
 
 describe('e2e: import (bundled task vs emulator)', function () {
@@ -29,7 +23,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
   }
 
   it('cold import brings every target, digests equal upstream; a re-run makes zero importImage requests', async () => {
-    const cold = await runTask(em.ready);
+    const cold = await runTaskNoReferrers(em.ready);
     assert.equal(cold.status, 'Succeeded', explain(cold));
     const r = cold.result!;
     assert.equal(r.counts.total, 7);
@@ -69,7 +63,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
     assert.equal(values.at(-1), 100, `${values.join(' ')}`);
 
     await em.admin.clearRequests();
-    const again = await runTask(em.ready);
+    const again = await runTaskNoReferrers(em.ready);
     assert.equal(again.status, 'Succeeded', explain(again));
     assert.equal(again.result!.counts.skipped, 7);
     assert.equal(importRequests(await em.admin.requests()).length, 0);
@@ -77,10 +71,10 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('a tag moved upstream re-imports that line only', async () => {
-    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
     const moved = await em.admin.moveTag('quay.io', 'jetstack/cert-manager-webhook', 'v1.15.2');
     await em.admin.clearRequests();
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     const imported = run.result!.images.filter((i) => i.status === 'imported');
     assert.deepEqual(
@@ -106,7 +100,9 @@ describe('e2e: import (bundled task vs emulator)', function () {
         retryAfterSeconds: 5,
       },
     ]);
-    const running = runTask(em.ready, { imageList: `quay.io/${repo}:v1.15.2 => ${repo}` });
+    const running = runTaskNoReferrers(em.ready, {
+      imageList: `quay.io/${repo}:v1.15.2 => ${repo}`,
+    });
     await untilLogged(em, (log) => importRequests(log).some((e) => e.status === 429), running);
     const moved = await em.admin.moveTag('quay.io', repo, 'v1.15.2');
     const run = await running;
@@ -124,13 +120,13 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('missing mode never overwrites a present tag, even a stale one', async () => {
-    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
     const before = (await em.admin.tags(acr())).find(
       (t) => t.repository === 'jetstack/cert-manager-webhook',
     )?.digest;
     await em.admin.moveTag('quay.io', 'jetstack/cert-manager-webhook', 'v1.15.2');
     await em.admin.clearRequests();
-    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.skipped, 7);
     assert.equal(importRequests(await em.admin.requests()).length, 0);
@@ -142,11 +138,11 @@ describe('e2e: import (bundled task vs emulator)', function () {
 
   it('missing mode imports only absent targets, with NoForce', async () => {
     const present = 'registry.k8s.io/pause:3.10';
-    const seeded = await runTask(em.ready, { imageList: `${present}\n` });
+    const seeded = await runTaskNoReferrers(em.ready, { imageList: `${present}\n` });
     assert.equal(seeded.status, 'Succeeded', explain(seeded));
     assert.ok((await em.admin.tags(acr())).some((t) => t.repository === 'pause'));
     await em.admin.clearRequests();
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       env: { INPUT_IMPORTMODE: 'missing' },
       imageList: [
         'quay.io/jetstack/cert-manager-webhook:v1.15.2 => webhook',
@@ -172,9 +168,9 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('force mode re-imports every line', async () => {
-    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
     await em.admin.clearRequests();
-    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 7);
     assert.ok(run.result!.images.every((i) => i.action === 'force'));
@@ -182,7 +178,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('dryRun plans everything and writes nothing', async () => {
-    const run = await runTask(em.ready, { env: { INPUT_DRYRUN: 'true' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_DRYRUN: 'true' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.dryRun, true);
     assert.equal(run.result!.counts.planned, 7);
@@ -192,7 +188,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('Docker Hub credentials reach only docker.io', async () => {
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     const log = await em.admin.requests();
     const hubUser = em.ready.dockerHub.username;
@@ -210,7 +206,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
       ...em.ready.registries,
       [em.ready.acrs[0]!.loginServer]: 'https://127.0.0.1:1',
     };
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       env: { IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(endpoints) },
     });
     assert.equal(run.status, 'Succeeded', explain(run));
@@ -231,14 +227,14 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('resolves the registry from its login server, and names the registries when it is wrong', async () => {
-    const byLogin = await runTask(em.ready, {
+    const byLogin = await runTaskNoReferrers(em.ready, {
       env: { INPUT_ACRNAME: em.ready.acrs[0]!.loginServer, INPUT_DRYRUN: 'true' },
     });
     assert.equal(byLogin.status, 'Succeeded', explain(byLogin));
     assert.equal(byLogin.result!.acr.name, em.ready.acrs[0]!.name);
     assert.equal(byLogin.result!.acr.loginServer, em.ready.acrs[0]!.loginServer);
     assert.equal(byLogin.result!.acr.resourceGroup, em.ready.acrs[0]!.resourceGroup);
-    const wrong = await runTask(em.ready, { env: { INPUT_ACRNAME: 'nosuchacr' } });
+    const wrong = await runTaskNoReferrers(em.ready, { env: { INPUT_ACRNAME: 'nosuchacr' } });
     assert.equal(wrong.status, 'Failed');
     for (const a of em.ready.acrs) assert.match(wrong.statusMessage ?? '', new RegExp(a.name));
   });

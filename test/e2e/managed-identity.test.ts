@@ -16,13 +16,7 @@ import {
 import { fingerprint } from '../emulator/tokens';
 // This suite measures the managed identity sign-in, asserting the exact importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
-import {
-  armWrites,
-  ensureBundle,
-  explain,
-  importRequests,
-  runTaskNoReferrers as runTask,
-} from './runTask';
+import { armWrites, ensureBundle, explain, importRequests, runTaskNoReferrers } from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 const NS = `ipi-mi-${process.pid}`;
@@ -82,7 +76,7 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
   };
   /** The task in the namespace with the connection's user-assigned identity set to `clientId`. */
   const runAsUserAssigned = (clientId: string) =>
-    runTask(emu().ready, {
+    runTaskNoReferrers(emu().ready, {
       taskEnv: emu().ready.taskEnvManagedIdentity,
       imageList: LIST,
       env: { [MSI_CLIENT_ID]: clientId },
@@ -127,7 +121,7 @@ describe('e2e: managed identity connection (bundled task vs emulator IMDS, own n
       !Object.keys(mi).some((k) => /SERVICEPRINCIPALKEY|CERTIFICATE/i.test(k)),
       'no secret',
     );
-    const run = await runTask(ready, { taskEnv: mi, imageList: LIST, wrap });
+    const run = await runTaskNoReferrers(ready, { taskEnv: mi, imageList: LIST, wrap });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 2, explain(run));
 

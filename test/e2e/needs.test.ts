@@ -11,7 +11,7 @@ import {
   explain,
   importRequests,
   outputVariables,
-  runTaskNoReferrers as runTask,
+  runTaskNoReferrers,
   taskRequests,
   useEmulator,
   type TaskRun,
@@ -45,7 +45,7 @@ describe('e2e: needed images from manifestPaths (bundled task vs emulator)', fun
     env: Record<string, string> = {},
     taskEnv?: Record<string, string>,
   ) =>
-    runTask(em.ready, {
+    runTaskNoReferrers(em.ready, {
       imageList: list.join('\n') + '\n',
       env: { INPUT_MANIFESTPATHS: MANIFEST, ...env },
       ...(taskEnv ? { taskEnv } : {}),

@@ -9,7 +9,7 @@ import {
   explain,
   importRequests,
   outputVariables,
-  runTaskNoReferrers as runTask,
+  runTaskNoReferrers,
   useEmulator,
 } from './runTask';
 
@@ -29,7 +29,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     await em.admin.setFaults([
       { kind: 'dropConnection', match: { path: 'importImage', method: 'POST' }, count: 1 },
     ]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 7);
     assert.equal(run.result!.images.filter((i) => i.attempts === 2).length, 1);
@@ -42,7 +42,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
       { kind: 'arm500', match: { path: 'operationStatuses' }, count: 2 },
       { kind: 'arm429', match: { path: 'operationStatuses' }, count: 2, retryAfterSeconds: 1 },
     ]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 7);
     const log = await em.admin.requests();
@@ -56,7 +56,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     await em.admin.setFaults([
       { kind: 'dropAnswer', match: { target: 'cert-manager-webhook' }, count: 1 },
     ]);
-    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     const webhook = run.result!.images.find((i) => i.source.includes('cert-manager-webhook'))!;
     assert.equal(webhook.status, 'imported', JSON.stringify(webhook));
@@ -74,7 +74,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
       { kind: 'arm500', match: { path: 'skiptoken=1', method: 'GET' }, count: 1 },
       { kind: 'arm503', match: { path: 'skiptoken=1', method: 'GET' }, count: 1 },
     ]);
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       env: { INPUT_ACRNAME: 'fabrikamacr' },
       imageList: 'quay.io/jetstack/cert-manager-controller:v1.15.2\n',
     });
@@ -94,7 +94,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     await em.admin.setFaults([
       { kind: 'arm503', match: { path: '/registries/contosoacr', method: 'GET' }, count: 2 },
     ]);
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       env: { INPUT_RESOURCEGROUP: 'rg-aks' },
       imageList: 'quay.io/jetstack/cert-manager-controller:v1.15.2\n',
     });
@@ -116,7 +116,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     // force mode reads no ACR digests: otherwise a later line's digest check could meet the revoked
     // tokens first (the data plane's /oauth2/token, then /oauth2/exchange) and renew the ARM token
     // before ARM ever refused it (seen under load: the run right, this test's premise missed).
-    const run = await runTask(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 7);
     const log = await em.admin.requests();
@@ -136,7 +136,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     await em.admin.setFaults([
       { kind: 'invalidateTokens', match: { listener: login, path: '/oauth2/exchange' }, count: 1 },
     ]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     // The digests were compared (nothing unverified): the data plane recovered.
     assert.deepEqual(
@@ -163,7 +163,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
       },
     ]);
     const started = Date.now();
-    const run = await runTask(em.ready, { env: { INPUT_CONCURRENCY: '7' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_CONCURRENCY: '7' } });
     const wallMs = Date.now() - started;
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.imported, 7);
@@ -184,7 +184,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     await em.admin.setFaults([{ kind: 'slowToken', delayMs: 120000 }]);
     const started = Date.now();
     let signaled = 0;
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       onOutput: (all, kill) => {
         if (!signaled && /image\(s\) in/.test(all)) {
           signaled = Date.now();

@@ -7,13 +7,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
 // This suite measures the review gate, counting importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
-import {
-  explain,
-  importRequests,
-  runTaskNoReferrers as runTask,
-  useEmulator,
-  type TaskRun,
-} from './runTask';
+import { explain, importRequests, runTaskNoReferrers, useEmulator, type TaskRun } from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -30,7 +24,7 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
   useEmulator({ importLatencyMs: 300 }, (e) => (em = e));
 
   const pr = (env: Record<string, string> = {}): Promise<TaskRun> =>
-    runTask(em.ready, {
+    runTaskNoReferrers(em.ready, {
       taskEnv: em.ready.taskEnvPullRequest,
       imageList: lines.join('\n') + '\n',
       env,
@@ -38,7 +32,7 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
 
   /** main has imported six lines; then one of their tags moves upstream. */
   async function mainThenMove(): Promise<{ before: string; after: string }> {
-    const main = await runTask(em.ready, {
+    const main = await runTaskNoReferrers(em.ready, {
       imageList: lines.filter((l) => l !== NEW_LINE).join('\n') + '\n',
     });
     assert.equal(main.status, 'Succeeded', explain(main));
@@ -83,7 +77,7 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
   });
 
   it('a line that fails in the plan makes the thread active', async () => {
-    const run = await runTask(em.ready, {
+    const run = await runTaskNoReferrers(em.ready, {
       taskEnv: em.ready.taskEnvPullRequest,
       imageList: `${lines[0]}\nquay.io/jetstack/does-not-exist:v1\n`,
     });

@@ -6,13 +6,7 @@ import assert from 'node:assert/strict';
 import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
 // This suite measures issue 11's round trips and token batches per registry, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
-import {
-  explain,
-  runTaskNoReferrers as runTask,
-  taskRequests,
-  useEmulator,
-  type TaskRun,
-} from './runTask';
+import { explain, runTaskNoReferrers, taskRequests, useEmulator, type TaskRun } from './runTask';
 import { assertNoSecretShown } from './secrets';
 
 /** Scopes per token (registry/tokenBatches.ts SCOPES_PER_TOKEN). */
@@ -93,10 +87,10 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
   const loginServer = (): string => em.ready.acrs[0]!.loginServer;
 
   it('the 7-image list: a re-run makes one HEAD per image on each side plus a constant per registry; setsecret per registry, not per image', async () => {
-    const cold = await runTask(em.ready);
+    const cold = await runTaskNoReferrers(em.ready);
     assert.equal(cold.status, 'Succeeded', explain(cold));
     await em.admin.clearRequests();
-    const again = await runTask(em.ready);
+    const again = await runTaskNoReferrers(em.ready);
     assert.equal(again.status, 'Succeeded', explain(again));
     const log = await em.admin.requests();
     const f = assertRerun(again, log, loginServer());
@@ -118,10 +112,10 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
     const { readFileSync } = await import('node:fs');
     const { resolve } = await import('node:path');
     const list = `${readFileSync(resolve(__dirname, '..', '..', '..', 'images.txt'), 'utf8')}\n${extra.join('\n')}\n`;
-    const cold = await runTask(em.ready, { imageList: list });
+    const cold = await runTaskNoReferrers(em.ready, { imageList: list });
     assert.equal(cold.status, 'Succeeded', explain(cold));
     await em.admin.clearRequests();
-    const again = await runTask(em.ready, { imageList: list });
+    const again = await runTaskNoReferrers(em.ready, { imageList: list });
     assert.equal(again.status, 'Succeeded', explain(again));
     const log = await em.admin.requests();
     const f = assertRerun(again, log, loginServer());
@@ -144,9 +138,9 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
       .map((e) => e.scopes ?? []);
 
   it('every repository of a re-run is in exactly one token request, per registry', async () => {
-    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
     await em.admin.clearRequests();
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     const log = await em.admin.requests();
     for (const [host, repos] of [
@@ -168,13 +162,13 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
   });
 
   it('a batch token request that fails: each HEAD asks its own token, as before, with the same results', async () => {
-    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
     await em.admin.clearRequests();
     await em.admin.setFaults([
       // dropped at each of its 3 attempts (registry reads are tried again: registry/readRetry.ts)
       { kind: 'dropConnection', match: { listener: 'quay.io', path: '/token' }, count: 3 },
     ]);
-    const run = await runTask(em.ready);
+    const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.skipped, 7);
     const log = await em.admin.requests();
@@ -200,13 +194,13 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
   });
 
   it('a HEAD refused with a batched token (tokens revoked): that HEAD asks a token for its one repository', async () => {
-    assert.equal((await runTask(em.ready)).status, 'Succeeded');
+    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
     await em.admin.clearRequests();
     // every token issued so far dies once the first quay.io HEAD is answered
     await em.admin.setFaults([
       { kind: 'invalidateTokens', match: { listener: 'quay.io', method: 'HEAD' }, count: 1 },
     ]);
-    const run = await runTask(em.ready, { env: { INPUT_CONCURRENCY: '1' } });
+    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_CONCURRENCY: '1' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.counts.skipped, 7);
     const log = await em.admin.requests();
