@@ -23,7 +23,7 @@ const { execFileSync, spawn } = require('child_process');
 const { USAGE, UsageError, parseStartArgs } = require('./start-args');
 
 const root = path.resolve(__dirname, '..');
-/** The chart lines npm start adds to images.txt (which stays as it is: tests count its lines). */
+/** The chart lines npm start adds to its copy of images.txt. */
 const CHART_LINES = [
   'oci://quay.io/jetstack/charts/cert-manager:v1.15.2 => charts/cert-manager',
   'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.1 => charts/ingress-nginx',

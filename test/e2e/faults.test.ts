@@ -1,10 +1,11 @@
 // The bundled task against an emulator that misbehaves: throttling, Docker Hub rate limits,
 // refused sources, stuck operations, cancellation.
 import assert from 'node:assert/strict';
-import type { RunningEmulator } from '../helpers/emulator';
+import type { FaultRule, RunningEmulator } from '../helpers/emulator';
 // This suite measures faults and their retries, counting importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
 import { explain, importRequests, runTaskNoReferrers, untilLogged, useEmulator } from './runTask';
+import { EXAMPLE_COUNT, exampleVictim, faultTarget, targetOf } from './exampleList';
 
 describe('e2e: faults (bundled task vs emulator)', function () {
   this.timeout(180000);
@@ -22,9 +23,9 @@ describe('e2e: faults (bundled task vs emulator)', function () {
     ]);
     const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     const posts = importRequests(await em.admin.requests());
-    assert.equal(posts.length, 7 + 6);
+    assert.equal(posts.length, EXAMPLE_COUNT + 6);
     const throttled = posts.filter((p) => p.status === 429);
     assert.equal(throttled.length, 6);
     // After the last 429 reached the task, no import is sent before its Retry-After (1 s) has
@@ -110,16 +111,17 @@ describe('e2e: faults (bundled task vs emulator)', function () {
   });
 
   it('operations failing with toomanyrequests are retried and end imported', async () => {
+    const victim = exampleVictim();
     await em.admin.setFaults([
-      { kind: 'opTooManyRequests', match: { target: 'cloudflared' }, count: 2 },
+      { kind: 'opTooManyRequests', match: { target: faultTarget(victim) }, count: 2 },
     ]);
     const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
-    const hub = run.result!.images.find((i) => i.registry === 'docker.io')!;
-    assert.equal(hub.status, 'imported');
-    assert.equal(hub.attempts, 3);
+    const limited = run.result!.images.find((i) => i.line === victim.line)!;
+    assert.equal(limited.status, 'imported');
+    assert.equal(limited.attempts, 3);
     assert.ok(
-      run.result!.images.filter((i) => i.registry !== 'docker.io').every((i) => i.attempts === 1),
+      run.result!.images.filter((i) => i.line !== victim.line).every((i) => i.attempts === 1),
     );
   });
 
@@ -131,39 +133,42 @@ describe('e2e: faults (bundled task vs emulator)', function () {
   });
 
   it('UNAUTHORIZED is not retried, says what to do, and fails the task (or warns by policy)', async () => {
-    await em.admin.setFaults([{ kind: 'opUnauthorized', match: { target: 'aks-helloworld' } }]);
+    const victim = exampleVictim();
+    const refused: FaultRule[] = [
+      { kind: 'opUnauthorized', match: { target: faultTarget(victim) } },
+    ];
+    await em.admin.setFaults(refused);
     const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Failed', explain(run));
-    const bad = run.result!.images.find((i) => i.repository === 'azuredocs/aks-helloworld')!;
+    const bad = run.result!.images.find((i) => i.line === victim.line)!;
     assert.equal(bad.status, 'failed');
     assert.equal(bad.attempts, 1);
     assert.match(bad.error ?? '', /UNAUTHORIZED/);
     assert.match(bad.error ?? '', /registryConnections/);
-    assert.equal(run.result!.counts.imported, 6);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT - 1);
     const posts = importRequests(await em.admin.requests()).filter((p) =>
-      p.sourceImage?.includes('aks-helloworld'),
+      (p.targetTags ?? []).includes(targetOf(victim)),
     );
     assert.equal(posts.length, 1);
-    assert.match(run.statusMessage ?? '', /line 21/);
+    assert.match(run.statusMessage ?? '', new RegExp(`line ${victim.line}\\b`));
     assert.equal(run.commands.find((c) => c.props.variable === 'failedCount')?.message, '1');
 
     await em.admin.reset();
-    await em.admin.setFaults([{ kind: 'opUnauthorized', match: { target: 'aks-helloworld' } }]);
+    await em.admin.setFaults(refused);
     const warn = await runTaskNoReferrers(em.ready, { env: { INPUT_FAILUREPOLICY: 'warn' } });
     assert.equal(warn.status, 'SucceededWithIssues', explain(warn));
   });
 
   it('a stuck operation times out while the others finish', async () => {
-    await em.admin.setFaults([{ kind: 'opStuck', match: { target: 'kube-webhook-certgen' } }]);
+    const victim = exampleVictim();
+    await em.admin.setFaults([{ kind: 'opStuck', match: { target: faultTarget(victim) } }]);
     const started = Date.now();
     const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTTIMEOUTMINUTES: '0.1' } });
     assert.equal(run.status, 'Failed', explain(run));
-    const stuck = run.result!.images.find(
-      (i) => i.repository === 'ingress-nginx/kube-webhook-certgen',
-    )!;
+    const stuck = run.result!.images.find((i) => i.line === victim.line)!;
     assert.equal(stuck.status, 'timed-out');
     assert.match(stuck.error ?? '', /abandoned after 6 s/);
-    assert.equal(run.result!.counts.imported, 6);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT - 1);
     assert.equal(run.result!.counts.failed, 1);
     assert.ok(Date.now() - started < 30000);
   });

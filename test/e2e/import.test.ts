@@ -5,6 +5,7 @@ import type { RunningEmulator } from '../helpers/emulator';
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
 import { explain, importRequests, runTaskNoReferrers, untilLogged, useEmulator } from './runTask';
 import { assertCredentialsOnlyAt } from './secrets';
+import { EXAMPLE_COUNT, exampleVictim, targetOf } from './exampleList';
 
 describe('e2e: import (bundled task vs emulator)', function () {
   this.timeout(180000);
@@ -26,8 +27,8 @@ describe('e2e: import (bundled task vs emulator)', function () {
     const cold = await runTaskNoReferrers(em.ready);
     assert.equal(cold.status, 'Succeeded', explain(cold));
     const r = cold.result!;
-    assert.equal(r.counts.total, 7);
-    assert.equal(r.counts.imported, 7);
+    assert.equal(r.counts.total, EXAMPLE_COUNT);
+    assert.equal(r.counts.imported, EXAMPLE_COUNT);
     assert.ok(
       r.images.every((i) => i.status === 'imported' && i.action === 'import' && i.attempts === 1),
     );
@@ -44,13 +45,13 @@ describe('e2e: import (bundled task vs emulator)', function () {
         .filter((c) => c.name === 'task.setvariable')
         .map((c) => [c.props.variable, c.message]),
       [
-        ['importedCount', '7'],
+        ['importedCount', String(EXAMPLE_COUNT)],
         ['skippedCount', '0'],
         ['failedCount', '0'],
         ['resultPath', cold.commands.find((c) => c.props.variable === 'resultPath')!.message],
       ],
     );
-    assert.match(cold.summary ?? '', /\*\*7\*\* imported/);
+    assert.ok((cold.summary ?? '').includes(`**${EXAMPLE_COUNT}** imported`), cold.summary);
     // progress over every line of the list: it only goes up, to 100
     const progress = (run: typeof cold): number[] =>
       run.commands.filter((c) => c.name === 'task.setprogress').map((c) => Number(c.props.value));
@@ -65,27 +66,29 @@ describe('e2e: import (bundled task vs emulator)', function () {
     await em.admin.clearRequests();
     const again = await runTaskNoReferrers(em.ready);
     assert.equal(again.status, 'Succeeded', explain(again));
-    assert.equal(again.result!.counts.skipped, 7);
+    assert.equal(again.result!.counts.skipped, EXAMPLE_COUNT);
     assert.equal(importRequests(await em.admin.requests()).length, 0);
     assert.equal(progress(again).at(-1), 100, 'a re-run that imports nothing still ends at 100');
   });
 
   it('a tag moved upstream re-imports that line only', async () => {
+    const victim = exampleVictim();
+    const { registry, repository, tag } = victim.source;
     assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
-    const moved = await em.admin.moveTag('quay.io', 'jetstack/cert-manager-webhook', 'v1.15.2');
+    const moved = await em.admin.moveTag(registry, repository, tag!);
     await em.admin.clearRequests();
     const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
     const imported = run.result!.images.filter((i) => i.status === 'imported');
     assert.deepEqual(
-      imported.map((i) => i.source),
-      ['quay.io/jetstack/cert-manager-webhook:v1.15.2'],
+      imported.map((i) => i.line),
+      [victim.line],
     );
     assert.equal(imported[0]?.action, 'update');
     assert.equal(imported[0]?.digest, moved);
     assert.equal(importRequests(await em.admin.requests()).length, 1);
     const held = await em.admin.tags(acr());
-    assert.equal(held.find((t) => t.repository === 'jetstack/cert-manager-webhook')?.digest, moved);
+    assert.equal(held.find((t) => `${t.repository}:${t.tag}` === targetOf(victim))?.digest, moved);
   });
 
   it('a tag moved upstream between the check and the import: the digest the run decided lands', async () => {
@@ -120,20 +123,21 @@ describe('e2e: import (bundled task vs emulator)', function () {
   });
 
   it('missing mode never overwrites a present tag, even a stale one', async () => {
+    const victim = exampleVictim();
+    const { registry, repository, tag } = victim.source;
+    const inAcr = async (): Promise<string | undefined> =>
+      (await em.admin.tags(acr())).find((t) => `${t.repository}:${t.tag}` === targetOf(victim))
+        ?.digest;
     assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
-    const before = (await em.admin.tags(acr())).find(
-      (t) => t.repository === 'jetstack/cert-manager-webhook',
-    )?.digest;
-    await em.admin.moveTag('quay.io', 'jetstack/cert-manager-webhook', 'v1.15.2');
+    const before = await inAcr();
+    assert.ok(before, `${targetOf(victim)} imported`);
+    await em.admin.moveTag(registry, repository, tag!);
     await em.admin.clearRequests();
     const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.skipped, 7);
+    assert.equal(run.result!.counts.skipped, EXAMPLE_COUNT);
     assert.equal(importRequests(await em.admin.requests()).length, 0);
-    const after = (await em.admin.tags(acr())).find(
-      (t) => t.repository === 'jetstack/cert-manager-webhook',
-    )?.digest;
-    assert.equal(after, before);
+    assert.equal(await inAcr(), before);
   });
 
   it('missing mode imports only absent targets, with NoForce', async () => {
@@ -172,16 +176,16 @@ describe('e2e: import (bundled task vs emulator)', function () {
     await em.admin.clearRequests();
     const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     assert.ok(run.result!.images.every((i) => i.action === 'force'));
-    assert.equal(importRequests(await em.admin.requests()).length, 7);
+    assert.equal(importRequests(await em.admin.requests()).length, EXAMPLE_COUNT);
   });
 
   it('dryRun plans everything and writes nothing', async () => {
     const run = await runTaskNoReferrers(em.ready, { env: { INPUT_DRYRUN: 'true' } });
     assert.equal(run.status, 'Succeeded', explain(run));
     assert.equal(run.result!.dryRun, true);
-    assert.equal(run.result!.counts.planned, 7);
+    assert.equal(run.result!.counts.planned, EXAMPLE_COUNT);
     assert.ok(run.result!.images.every((i) => i.status === 'planned' && i.attempts === 0));
     assert.equal(importRequests(await em.admin.requests()).length, 0);
     assert.deepEqual(await em.admin.tags(acr()), []);
@@ -194,7 +198,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
     const hubUser = em.ready.dockerHub.username;
     assertCredentialsOnlyAt(log, hubUser, 'docker.io');
     const posts = importRequests(log);
-    assert.equal(posts.length, 7);
+    assert.equal(posts.length, EXAMPLE_COUNT);
     for (const p of posts) {
       if (p.sourceRegistry === 'docker.io') assert.equal(p.sourceUsername, hubUser);
       else assert.equal(p.sourceUsername, undefined, `${p.sourceRegistry} got no credentials`);
@@ -210,7 +214,7 @@ describe('e2e: import (bundled task vs emulator)', function () {
       env: { IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(endpoints) },
     });
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     for (const i of run.result!.images) {
       assert.equal(i.action, 'unverified');
       assert.match(i.note ?? '', /could not read the registry.*importing with Force/);

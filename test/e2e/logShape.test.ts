@@ -1,13 +1,17 @@
 // The log's shape (docs/results.md, "The log") over the bundled task's stdout in a failing run of
-// images.txt: cosign-key verification refuses three lines, ARM refuses one import (UNAUTHORIZED,
-// a long ARM error), the others import with their signatures. Each list line has at most one log
-// line per event (decided: skipped, or its import started; verified; import ended; signatures
-// carried), each failure's reason is
-// in the log once (on its line; the closing lines and the task's result name the lines only), and
-// the task's own words on a line, after `[elapsed] line N: SOURCE`, stay within 160 characters.
+// images.txt: cosign-key verification refuses its unsigned, wrong-digest and wrong-key lines,
+// ARM refuses one import (UNAUTHORIZED, a long ARM error), the others import with their
+// signatures. Each list line has at most one log line per event (decided: skipped, or its import
+// started; verified; import ended; signatures carried), each failure's reason is in the log once
+// (on its line; the closing lines and the task's result name the lines only), and the task's own
+// words on a line, after `[elapsed] line N: SOURCE`, stay within 160 characters.
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
 import { explain, runTask, useEmulator } from './runTask';
+import { EXAMPLE, faultTarget, verifyOutcome } from './exampleList';
+
+/** The registries whose lines are verified with the emulator's key. */
+const VERIFIED_HOSTS = ['registry.k8s.io', 'quay.io'];
 
 const WIDTH = 160;
 
@@ -29,12 +33,20 @@ describe('e2e: the log has one line per event per list line, each reason once (b
   useEmulator({ importLatencyMs: 50 }, (e) => (em = e));
 
   it('a failing run of images.txt', async () => {
-    await em.admin.setFaults([{ kind: 'opUnauthorized', match: { target: 'aks-helloworld' } }]);
+    // The lines verification refuses, and one that gets through it whose import ARM refuses.
+    const refused = EXAMPLE.filter(
+      (e) => !['verified', 'notVerified'].includes(verifyOutcome(e, VERIFIED_HOSTS)),
+    );
+    const victim = EXAMPLE.filter(
+      (e) => !e.chart && e.targetTags.length === 1 && !refused.includes(e),
+    ).at(-1)!;
+    const failedLines = [...refused, victim].map((e) => e.line).sort((a, b) => a - b);
+    await em.admin.setFaults([{ kind: 'opUnauthorized', match: { target: faultTarget(victim) } }]);
     const key = em.ready.cosignPublicKeyPath;
     const run = await runTask(em.ready, {
       env: {
         INPUT_VERIFYSIGNATURES: 'cosign-key',
-        INPUT_COSIGNPUBLICKEYS: `registry.k8s.io/** => ${key}\nquay.io/** => ${key}`,
+        INPUT_COSIGNPUBLICKEYS: VERIFIED_HOSTS.map((h) => `${h}/** => ${key}`).join('\n'),
       },
     });
     assert.equal(run.status, 'Failed', explain(run));
@@ -42,7 +54,7 @@ describe('e2e: the log has one line per event per list line, each reason once (b
     const failed = result.images.filter((i) => i.status === 'failed');
     assert.deepEqual(
       failed.map((i) => i.line),
-      [16, 18, 19, 21],
+      failedLines,
       explain(run),
     );
 
@@ -69,9 +81,12 @@ describe('e2e: the log has one line per event per list line, each reason once (b
       const times = shown.filter((l) => l.includes(snippet)).length;
       assert.equal(times, 1, `line ${image.line}'s reason "${snippet}" is shown ${times} times`);
     }
-    assert.match(run.statusMessage ?? '', /; failed: lines 16, 18, 19, 21$/);
+    assert.ok(
+      (run.statusMessage ?? '').endsWith(`; failed: lines ${failedLines.join(', ')}`),
+      run.statusMessage,
+    );
     // The ARM error's details stay in the JSON result: its log line is brief.
-    const arm = failed.find((i) => i.line === 21)!;
+    const arm = failed.find((i) => i.line === victim.line)!;
     assert.match(arm.error ?? '', /UNAUTHORIZED/);
     // The task's own words, after `[elapsed] line N: SOURCE `, within WIDTH.
     for (const l of shown.filter((s) => !s.startsWith('##vso['))) {

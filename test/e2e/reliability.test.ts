@@ -12,6 +12,7 @@ import {
   runTaskNoReferrers,
   useEmulator,
 } from './runTask';
+import { EXAMPLE_COUNT, exampleVictim, faultTarget } from './exampleList';
 
 /** importImage POSTs ARM answered 202 (accepted: an import ran for each). */
 const accepted = (log: RequestLogEntry[]) => importRequests(log).filter((e) => e.status === 202);
@@ -31,9 +32,9 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     ]);
     const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     assert.equal(run.result!.images.filter((i) => i.attempts === 2).length, 1);
-    assert.equal(accepted(await em.admin.requests()).length, 7);
+    assert.equal(accepted(await em.admin.requests()).length, EXAMPLE_COUNT);
   });
 
   it('a dropped status poll, a poll 5xx and a poll 429 resume the accepted import: none is sent twice', async () => {
@@ -44,25 +45,26 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     ]);
     const run = await runTaskNoReferrers(em.ready);
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     const log = await em.admin.requests();
-    assert.equal(importRequests(log).length, 7, 'one importImage POST per image');
-    assert.equal(accepted(log).length, 7);
+    assert.equal(importRequests(log).length, EXAMPLE_COUNT, 'one importImage POST per image');
+    assert.equal(accepted(log).length, EXAMPLE_COUNT);
     assert.ok(polls(log).filter((p) => p.status !== 200).length >= 6);
     assert.match(run.visible, /polling the import ARM already accepted/);
   });
 
   it('missing mode: an accepted import whose answer was lost ends imported, not skipped', async () => {
+    const victim = exampleVictim();
     await em.admin.setFaults([
-      { kind: 'dropAnswer', match: { target: 'cert-manager-webhook' }, count: 1 },
+      { kind: 'dropAnswer', match: { target: faultTarget(victim) }, count: 1 },
     ]);
     const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'missing' } });
     assert.equal(run.status, 'Succeeded', explain(run));
-    const webhook = run.result!.images.find((i) => i.source.includes('cert-manager-webhook'))!;
-    assert.equal(webhook.status, 'imported', JSON.stringify(webhook));
-    assert.equal(run.result!.counts.imported, 7);
+    const lost = run.result!.images.find((i) => i.line === victim.line)!;
+    assert.equal(lost.status, 'imported', JSON.stringify(lost));
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     assert.equal(run.result!.counts.skipped, 0);
-    assert.equal(outputVariables(run).importedCount, '7');
+    assert.equal(outputVariables(run).importedCount, String(EXAMPLE_COUNT));
     assert.match(run.visible, /earlier attempt of this run imported it/);
   });
 
@@ -118,14 +120,14 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     // before ARM ever refused it (seen under load: the run right, this test's premise missed).
     const run = await runTaskNoReferrers(em.ready, { env: { INPUT_IMPORTMODE: 'force' } });
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     const log = await em.admin.requests();
     const arm = log.filter((e) => e.host === 'arm');
     assert.ok(
       arm.some((e) => e.status === 401),
       'ARM refused the revoked token at least once',
     );
-    assert.equal(accepted(log).length, 7);
+    assert.equal(accepted(log).length, EXAMPLE_COUNT);
     // The task's own Entra token requests: the first, and one renewal for every worker together.
     const entraTokens = log.filter((e) => e.host === 'entra' && /oauth2/.test(e.path));
     assert.equal(entraTokens.length, 2, JSON.stringify(entraTokens.map((e) => e.time)));
@@ -141,7 +143,7 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
     // The digests were compared (nothing unverified): the data plane recovered.
     assert.deepEqual(
       run.result!.images.map((i) => i.action),
-      Array(7).fill('import'),
+      Array(EXAMPLE_COUNT).fill('import'),
       explain(run),
     );
     const plane = (await em.admin.requests()).filter((e) => e.host === login);
@@ -162,18 +164,25 @@ describe('e2e: reliability under faults (bundled task vs emulator)', function ()
         retryAfterSeconds: 1,
       },
     ]);
+    const workers = Math.min(EXAMPLE_COUNT, 32); // one per line (the concurrency input's 1-32)
     const started = Date.now();
-    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_CONCURRENCY: '7' } });
+    const run = await runTaskNoReferrers(em.ready, {
+      env: { INPUT_CONCURRENCY: String(workers) },
+    });
     const wallMs = Date.now() - started;
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.imported, 7);
+    assert.equal(run.result!.counts.imported, EXAMPLE_COUNT);
     const log = await em.admin.requests();
-    assert.equal(accepted(log).length, 7, 'accepted importImage POSTs equal the images');
+    assert.equal(
+      accepted(log).length,
+      EXAMPLE_COUNT,
+      'accepted importImage POSTs equal the images',
+    );
     const throttled = importRequests(log).filter((e) => e.status === 429);
     assert.equal(throttled.length, 60);
-    // Seven workers share one gate: each round of sends meets 7 429s and one 1 s pause, so
-    // ceil(60/7) = 9 pauses (+ <= 10 % jitter); then one import (latency, and a 1 s poll).
-    const pauses = Math.ceil(60 / 7) * 1100;
+    // The workers share one gate: each round of sends meets a 429 per worker and one 1 s pause,
+    // so ceil(60/workers) pauses (+ <= 10 % jitter); then one import (latency, and a 1 s poll).
+    const pauses = Math.ceil(60 / workers) * 1100;
     const importMs = 300 + 1000;
     const slack = 15000; // start-up, check and report on a loaded 2-core machine
     assert.ok(wallMs < pauses + importMs + slack, `took ${wallMs} ms`);

@@ -2,21 +2,18 @@
 // it plans (reads, writes nothing), posts the plan as one thread that later runs update, shows the
 // same plan in the summary tab, survives a refused comment, and imports only when told to.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
 // This suite measures the review gate, counting importImage requests, not signatures: its runs use copyReferrers none (runTaskNoReferrers),
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
 import { explain, importRequests, runTaskNoReferrers, useEmulator, type TaskRun } from './runTask';
 import { assertNoSecretShown } from './secrets';
+import { EXAMPLE, EXAMPLE_LINES, exampleVictim } from './exampleList';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const lines = fs
-  .readFileSync(path.join(root, 'images.txt'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-const NEW_LINE = lines.find((l) => l.includes('aks-helloworld'))!;
-const MOVED = { registry: 'quay.io', repository: 'jetstack/cert-manager-webhook', tag: 'v1.15.2' };
+const lines = EXAMPLE_LINES;
+/** A line of images.txt whose tag moves upstream after main imported it. */
+const MOVED = exampleVictim();
+/** A line of images.txt main has not imported yet (the pull request adds it). */
+const NEW_LINE = EXAMPLE.filter((e) => e !== MOVED).at(-1)!.text;
 
 describe('e2e: the review gate (bundled task as a pull-request build vs emulator)', function () {
   this.timeout(180000);
@@ -30,16 +27,18 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
       env,
     });
 
-  /** main has imported six lines; then one of their tags moves upstream. */
+  /** main has imported every line but NEW_LINE; then MOVED's tag moves upstream. */
   async function mainThenMove(): Promise<{ before: string; after: string }> {
     const main = await runTaskNoReferrers(em.ready, {
       imageList: lines.filter((l) => l !== NEW_LINE).join('\n') + '\n',
     });
     assert.equal(main.status, 'Succeeded', explain(main));
-    const before = main.result!.images.find((i) =>
-      i.source.includes('cert-manager-webhook'),
-    )!.digest!;
-    const after = await em.admin.moveTag(MOVED.registry, MOVED.repository, MOVED.tag);
+    const { registry, repository, tag } = MOVED.source;
+    const before = main.result!.images.find(
+      (i) => i.registry === registry && i.repository === repository && i.tag === tag,
+    )?.digest;
+    assert.ok(before, `${MOVED.text} imported\n${explain(main)}`);
+    const after = await em.admin.moveTag(registry, repository, tag!);
     assert.notEqual(before, after);
     await em.admin.clearRequests();
     return { before, after };
@@ -56,7 +55,7 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
     const byAction = (a: string) => run.result!.images.filter((i) => i.action === a);
     assert.equal(byAction('import').length, 1);
     assert.equal(byAction('update').length, 1);
-    assert.equal(byAction('skip').length, 5);
+    assert.equal(byAction('skip').length, lines.length - 2);
     const newDigest = byAction('import')[0]!.digest!;
 
     const threads = await em.admin.prThreads(7);
@@ -92,7 +91,7 @@ describe('e2e: the review gate (bundled task as a pull-request build vs emulator
     const clean = await pr();
     assert.equal(clean.status, 'Succeeded', explain(clean));
     assert.equal((await em.admin.prThreads(7))[0]?.status, 'closed');
-    const refused = await pr({ INPUT_ALLOWEDSOURCES: 'registry.k8s.io/**' });
+    const refused = await pr({ INPUT_ALLOWEDSOURCES: 'registry.example.com/**' }); // no line's
     assert.equal(refused.status, 'Failed', explain(refused));
     const threads = await em.admin.prThreads(7);
     assert.equal(threads.length, 1, 'the same thread, updated');

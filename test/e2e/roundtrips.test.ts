@@ -8,9 +8,30 @@ import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
 // test/e2e/signatures.test.ts measures what issue 10's default adds.
 import { explain, runTaskNoReferrers, taskRequests, useEmulator, type TaskRun } from './runTask';
 import { assertNoSecretShown } from './secrets';
+import {
+  EXAMPLE,
+  EXAMPLE_COUNT,
+  EXAMPLE_LINES,
+  EXAMPLE_REGISTRIES,
+  listEntries,
+} from './exampleList';
 
 /** Scopes per token (registry/tokenBatches.ts SCOPES_PER_TOKEN). */
 const BATCH = 50;
+
+/** The token tests' own list: three quay.io repositories in one batch, and lines of three other registries. */
+const TOKEN_LIST = [
+  'quay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller',
+  'quay.io/jetstack/cert-manager-webhook:v1.15.2 => jetstack/cert-manager-webhook',
+  'quay.io/jetstack/cert-manager-cainjector:v1.15.2 => jetstack/cert-manager-cainjector',
+  'registry.k8s.io/ingress-nginx/controller:v1.11.1 => ingress-nginx/controller',
+  'mcr.microsoft.com/azuredocs/aks-helloworld:v1 => azuredocs/aks-helloworld',
+  'docker.io/cloudflare/cloudflared:latest => cloudflare/cloudflared',
+].join('\n');
+const TOKEN_ENTRIES = listEntries(TOKEN_LIST, 'TOKEN_LIST');
+const QUAY_REPOSITORIES = TOKEN_ENTRIES.filter((e) => e.source.registry === 'quay.io').map(
+  (e) => e.source.repository,
+);
 
 const setsecrets = (run: TaskRun): number =>
   run.stdout.split('\n').filter((l) => l.includes('##vso[task.setsecret]')).length;
@@ -86,7 +107,7 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
 
   const loginServer = (): string => em.ready.acrs[0]!.loginServer;
 
-  it('the 7-image list: a re-run makes one HEAD per image on each side plus a constant per registry; setsecret per registry, not per image', async () => {
+  it('images.txt: a re-run makes one HEAD per image on each side plus a constant per registry; setsecret per registry, not per image', async () => {
     const cold = await runTaskNoReferrers(em.ready);
     assert.equal(cold.status, 'Succeeded', explain(cold));
     await em.admin.clearRequests();
@@ -94,24 +115,27 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
     assert.equal(again.status, 'Succeeded', explain(again));
     const log = await em.admin.requests();
     const f = assertRerun(again, log, loginServer());
-    assert.equal(f.images, 7);
+    const n = EXAMPLE_COUNT;
+    assert.equal(f.images, n);
     assertNoSecretShown(again); // every batched token masked as it is read
-    // 7 images on 4 source registries and the ACR: 14 HEADs + (ping + token) x 4 + exchange + token
-    assert.ok(f.registryRequests <= 2 * 7 + 2 * 5, `${f.registryRequests} registry requests`);
+    // n images on the source registries and the ACR: 2n HEADs + (ping + token) per source
+    // registry + exchange + token
+    const hosts = EXAMPLE_REGISTRIES.size + 1;
+    assert.ok(f.registryRequests <= 2 * n + 2 * hosts, `${f.registryRequests} registry requests`);
     console.log(
-      `      7 images, re-run: ${f.requests} requests (${f.registryRequests} to registries, ` +
-        `${(f.registryRequests / 7).toFixed(2)} per image), ${f.setsecret} setsecret lines`,
+      `      ${n} images, re-run: ${f.requests} requests (${f.registryRequests} to registries, ` +
+        `${(f.registryRequests / n).toFixed(2)} per image), ${f.setsecret} setsecret lines`,
     );
   });
 
-  it('127 images: tokens come one per batch of repositories (quay.io and the ACR need several)', async () => {
+  it('images.txt and 120 more: tokens come one per batch of repositories (quay.io and the ACR need several)', async () => {
     const extra = Array.from(
       { length: 120 },
       (_, i) => `quay.io/bench/img-${String(i).padStart(3, '0')}:v1 => bench/img-${i}`,
     );
-    const { readFileSync } = await import('node:fs');
-    const { resolve } = await import('node:path');
-    const list = `${readFileSync(resolve(__dirname, '..', '..', '..', 'images.txt'), 'utf8')}\n${extra.join('\n')}\n`;
+    const list = `${[...EXAMPLE_LINES, ...extra].join('\n')}\n`;
+    const total = EXAMPLE_COUNT + extra.length;
+    const onQuay = EXAMPLE.filter((e) => e.source.registry === 'quay.io').length + extra.length;
     const cold = await runTaskNoReferrers(em.ready, { imageList: list });
     assert.equal(cold.status, 'Succeeded', explain(cold));
     await em.admin.clearRequests();
@@ -119,15 +143,16 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
     assert.equal(again.status, 'Succeeded', explain(again));
     const log = await em.admin.requests();
     const f = assertRerun(again, log, loginServer());
-    assert.equal(f.images, 127);
-    // quay.io: 123 repositories in 3 tokens; the ACR: 127 in 3
+    assert.equal(f.images, total);
+    // quay.io: its repositories (123 with today's images.txt) in a token per batch; the ACR too
     const tokens = (host: string, path: string): number =>
       taskRequests(log).filter((e) => e.host === host && e.path.startsWith(path)).length;
-    assert.equal(tokens('quay.io', '/token'), 3);
-    assert.equal(tokens(loginServer(), '/oauth2/token'), 3);
+    assert.ok(Math.ceil(onQuay / BATCH) > 1, 'quay.io needs several tokens');
+    assert.equal(tokens('quay.io', '/token'), Math.ceil(onQuay / BATCH));
+    assert.equal(tokens(loginServer(), '/oauth2/token'), Math.ceil(total / BATCH));
     console.log(
-      `      127 images, re-run: ${f.requests} requests (${f.registryRequests} to registries, ` +
-        `${(f.registryRequests / 127).toFixed(2)} per image), ${f.setsecret} setsecret lines`,
+      `      ${total} images, re-run: ${f.requests} requests (${f.registryRequests} to registries, ` +
+        `${(f.registryRequests / total).toFixed(2)} per image), ${f.setsecret} setsecret lines`,
     );
   });
 
@@ -137,18 +162,19 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
       .filter((e) => e.host === host && /^\/(oauth2\/)?token(\?|$)/.test(e.path))
       .map((e) => e.scopes ?? []);
 
+  /** A run of the token tests' own list. */
+  const tokenRun = (env: Record<string, string> = {}): Promise<TaskRun> =>
+    runTaskNoReferrers(em.ready, { imageList: `${TOKEN_LIST}\n`, env });
+
   it('every repository of a re-run is in exactly one token request, per registry', async () => {
-    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
+    assert.equal((await tokenRun()).status, 'Succeeded');
     await em.admin.clearRequests();
-    const run = await runTaskNoReferrers(em.ready);
+    const run = await tokenRun();
     assert.equal(run.status, 'Succeeded', explain(run));
     const log = await em.admin.requests();
     for (const [host, repos] of [
-      ['quay.io', ['cert-manager-controller', 'cert-manager-webhook', 'cert-manager-cainjector']],
-      [
-        loginServer(),
-        ['ingress-nginx/controller', 'jetstack/cert-manager-webhook', 'azuredocs/aks-helloworld'],
-      ],
+      ['quay.io', QUAY_REPOSITORIES],
+      [loginServer(), TOKEN_ENTRIES.map((e) => e.targetRepository)],
     ] as const) {
       const asks = tokenAsks(log, host);
       assert.equal(asks.length, 1, `${host}: one token request`);
@@ -158,19 +184,23 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
           `${host}: ${r} in ${JSON.stringify(asks)}`,
         );
     }
-    assert.equal(tokenAsks(log, loginServer())[0]!.length, 7, 'the ACR: all 7 repositories');
+    assert.equal(
+      tokenAsks(log, loginServer())[0]!.length,
+      TOKEN_ENTRIES.length,
+      'the ACR: every repository',
+    );
   });
 
   it('a batch token request that fails: each HEAD asks its own token, as before, with the same results', async () => {
-    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
+    assert.equal((await tokenRun()).status, 'Succeeded');
     await em.admin.clearRequests();
     await em.admin.setFaults([
       // dropped at each of its 3 attempts (registry reads are tried again: registry/readRetry.ts)
       { kind: 'dropConnection', match: { listener: 'quay.io', path: '/token' }, count: 3 },
     ]);
-    const run = await runTaskNoReferrers(em.ready);
+    const run = await tokenRun();
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.skipped, 7);
+    assert.equal(run.result!.counts.skipped, TOKEN_ENTRIES.length);
     const log = await em.admin.requests();
     const asks = tokenAsks(log, 'quay.io');
     const dropped = taskRequests(log).filter((e) => e.host === 'quay.io' && e.status === 0);
@@ -181,28 +211,24 @@ describe('e2e: round trips of a re-run (bundled task vs emulator)', function () 
         .filter((a) => a.length > 0)
         .map((a) => a.join(' '))
         .sort(),
-      [
-        'repository:jetstack/cert-manager-cainjector:pull',
-        'repository:jetstack/cert-manager-controller:pull',
-        'repository:jetstack/cert-manager-webhook:pull',
-      ],
+      QUAY_REPOSITORIES.map((r) => `repository:${r}:pull`).sort(),
       'then a token per repository, after its 401',
     );
     const quayHeads = taskRequests(log).filter((e) => e.host === 'quay.io' && e.method === 'HEAD');
-    assert.equal(quayHeads.filter((e) => e.status === 401).length, 3);
-    assert.equal(quayHeads.filter((e) => e.status === 200).length, 3);
+    assert.equal(quayHeads.filter((e) => e.status === 401).length, QUAY_REPOSITORIES.length);
+    assert.equal(quayHeads.filter((e) => e.status === 200).length, QUAY_REPOSITORIES.length);
   });
 
   it('a HEAD refused with a batched token (tokens revoked): that HEAD asks a token for its one repository', async () => {
-    assert.equal((await runTaskNoReferrers(em.ready)).status, 'Succeeded');
+    assert.equal((await tokenRun()).status, 'Succeeded');
     await em.admin.clearRequests();
     // every token issued so far dies once the first quay.io HEAD is answered
     await em.admin.setFaults([
       { kind: 'invalidateTokens', match: { listener: 'quay.io', method: 'HEAD' }, count: 1 },
     ]);
-    const run = await runTaskNoReferrers(em.ready, { env: { INPUT_CONCURRENCY: '1' } });
+    const run = await tokenRun({ INPUT_CONCURRENCY: '1' });
     assert.equal(run.status, 'Succeeded', explain(run));
-    assert.equal(run.result!.counts.skipped, 7);
+    assert.equal(run.result!.counts.skipped, TOKEN_ENTRIES.length);
     const log = await em.admin.requests();
     const refused = taskRequests(log).filter(
       (e) => e.host === 'quay.io' && e.method === 'HEAD' && e.status === 401,

@@ -12,6 +12,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { RunningEmulator } from '../helpers/emulator';
 import { EmulatorCredential, httpsGet, postForm } from '../fidelity/support';
 import { assertNoSecretShown } from './secrets';
+import type { ImageEntry } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import {
+  EXAMPLE,
+  EXAMPLE_LIST_PATH,
+  targetOf,
+  verifyOutcome,
+  type VerifyOutcome,
+} from './exampleList';
 import {
   explain,
   importRequests,
@@ -229,48 +237,49 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
   });
 
   it('verifySignatures cosign-key on images.txt: the signed lines import, the unsigned, wrong-digest and wrong-key lines fail with no importImage for them', async () => {
-    const root = path.resolve(__dirname, '..', '..', '..');
-    const list = fs.readFileSync(path.join(root, 'images.txt'), 'utf8');
+    const hosts = ['registry.k8s.io', 'quay.io'];
     const key = em.ready.cosignPublicKeyPath;
     const run = await runTask(em.ready, {
-      imageList: list,
+      imageList: fs.readFileSync(EXAMPLE_LIST_PATH, 'utf8'),
       env: {
         INPUT_VERIFYSIGNATURES: 'cosign-key',
-        INPUT_COSIGNPUBLICKEYS: `# the emulator's key\nregistry.k8s.io/** => ${key}\nquay.io/** => ${key}`,
+        INPUT_COSIGNPUBLICKEYS: `# the emulator's key\n${hosts.map((h) => `${h}/** => ${key}`).join('\n')}`,
       },
     });
     assert.equal(run.status, 'Failed', explain(run));
     assertNoSecretShown(run);
-    const failed = new Map(
+    // What each line should come to, from what the emulator signs (SIGNED_IMAGES).
+    const expected = (...outcomes: VerifyOutcome[]): ImageEntry[] =>
+      EXAMPLE.filter((e) => outcomes.includes(verifyOutcome(e, hosts)));
+    const refused = expected('unsigned', 'wrongDigest', 'otherKey');
+    const verified = expected('verified');
+    const outside = expected('notVerified');
+    const result = (e: ImageEntry): Image => {
+      const i = images(run).find((x) => x.line === e.line);
+      assert.ok(i, `line ${e.line} in the result\n${explain(run)}`);
+      return i;
+    };
+    assert.deepEqual(
       images(run)
         .filter((i) => i.status === 'failed')
-        .map((i) => [i.repository, i]),
-    );
-    assert.deepEqual(
-      [...failed.keys()].sort(),
-      [
-        'ingress-nginx/kube-webhook-certgen',
-        'jetstack/cert-manager-cainjector',
-        'jetstack/cert-manager-webhook',
-      ],
+        .map((i) => i.line),
+      refused.map((e) => e.line),
       explain(run),
     );
-    assert.match(
-      failed.get('ingress-nginx/kube-webhook-certgen')?.error ?? '',
-      /signature verification failed: the source is not signed/,
-    );
-    assert.match(failed.get('jetstack/cert-manager-webhook')?.error ?? '', /another image/);
-    assert.match(
-      failed.get('jetstack/cert-manager-cainjector')?.error ?? '',
-      /does not verify with the given public key/,
-    );
-    for (const i of failed.values()) {
+    const reasons: Record<string, RegExp> = {
+      unsigned: /signature verification failed: the source is not signed/,
+      wrongDigest: /another image/,
+      otherKey: /does not verify with the given public key/,
+    };
+    for (const e of refused) {
+      const i = result(e);
+      assert.match(i.error ?? '', reasons[verifyOutcome(e, hosts)]!, `line ${e.line}`);
       assert.equal(i.signature?.verified, false);
       assert.match(i.signature?.key ?? '', /=> /);
     }
     // verified lines imported, with their signatures; lines outside every pattern not verified
-    for (const repo of ['ingress-nginx/controller', 'jetstack/cert-manager-controller']) {
-      const i = byRepo(run, repo);
+    for (const e of verified) {
+      const i = result(e);
       assert.equal(i.status, 'imported', explain(run));
       assert.deepEqual(i.signature, {
         verified: true,
@@ -278,35 +287,43 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
         reason: null,
       });
     }
-    for (const repo of ['cloudflare/cloudflared', 'azuredocs/aks-helloworld']) {
-      const i = byRepo(run, repo);
+    for (const e of outside) {
+      const i = result(e);
       assert.equal(i.status, 'imported');
       assert.equal(i.signature?.key, null);
       assert.match(i.signature?.reason ?? '', /no cosignPublicKeys pattern matches/);
     }
     const counts = run.result?.counts as { signatures?: Record<string, number> };
-    assert.deepEqual(counts.signatures, { verified: 2, failed: 3, notVerified: 2 });
+    const tally = {
+      verified: verified.length,
+      failed: refused.length,
+      notVerified: outside.length,
+    };
+    assert.deepEqual(counts.signatures, tally);
     const imports = importRequests(await em.admin.requests());
     // a verified line imports the digest that was verified (repo@digest), not its tag, which
     // could move upstream between the verification and the import
-    for (const repo of ['ingress-nginx/controller', 'jetstack/cert-manager-controller']) {
-      const i = byRepo(run, repo);
-      const post = imports.find((e) => (e.targetTags ?? []).includes(`${repo}:${i.tag}`));
-      assert.equal(post?.sourceImage, `${repo}@${i.digest}`, explain(run));
+    for (const e of verified) {
+      const i = result(e);
+      const post = imports.find((p) => (p.targetTags ?? []).includes(targetOf(e)));
+      assert.equal(post?.sourceImage, `${e.source.repository}@${i.digest}`, explain(run));
     }
-    for (const repo of failed.keys()) {
+    const tags = (await em.admin.tags(acr().name)).map((t) => `${t.repository}:${t.tag}`);
+    for (const e of refused) {
       assert.ok(
-        imports.every((e) => !(e.sourceImage ?? '').startsWith(`${repo}:`)),
-        `no importImage for ${repo}`,
+        imports.every((p) => !(p.targetTags ?? []).includes(targetOf(e))),
+        `no importImage for line ${e.line}`,
       );
+      assert.ok(!tags.includes(targetOf(e)), `${targetOf(e)} not in the ACR`);
     }
-    const tags = (await em.admin.tags(acr().name)).map((t) => t.repository);
-    for (const repo of failed.keys()) assert.ok(!tags.includes(repo), `${repo} not in the ACR`);
-    assert.match(run.summary ?? '', /Signatures: \*\*2\*\* verified, \*\*3\*\* failed/);
-    assert.match(
-      run.visible,
-      /line \d+: quay\.io\/jetstack\/cert-manager-webhook:v1\.15\.2 signature verification failed/,
+    assert.ok(
+      (run.summary ?? '').includes(
+        `Signatures: **${tally.verified}** verified, **${tally.failed}** failed`,
+      ),
+      run.summary,
     );
+    for (const e of refused)
+      assert.match(run.visible, new RegExp(`line ${e.line}: \\S+ signature verification failed`));
   });
 
   it('verifySignatures in a dry run: the plan shows the result per line and nothing is written', async () => {
