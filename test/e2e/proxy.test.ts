@@ -11,6 +11,11 @@ import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
 import { startProxy, type RunningProxy } from '../proxy/connectProxy';
 import { armWrites, errorIssues, explain, runTask, taskRequests, useEmulator } from './runTask';
 import { assertNoSecretShown } from './secrets';
+import { EXAMPLE_REGISTRIES } from './exampleList';
+
+/** Two registries of images.txt (the same one if it names one): one bypassed, one in NO_PROXY. */
+const BYPASSED = [...EXAMPLE_REGISTRIES][0]!;
+const NO_PROXY_HOST = [...EXAMPLE_REGISTRIES].at(-1)!;
 
 describe('e2e: behind a proxy (bundled task, CONNECT proxy, emulator)', function () {
   this.timeout(240000);
@@ -49,7 +54,7 @@ describe('e2e: behind a proxy (bundled task, CONNECT proxy, emulator)', function
     assert.equal(run.result?.counts.imported, run.result?.counts.total);
     const log = await em.admin.requests();
     const hosts = new Set(taskRequests(log).map((e) => e.host));
-    for (const h of ['entra', 'arm', 'docker.io', 'quay.io', em.ready.acrs[0]!.loginServer])
+    for (const h of ['entra', 'arm', ...EXAMPLE_REGISTRIES, em.ready.acrs[0]!.loginServer])
       assert.ok(hosts.has(h), `the run reached ${h}`);
     assert.deepEqual(tunnelledPorts(proxy), servedPorts(log));
     assert.ok(proxy.tunnels.every((t) => t.host === '127.0.0.1' && t.status === 200));
@@ -58,45 +63,45 @@ describe('e2e: behind a proxy (bundled task, CONNECT proxy, emulator)', function
 
   it('a bypass entry (Agent.ProxyBypassList) sends that host direct, the rest through the proxy', async () => {
     proxy = await startProxy();
-    const quay = portOf('quay.io');
+    const direct = portOf(BYPASSED);
     const run = await runTask(em.ready, {
       taskEnv: agentEnv({
         AGENT_PROXYURL: proxy.url,
-        AGENT_PROXYBYPASSLIST: JSON.stringify([`^https://127\\.0\\.0\\.1:${quay}/`]),
+        AGENT_PROXYBYPASSLIST: JSON.stringify([`^https://127\\.0\\.0\\.1:${direct}/`]),
       }),
       env: { INPUT_COPYREFERRERS: 'none' },
     });
     assert.equal(run.status, 'Succeeded', explain(run));
     const log = await em.admin.requests();
     assert.ok(
-      taskRequests(log).some((e) => e.host === 'quay.io'),
-      'quay.io was read',
+      taskRequests(log).some((e) => e.host === BYPASSED),
+      `${BYPASSED} was read`,
     );
-    assert.ok(!tunnelledPorts(proxy).includes(quay), 'quay.io went direct');
+    assert.ok(!tunnelledPorts(proxy).includes(direct), `${BYPASSED} went direct`);
     assert.deepEqual(
       tunnelledPorts(proxy),
-      servedPorts(log).filter((p) => p !== quay),
+      servedPorts(log).filter((p) => p !== direct),
     );
   });
 
   it('off an agent: HTTPS_PROXY with NO_PROXY, as Node tools read them', async () => {
     proxy = await startProxy();
-    const hub = portOf('docker.io');
+    const direct = portOf(NO_PROXY_HOST);
     const run = await runTask(em.ready, {
-      taskEnv: agentEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: `example.com, 127.0.0.1:${hub}` }),
+      taskEnv: agentEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: `example.com, 127.0.0.1:${direct}` }),
       env: { INPUT_COPYREFERRERS: 'none' },
     });
     assert.equal(run.status, 'Succeeded', explain(run));
     const log = await em.admin.requests();
     assert.ok(
-      taskRequests(log).some((e) => e.host === 'docker.io'),
-      'docker.io was read',
+      taskRequests(log).some((e) => e.host === NO_PROXY_HOST),
+      `${NO_PROXY_HOST} was read`,
     );
-    assert.ok(!tunnelledPorts(proxy).includes(hub), 'docker.io went direct (NO_PROXY)');
+    assert.ok(!tunnelledPorts(proxy).includes(direct), `${NO_PROXY_HOST} went direct (NO_PROXY)`);
     assert.ok(tunnelledPorts(proxy).length > 0, 'the rest went through HTTPS_PROXY');
     assert.deepEqual(
       tunnelledPorts(proxy),
-      servedPorts(log).filter((p) => p !== hub),
+      servedPorts(log).filter((p) => p !== direct),
     );
   });
 
