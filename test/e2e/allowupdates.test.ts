@@ -10,21 +10,11 @@ import {
   runTask,
   untilLogged,
   useEmulator,
+  type ImageResult,
   type TaskRun,
 } from './runTask';
 
-interface Referrer {
-  digest: string;
-  tag: string | null;
-  status: string;
-  error?: string;
-}
-type Image = NonNullable<TaskRun['result']>['images'][number] & {
-  previousDigest?: string | null;
-  referrers?: Referrer[];
-  signature?: { verified: boolean };
-};
-const images = (run: TaskRun): Image[] => (run.result?.images ?? []) as Image[];
+const images = (run: TaskRun): ImageResult[] => run.result?.images ?? [];
 
 describe('e2e: allowUpdates false, no tag moves (bundled task vs emulator)', function () {
   this.timeout(180000);

@@ -8,7 +8,7 @@
 // bytes it could send before the task left).
 import assert from 'node:assert/strict';
 import type { FaultRule, RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, useEmulator, type ResultImage } from './runTask';
+import { explain, importRequests, runTask, useEmulator, type ImageResult } from './runTask';
 
 const MiB = 1024 * 1024;
 
@@ -66,16 +66,11 @@ const RULES: FaultRule[] = [
   },
 ];
 
-type Image = ResultImage & {
-  referrers?: { status: string; kind: string }[];
-  signature?: { verified: boolean; key: string | null; reason: string | null };
-};
-
-function line(images: readonly ResultImage[] | undefined, text: string): Image {
+function line(images: readonly ImageResult[] | undefined, text: string): ImageResult {
   const target = text.split('=> ')[1]!.split(':')[0]!;
   const found = images?.find((i) => i.targets.some((t) => t.includes(`/${target}:`)));
   assert.ok(found, `a result for ${text}`);
-  return found as Image;
+  return found;
 }
 
 const to = (log: RequestLogEntry[], host: string, path: string): RequestLogEntry[] =>

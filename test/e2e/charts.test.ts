@@ -22,7 +22,7 @@ import {
   runTask,
   taskRequests,
   useEmulator,
-  type ResultImage,
+  type ImageResult,
   type RunOptions,
   type TaskRun,
 } from './runTask';
@@ -32,20 +32,10 @@ const HTTP =
   'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.1 => charts/ingress-nginx';
 const SWAPPED = 'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.0 => charts/swapped';
 
-type ChartImage = ResultImage & {
-  kind?: string;
-  chart?: {
-    name: string;
-    version?: string;
-    source: string;
-    repositoryUrl?: string;
-    archiveDigest?: string;
-  };
-};
 /** The charts landing, not the images they need (that is test/e2e/needsCharts.test.ts): off. */
 const runCharts = (ready: Parameters<typeof runTask>[0], opts: RunOptions): Promise<TaskRun> =>
   runTask(ready, { ...opts, env: { INPUT_UNLISTEDIMAGES: 'off', ...opts.env } });
-const images = (run: TaskRun): ChartImage[] => (run.result?.images ?? []) as ChartImage[];
+const images = (run: TaskRun): ImageResult[] => run.result?.images ?? [];
 const sha = (b: Buffer): string => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {

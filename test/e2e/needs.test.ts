@@ -14,6 +14,7 @@ import {
   runTaskNoReferrers,
   taskRequests,
   useEmulator,
+  type RunResult,
   type TaskRun,
 } from './runTask';
 
@@ -31,16 +32,8 @@ const LIST = [
   'mcr.microsoft.com/azuredocs/aks-helloworld:v1 => azuredocs/aks-helloworld',
 ];
 
-interface Needed {
-  reference: string;
-  neededBy: string[];
-  status: string;
-  line: string | null;
-}
-const needed = (run: TaskRun): Needed[] =>
-  (run.result as unknown as { needed?: Needed[] }).needed ?? [];
-const neededCounts = (run: TaskRun): Record<string, number> | undefined =>
-  (run.result?.counts as unknown as { needed?: Record<string, number> }).needed;
+const needed = (run: TaskRun): NonNullable<RunResult['needed']> => run.result?.needed ?? [];
+const neededCounts = (run: TaskRun): RunResult['counts']['needed'] => run.result?.counts.needed;
 
 describe('e2e: needed images from manifestPaths (bundled task vs emulator)', function () {
   this.timeout(180000);

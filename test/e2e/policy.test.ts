@@ -16,18 +16,15 @@ import {
   runTask,
   taskRequests,
   useEmulator,
-  type ResultImage,
-  type ResultJson,
+  type RunResult,
   type TaskRun,
 } from './runTask';
 
-/** The result with the audit fields (core/results/audit.ts, ImageResult.previousDigest). */
-type AuditResult = ResultJson & {
-  run?: Record<string, string>;
-  list?: { path: string; sha256?: string };
-  images: (ResultImage & { previousDigest?: string | null })[];
+/** The result, with its audit fields (core/results/audit.ts, ImageResult.previousDigest). */
+const audit = (run: TaskRun): RunResult => {
+  assert.ok(run.result, `the JSON result is written\n${explain(run)}`);
+  return run.result;
 };
-const audit = (run: TaskRun): AuditResult => run.result as AuditResult;
 
 const PAUSE = 'registry.k8s.io/pause:3.10 => pause';
 const WEBHOOK = 'quay.io/jetstack/cert-manager-webhook:v1.15.2 => jetstack/cert-manager-webhook';

@@ -5,14 +5,10 @@
 // twice; a read failing every attempt says how many attempts it took.
 import assert from 'node:assert/strict';
 import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { explain, importRequests, runTask, useEmulator, type ResultImage } from './runTask';
+import { explain, importRequests, runTask, useEmulator, type ImageResult } from './runTask';
 
 const CONTROLLER = 'registry.k8s.io/ingress-nginx/controller:v1.11.1 => ingress-nginx/controller';
 const SOURCE_HEAD = '/v2/ingress-nginx/controller/manifests/v1.11.1';
-
-type Image = ResultImage & {
-  signature?: { verified: boolean; key: string | null; reason: string | null };
-};
 
 /** The requests to `host` whose path includes `path` (and of `method` when given). */
 function to(
@@ -34,9 +30,9 @@ describe('e2e: registry reads retried on 429, 5xx and lost answers (bundled task
   let em: RunningEmulator;
   useEmulator({ importLatencyMs: 50 }, (e) => (em = e));
   const acr = (): string => em.ready.acrs[0]!.loginServer;
-  const only = (images: ResultImage[] | undefined): Image => {
+  const only = (images: ImageResult[] | undefined): ImageResult => {
     assert.equal(images?.length, 1);
-    return images[0] as Image;
+    return images[0]!;
   };
 
   it('a source and an ACR manifest HEAD answered 503 once: the line is still decided from its digests (skipped)', async () => {

@@ -12,6 +12,13 @@ import {
   type RunningEmulator,
   type SuiteOptions,
 } from '../helpers/emulator';
+import type { RunResult } from '../../tasks/ImportPublicImages/src/core/results/report';
+
+/** The JSON result's types, from the task's source: the e2e tests read the result through them. */
+export type {
+  ImageResult,
+  RunResult,
+} from '../../tasks/ImportPublicImages/src/core/results/report';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 export const bundledTask = path.join(root, 'tasks', 'ImportPublicImages', 'dist', 'index.js');
@@ -80,47 +87,13 @@ export interface TaskRun {
   /** The values the task passed to ##vso[task.setsecret]. */
   secrets: string[];
   commands: VsoCommand[];
-  result?: ResultJson;
+  /** The JSON result (resultPath), as the task types it. */
+  result?: RunResult;
   summary?: string;
   /** task.complete's result and message. */
   status?: string;
   statusMessage?: string;
   dir: string;
-}
-
-export interface ResultImage {
-  line: number;
-  source: string;
-  registry: string;
-  repository: string;
-  tag: string | null;
-  digest: string | null;
-  targets: string[];
-  action: string;
-  status: string;
-  attempts: number;
-  durationMs: number;
-  error: string | null;
-  note?: string;
-}
-
-export interface ResultJson {
-  version: number;
-  acr: { name: string; loginServer: string; resourceGroup: string };
-  mode: string;
-  dryRun: boolean;
-  canceled: boolean;
-  durationMs: number;
-  counts: {
-    imported: number;
-    skipped: number;
-    failed: number;
-    total: number;
-    planned: number;
-    canceled: number;
-    timedOut: number;
-  };
-  images: ResultImage[];
 }
 
 export function parseCommands(stdout: string): VsoCommand[] {
@@ -227,7 +200,7 @@ export function runTask(ready: ReadyFile, opts: RunOptions = {}): Promise<TaskRu
         dir,
       };
       if (fs.existsSync(resultPath))
-        run.result = JSON.parse(fs.readFileSync(resultPath, 'utf8')) as ResultJson;
+        run.result = JSON.parse(fs.readFileSync(resultPath, 'utf8')) as RunResult;
       if (summaryCmd && fs.existsSync(summaryCmd.message))
         run.summary = fs.readFileSync(summaryCmd.message, 'utf8');
       resolve(run);

@@ -26,7 +26,7 @@ import {
   runTask,
   taskRequests,
   useEmulator,
-  type ResultImage,
+  type ImageResult,
   type TaskRun,
 } from './runTask';
 
@@ -38,21 +38,8 @@ const CM_CONTROLLER =
 const CERTGEN =
   'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.1 => ingress-nginx/kube-webhook-certgen';
 
-interface Referrer {
-  kind: string;
-  artifactType: string | null;
-  digest: string;
-  tag: string | null;
-  subject: string;
-  status: string;
-  error?: string;
-}
-type Image = ResultImage & {
-  referrers?: Referrer[];
-  signature?: { verified: boolean; key: string | null; reason: string | null };
-};
-const images = (run: TaskRun): Image[] => (run.result?.images ?? []) as Image[];
-const byRepo = (run: TaskRun, repository: string): Image => {
+const images = (run: TaskRun): ImageResult[] => run.result?.images ?? [];
+const byRepo = (run: TaskRun, repository: string): ImageResult => {
   const i = images(run).find((x) => x.repository === repository);
   assert.ok(i, `${repository} in the result\n${explain(run)}`);
   return i;
@@ -156,8 +143,7 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
     ]);
     assert.equal(c.referrers?.find((r) => r.kind === 'referrer')?.digest, cRefs[0]?.digest);
     assert.deepEqual(byRepo(run, 'ingress-nginx/kube-webhook-certgen').referrers, []);
-    const counts = run.result?.counts as { referrers?: Record<string, number> };
-    assert.equal(counts.referrers?.imported, 4);
+    assert.equal(run.result?.counts.referrers?.imported, 4);
     assert.match(run.summary ?? '', /Signatures and referrers carried: \*\*4\*\* imported/);
     const referrerImports = importRequests(await em.admin.requests()).filter(
       (e) =>
@@ -174,10 +160,7 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
       assert.equal(i.status, 'skipped');
       for (const r of i.referrers ?? []) assert.equal(r.status, 'skipped', `${i.source} ${r.kind}`);
     }
-    assert.equal(
-      (again.result?.counts as { referrers?: Record<string, number> }).referrers?.skipped,
-      4,
-    );
+    assert.equal(again.result?.counts.referrers?.skipped, 4);
   });
 
   it('copyReferrers none carries nothing: one importImage per line, no signature tag, no referrer', async () => {
@@ -254,7 +237,7 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
     const refused = expected('unsigned', 'wrongDigest', 'otherKey');
     const verified = expected('verified');
     const outside = expected('notVerified');
-    const result = (e: ImageEntry): Image => {
+    const result = (e: ImageEntry): ImageResult => {
       const i = images(run).find((x) => x.line === e.line);
       assert.ok(i, `line ${e.line} in the result\n${explain(run)}`);
       return i;
@@ -293,13 +276,12 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
       assert.equal(i.signature?.key, null);
       assert.match(i.signature?.reason ?? '', /no cosignPublicKeys pattern matches/);
     }
-    const counts = run.result?.counts as { signatures?: Record<string, number> };
     const tally = {
       verified: verified.length,
       failed: refused.length,
       notVerified: outside.length,
     };
-    assert.deepEqual(counts.signatures, tally);
+    assert.deepEqual(run.result?.counts.signatures, tally);
     const imports = importRequests(await em.admin.requests());
     // a verified line imports the digest that was verified (repo@digest), not its tag, which
     // could move upstream between the verification and the import

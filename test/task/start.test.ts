@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { listEntries, verifyOutcome } from '../e2e/exampleList';
+import type { ImageResult, RunResult } from '../e2e/runTask';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const script = path.join(root, 'scripts', 'start.js');
@@ -72,11 +73,8 @@ function listening(url: string): Promise<boolean> {
   });
 }
 
-interface Result {
-  counts: { imported: number; skipped: number; failed: number };
-}
-const result = (dir: string, run = 1): Result =>
-  JSON.parse(fs.readFileSync(path.join(dir, `run-${run}.json`), 'utf8')) as Result;
+const result = (dir: string, run = 1): RunResult =>
+  JSON.parse(fs.readFileSync(path.join(dir, `run-${run}.json`), 'utf8')) as RunResult;
 
 describe('npm start (scripts/start.js)', function () {
   this.timeout(180000);
@@ -125,10 +123,7 @@ describe('npm start (scripts/start.js)', function () {
     assert.equal(result(dir).counts.imported, total);
     assert.ok(fs.existsSync(path.join(dir, 'run-1.summary.md')), 'the summary is kept');
     assert.match(plain.stdout(), /kept: .*run-1\.json/);
-    const charts = (): Array<{ kind?: string; status: string }> =>
-      (
-        result(dir) as unknown as { images: Array<{ kind?: string; status: string }> }
-      ).images.filter((i) => i.kind === 'chart');
+    const charts = (): ImageResult[] => result(dir).images.filter((i) => i.kind === 'chart');
     assert.deepEqual(
       charts().map((c) => c.status),
       ['imported', 'imported'],
