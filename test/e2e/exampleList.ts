@@ -56,9 +56,11 @@ export const faultTarget = (e: ImageEntry): string => `:${targetOf(e)}`;
 /**
  * A line of images.txt pinned by a tag only (a tag can move upstream), imported by no other line
  * and to one target: the line a test moves a tag under, or makes fail. The last such line, so
- * that it is not simply the first one the log shows.
+ * that it is not simply the first one the log shows. `also`: a further condition, and its words.
  */
-export function exampleVictim(): ImageEntry {
+export function exampleVictim(
+  also: { test: (e: ImageEntry) => boolean; what: string } = { test: () => true, what: '' },
+): ImageEntry {
   const sameSource = (e: ImageEntry): number =>
     EXAMPLE.filter(
       (o) =>
@@ -72,11 +74,12 @@ export function exampleVictim(): ImageEntry {
       e.source.tag !== undefined &&
       e.source.digest === undefined &&
       e.targetTags.length === 1 &&
-      sameSource(e) === 1,
+      sameSource(e) === 1 &&
+      also.test(e),
   ).at(-1);
   if (!found)
     throw new Error(
-      `${EXAMPLE_LIST_PATH} has no line pinned by a tag only: the e2e tests that move a tag need one`,
+      `${EXAMPLE_LIST_PATH} has no line pinned by a tag only${also.what}: an e2e test needs one`,
     );
   return found;
 }

@@ -133,7 +133,12 @@ describe('e2e: faults (bundled task vs emulator)', function () {
   });
 
   it('UNAUTHORIZED is not retried, says what to do, and fails the task (or warns by policy)', async () => {
-    const victim = exampleVictim();
+    // Off Docker Hub, whose refusal gets its own hint (dockerHubUsername): this one names
+    // registryConnections.
+    const victim = exampleVictim({
+      test: (e) => e.source.registry !== 'docker.io',
+      what: ' outside docker.io',
+    });
     const refused: FaultRule[] = [
       { kind: 'opUnauthorized', match: { target: faultTarget(victim) } },
     ];
