@@ -11,7 +11,9 @@
 //    ##vso[task.setsecret] lines on stdout;
 //  - the same re-run with the concurrency input empty (the default: it grows with the list);
 //  - the same re-run with copyReferrers signatures (the default; the rows above run with none):
-//    wall time and requests per image, discovery included;
+//    wall time and requests per image, discovery included, split into the run's fixed requests
+//    and those per image, by kind (bench/requestKinds.ts); `--before-bundle PATH` measures this
+//    re-run with another build first (e.g. main's dist/index.js copied aside): before and after;
 //  - spawn to first ARM request with no added round trip (median of 5), and the bundle's size.
 // Sequential round trips of an image: its requests are those naming its repository in their path
 // (manifest HEAD/GET, source and ACR) or in a token request's scopes (a batched token counts for
@@ -30,6 +32,7 @@ import {
 import { bundledTask, importRequests, runTask, taskRequests } from '../test/e2e/runTask';
 import { armClient, EmulatorCredential } from '../test/fidelity/support';
 import { distinctImages, median, seconds, table, textArg, timedTask } from './common';
+import { splitRows } from './requestKinds';
 
 export interface RttOptions {
   rttMs: number;
@@ -37,6 +40,8 @@ export interface RttOptions {
   latency: number;
   concurrency: number;
   bundle?: string;
+  /** `--before-bundle PATH`: another build whose signatures re-run is measured too (before/after). */
+  before?: string;
 }
 
 export function rttOptions(
@@ -50,6 +55,7 @@ export function rttOptions(
     latency,
     concurrency,
     bundle: textArg('bundle') ?? process.env.BENCH_BUNDLE,
+    ...(textArg('before-bundle') ? { before: path.resolve(textArg('before-bundle')!) } : {}),
   };
 }
 
@@ -229,15 +235,23 @@ export async function rttScenario(o: RttOptions): Promise<void> {
       `${seconds(auto.ms)} (the task chose ${chosen}), ${importRequests(await em.admin.requests()).length} importImage`,
     ]);
 
-    // The same re-run with copyReferrers signatures, the default: discovery per image.
-    await em.admin.clearRequests();
+    // The same re-run with copyReferrers signatures, the default: discovery per image; where its
+    // requests go (bench/requestKinds.ts), and with --before-bundle the same for another build.
     const signatures = { INPUT_CONCURRENCY: String(o.concurrency) };
-    const withSigs = await timedTask(em, { imageList: list, env: signatures, wrap, timeoutMs });
-    const sigTask = taskRequests(await em.admin.requests());
-    rows.push([
-      're-run, copyReferrers signatures (the default)',
-      `${seconds(withSigs.ms)}, ${(sigTask.length / o.images).toFixed(2)} requests per image (${sigTask.length})`,
-    ]);
+    const builds: [string, string[]][] = [['', wrap]];
+    if (o.before) builds.unshift([' BEFORE', ['sh', '-c', 'exec "$1" "$0"', o.before]]);
+    for (const [which, w] of builds) {
+      await em.admin.clearRequests();
+      const withSigs = await timedTask(em, {
+        imageList: list,
+        env: signatures,
+        wrap: w,
+        timeoutMs,
+      });
+      const log = await em.admin.requests();
+      rows.push([`re-run, copyReferrers signatures (the default)${which}`, seconds(withSigs.ms)]);
+      rows.push(...splitRows(`  signatures re-run${which}`, log, o.images));
+    }
     rows.push([
       `spawn to first ARM request at ${o.rttMs} ms RTT`,
       `median ${median(startups)} ms (${startups.join(', ')})`,

@@ -85,8 +85,22 @@ export function retryAfterPauses(log: RequestLogEntry[], retryAfterMs: number): 
   return pauses;
 }
 
+/** One configuration of the storm: its faults, its title, its ideal time and its own rows. */
+interface StormConfig {
+  title: string;
+  rules: FaultRule[];
+  /** From ARM's requests: the ideal wall time (its label), and the rows before the ratio to it. */
+  ideal: (arm: RequestLogEntry[]) => { label: string; ms: number; rows: [string, string][] };
+  /** From ARM's requests: the rows after the importImage POSTs. */
+  after: (arm: RequestLogEntry[]) => [string, string][];
+}
+
 export async function throttleStorm(o: ThrottleOptions): Promise<void> {
-  if (o.bucket) return bucketStorm(o, o.bucket);
+  return runStorm(o, o.bucket ? bucketStorm(o, o.bucket) : countedStorm(o));
+}
+
+/** The first `storm` importImage POSTs (and `poll429` status polls) answered 429, `poll500` polls 500. */
+function countedStorm(o: ThrottleOptions): StormConfig {
   const rules: FaultRule[] = [
     {
       kind: 'arm429',
@@ -105,10 +119,77 @@ export async function throttleStorm(o: ThrottleOptions): Promise<void> {
   }
   if (o.poll500 > 0)
     rules.push({ kind: 'arm500', match: { path: 'operationStatuses' }, count: o.poll500 });
+  return {
+    title:
+      `4. throttle storm: ${o.images} distinct images, concurrency ${o.concurrency}, import latency ${o.latency} ms, ` +
+      `the first ${o.storm} importImage POSTs answered 429 Retry-After: ${o.retryAfterSeconds}` +
+      (o.poll429 > 0 ? `, ${o.poll429} status polls 429` : '') +
+      (o.poll500 > 0 ? `, ${o.poll500} status polls 500` : ''),
+    rules,
+    ideal: (arm) => {
+      const pauses = retryAfterPauses(arm, o.retryAfterSeconds * 1000);
+      const pauseMs = pauses * o.retryAfterSeconds * 1000;
+      return {
+        label: `pauses + ideal import ceil(${o.images}/${o.concurrency}) x ${seconds(o.latency)}`,
+        ms: pauseMs + Math.ceil(o.images / o.concurrency) * o.latency,
+        rows: [
+          [
+            'Retry-After pauses honoured (from the request log)',
+            `${pauses} x ${o.retryAfterSeconds} s = ${seconds(pauseMs)}`,
+          ],
+        ],
+      };
+    },
+    after: (arm) => {
+      const polls = arm.filter((e) => /operationStatuses/i.test(e.path));
+      return [
+        [
+          'status polls',
+          `${polls.length} (${polls.filter((e) => e.status === 429).length} answered 429, ${polls.filter((e) => e.status >= 500).length} 5xx)`,
+        ],
+      ];
+    },
+  };
+}
+
+/** The storm as ARM makes it: N imports against token buckets (o.bucket), nothing else faulted. */
+function bucketStorm(
+  o: ThrottleOptions,
+  bucket: NonNullable<ThrottleOptions['bucket']>,
+): StormConfig {
+  const rule: FaultRule = { kind: 'armTokenBucket', writes: bucket.writes };
+  if (bucket.reads) rule.reads = bucket.reads;
+  const w = bucket.writes;
+  const refillMs = (Math.max(0, o.images - w.capacity) / w.refillPerSecond) * 1000;
+  const spec = (b: BucketSpec): string => `${b.capacity} + ${b.refillPerSecond}/s`;
+  return {
+    title:
+      `4b. ARM token buckets: ${o.images} distinct images, concurrency ${o.concurrency}, import latency ${o.latency} ms, ` +
+      `writes ${spec(w)}${bucket.reads ? `, reads ${spec(bucket.reads)}` : ", reads ARM's 250 + 25/s"}`,
+    rules: [rule],
+    ideal: () => ({
+      label: `ideal max(ceil(${o.images}/${o.concurrency}) x ${seconds(o.latency)}, refill ${seconds(refillMs)})`,
+      ms: Math.max(Math.ceil(o.images / o.concurrency) * o.latency, refillMs),
+      rows: [],
+    }),
+    after: (arm) => {
+      const reads = arm.filter((e) => e.method === 'GET');
+      return [
+        [
+          'ARM reads (status polls, registry reads)',
+          `${reads.length} (${reads.filter((e) => e.status === 429).length} answered 429)`,
+        ],
+      ];
+    },
+  };
+}
+
+/** Runs the task on N distinct images under one storm configuration and prints what it cost. */
+async function runStorm(o: ThrottleOptions, storm: StormConfig): Promise<void> {
   const em = await startEmulator({
     importLatencyMs: o.latency,
     extraArgs: ['--extra-images', String(o.images)],
-    faults: { seed: 7, rules },
+    faults: { seed: 7, rules: storm.rules },
   });
   try {
     const { run, ms } = await timedTask(
@@ -122,110 +203,30 @@ export async function throttleStorm(o: ThrottleOptions): Promise<void> {
       },
       true,
     );
-    const log = await em.admin.requests();
-    const posts = importRequests(log);
+    const arm = (await em.admin.requests()).filter((e) => e.host === 'arm');
+    const posts = importRequests(arm);
     const accepted = posts.filter((e) => e.status === 202).length;
-    const polls = log.filter((e) => e.host === 'arm' && /operationStatuses/i.test(e.path));
-    const armThrottled = log.filter((e) => e.host === 'arm' && e.status === 429).length;
-    const pauses = retryAfterPauses(log, o.retryAfterSeconds * 1000);
-    const pauseMs = pauses * o.retryAfterSeconds * 1000;
-    const idealMs = Math.ceil(o.images / o.concurrency) * o.latency;
+    const ideal = storm.ideal(arm);
     const counts = run.result?.counts;
-    table(
-      `4. throttle storm: ${o.images} distinct images, concurrency ${o.concurrency}, import latency ${o.latency} ms, ` +
-        `the first ${o.storm} importImage POSTs answered 429 Retry-After: ${o.retryAfterSeconds}` +
-        (o.poll429 > 0 ? `, ${o.poll429} status polls 429` : '') +
-        (o.poll500 > 0 ? `, ${o.poll500} status polls 500` : '') +
-        (o.bundle ? ` [bundle ${o.bundle}]` : ''),
+    table(`${storm.title}${o.bundle ? ` [bundle ${o.bundle}]` : ''}`, [
       [
-        [
-          'task result',
-          `${run.status ?? `no result (exit ${run.code})`}: ${counts ? `${counts.imported} imported, ${counts.failed} failed of ${counts.total}` : run.statusMessage}`,
-        ],
-        ['wall time', seconds(ms)],
-        [
-          'Retry-After pauses honoured (from the request log)',
-          `${pauses} x ${o.retryAfterSeconds} s = ${seconds(pauseMs)}`,
-        ],
-        [
-          `wall / (pauses + ideal import ceil(${o.images}/${o.concurrency}) x ${seconds(o.latency)})`,
-          `${(ms / (pauseMs + idealMs)).toFixed(2)} (${seconds(ms)} / ${seconds(pauseMs + idealMs)})`,
-        ],
-        ['accepted importImage POSTs (202) / images', `${accepted} / ${o.images}`],
-        [
-          'importImage POSTs, all',
-          `${posts.length} (${posts.filter((e) => e.status === 429).length} answered 429)`,
-        ],
-        [
-          'status polls',
-          `${polls.length} (${polls.filter((e) => e.status === 429).length} answered 429, ${polls.filter((e) => e.status >= 500).length} 5xx)`,
-        ],
-        ['ARM 429s in all', String(armThrottled)],
+        'task result',
+        `${run.status ?? `no result (exit ${run.code})`}: ${counts ? `${counts.imported} imported, ${counts.failed} failed of ${counts.total}` : run.statusMessage}`,
       ],
-    );
-  } finally {
-    await em.stop();
-  }
-}
-
-/** The storm as ARM makes it: N imports against token buckets (o.bucket), nothing else faulted. */
-async function bucketStorm(
-  o: ThrottleOptions,
-  bucket: NonNullable<ThrottleOptions['bucket']>,
-): Promise<void> {
-  const rule: FaultRule = { kind: 'armTokenBucket', writes: bucket.writes };
-  if (bucket.reads) rule.reads = bucket.reads;
-  const em = await startEmulator({
-    importLatencyMs: o.latency,
-    extraArgs: ['--extra-images', String(o.images)],
-    faults: { seed: 7, rules: [rule] },
-  });
-  try {
-    const { run, ms } = await timedTask(
-      em,
-      {
-        imageList: distinctImages(o.images),
-        env: { INPUT_CONCURRENCY: String(o.concurrency) },
-        timeoutMs: 15 * 60 * 1000,
-        wrap: o.bundle ? ['sh', '-c', 'exec "$1" "$0"', o.bundle] : undefined,
-      },
-      true,
-    );
-    const log = (await em.admin.requests()).filter((e) => e.host === 'arm');
-    const posts = importRequests(log);
-    const accepted = posts.filter((e) => e.status === 202).length;
-    const reads = log.filter((e) => e.method === 'GET');
-    const w = bucket.writes;
-    const refillMs = (Math.max(0, o.images - w.capacity) / w.refillPerSecond) * 1000;
-    const idealMs = Math.max(Math.ceil(o.images / o.concurrency) * o.latency, refillMs);
-    const counts = run.result?.counts;
-    const spec = (b: BucketSpec): string => `${b.capacity} + ${b.refillPerSecond}/s`;
-    table(
-      `4b. ARM token buckets: ${o.images} distinct images, concurrency ${o.concurrency}, import latency ${o.latency} ms, ` +
-        `writes ${spec(w)}${bucket.reads ? `, reads ${spec(bucket.reads)}` : ", reads ARM's 250 + 25/s"}` +
-        (o.bundle ? ` [bundle ${o.bundle}]` : ''),
+      ['wall time', seconds(ms)],
+      ...ideal.rows,
       [
-        [
-          'task result',
-          `${run.status ?? `no result (exit ${run.code})`}: ${counts ? `${counts.imported} imported, ${counts.failed} failed of ${counts.total}` : run.statusMessage}`,
-        ],
-        ['wall time', seconds(ms)],
-        [
-          `wall / ideal max(ceil(${o.images}/${o.concurrency}) x ${seconds(o.latency)}, refill ${seconds(refillMs)})`,
-          `${(ms / idealMs).toFixed(2)} (${seconds(ms)} / ${seconds(idealMs)})`,
-        ],
-        ['accepted importImage POSTs (202) / images', `${accepted} / ${o.images}`],
-        [
-          'importImage POSTs, all',
-          `${posts.length} (${posts.filter((e) => e.status === 429).length} answered 429)`,
-        ],
-        [
-          'ARM reads (status polls, registry reads)',
-          `${reads.length} (${reads.filter((e) => e.status === 429).length} answered 429)`,
-        ],
-        ['ARM 429s in all', String(log.filter((e) => e.status === 429).length)],
+        `wall / (${ideal.label})`,
+        `${(ms / ideal.ms).toFixed(2)} (${seconds(ms)} / ${seconds(ideal.ms)})`,
       ],
-    );
+      ['accepted importImage POSTs (202) / images', `${accepted} / ${o.images}`],
+      [
+        'importImage POSTs, all',
+        `${posts.length} (${posts.filter((e) => e.status === 429).length} answered 429)`,
+      ],
+      ...storm.after(arm),
+      ['ARM 429s in all', String(arm.filter((e) => e.status === 429).length)],
+    ]);
   } finally {
     await em.stop();
   }

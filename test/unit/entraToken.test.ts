@@ -1,7 +1,7 @@
 // The service principal's v1 token request the task sends itself (azure/entraToken.ts): the URL
-// azure-arm-rest builds, the form, and a certificate's client assertion (x5t, audience, RS256).
+// azure-arm-rest builds, the form, and a certificate's client assertion (x5t, audience, RS256),
+// made with the emulator's certificate and checked by the emulator's Entra (test/emulator/clientauth.ts).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import {
   tokenForm,
   v1TokenUrl,
 } from '../../tasks/ImportPublicImages/src/azure/entraToken';
+import { ClientAuth, createClientCertificate, JWT_BEARER, parseJwt } from '../emulator/clientauth';
 
 describe('entraToken: the v1 token request', () => {
   it('the token URL, as azure-arm-rest builds it (ADFS: no tenant)', () => {
@@ -46,44 +47,36 @@ describe('entraToken: the v1 token request', () => {
   it('a certificate: an RS256 assertion with x5t = its SHA-1 thumbprint, aud = the token endpoint', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spn-cert-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          'k.pem',
-          '-out',
-          'c.pem',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=spn',
-        ],
-        { cwd: dir, stdio: 'ignore' },
-      );
-      const certPem = fs.readFileSync(path.join(dir, 'c.pem'), 'utf8');
-      const pem = certPem + fs.readFileSync(path.join(dir, 'k.pem'), 'utf8');
+      // The certificate as the emulator makes one for its app (openssl, certificate then key).
+      const { pem } = createClientCertificate(dir, 'spn');
       const jwt = clientAssertion(pem, 'client-1', 'https://e/t/oauth2/token', 1_700_000_000_000);
-      const [h, p, s] = jwt.split('.') as [string, string, string];
-      const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, string>;
-      const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-      const cert = new crypto.X509Certificate(certPem);
+      const parsed = parseJwt(jwt)!;
+      const cert = new crypto.X509Certificate(pem);
       const thumb = Buffer.from(cert.fingerprint.replace(/:/g, ''), 'hex').toString('base64url');
-      assert.deepEqual({ alg: header.alg, x5t: header.x5t }, { alg: 'RS256', x5t: thumb });
-      assert.equal(payload.aud, 'https://e/t/oauth2/token');
-      assert.equal(payload.iss, 'client-1');
-      assert.equal(payload.sub, 'client-1');
-      assert.equal(payload.exp, 1_700_000_600);
-      const ok = crypto
-        .createVerify('RSA-SHA256')
-        .update(`${h}.${p}`)
-        .verify(cert.publicKey, Buffer.from(s, 'base64url'));
-      assert.ok(ok, 'signed with the certificate key');
-      assert.throws(() => clientAssertion(certPem, 'c', 'a'), /certificate and its private key/);
+      assert.deepEqual(
+        { alg: parsed.header.alg, x5t: parsed.header.x5t },
+        { alg: 'RS256', x5t: thumb },
+      );
+      assert.equal(parsed.payload.aud, 'https://e/t/oauth2/token');
+      assert.equal(parsed.payload.iss, 'client-1');
+      assert.equal(parsed.payload.sub, 'client-1');
+      assert.equal(parsed.payload.exp, 1_700_000_600);
+      // A fresh assertion passes the emulator's own check of a certificate credential (its
+      // signature with the registered certificate, iss = sub = client id, aud, time range).
+      const entra = new ClientAuth({ 'client-1': 'unused-secret' });
+      entra.registerCertificate('client-1', pem);
+      const form = new URLSearchParams({
+        client_id: 'client-1',
+        client_assertion_type: JWT_BEARER,
+        client_assertion: clientAssertion(pem, 'client-1', 'https://e/t/oauth2/token'),
+      });
+      assert.deepEqual(entra.authenticate(form, ['https://e/t/oauth2/token']), {
+        ok: true,
+        clientId: 'client-1',
+        method: 'certificate',
+      });
+      const certOnly = pem.slice(0, pem.indexOf('-----BEGIN PRIVATE KEY'));
+      assert.throws(() => clientAssertion(certOnly, 'c', 'a'), /certificate and its private key/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

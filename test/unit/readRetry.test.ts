@@ -51,6 +51,20 @@ describe('registry/readRetry: registry reads tried again', () => {
     assert.equal(res.attempts, 2);
   });
 
+  it('each retry is told (System.Debug): the attempt that failed, why, and the wait', async () => {
+    const clock = new FakeClock();
+    const told: string[] = [];
+    const onRetry = (attempt: number, waitMs: number, cause: string): number =>
+      told.push(`${attempt} ${waitMs} ${cause}`);
+    const s = script(
+      answer(429, { 'retry-after': '2' }),
+      transportError('ECONNRESET', 'socket hang up'),
+      answer(200),
+    );
+    await clock.run(withReadRetries(s.send, undefined, { ...deps(clock), onRetry }));
+    assert.deepEqual(told, ['1 2000 answered 429', '2 500 failed: ECONNRESET: socket hang up']);
+  });
+
   it('429 with Retry-After 2 waits 2 s before the next attempt', async () => {
     const clock = new FakeClock();
     const at: number[] = [];

@@ -8,6 +8,7 @@ import {
   listReferrers,
   type ReferrerSources,
 } from '../../tasks/ImportPublicImages/src/registry/referrerDiscovery';
+import { ReferrersApis } from '../../tasks/ImportPublicImages/src/registry/referrersApi';
 import { cosignSignatureLayers } from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 
@@ -113,7 +114,14 @@ describe('registry/referrerDiscovery: discovery', () => {
     const sig = `sha256-${hex('a')}.sig`;
     const manifests = { [sig]: { digest: `sha256:${hex('5')}`, body: {} } };
     const listed = fakeRegistry({ manifests, referrers: 'none', tags: ['v1', sig] });
-    const found = await discoverReferrers(listed, repo, D, 'signatures', undefined, new Set());
+    const found = await discoverReferrers(
+      listed,
+      repo,
+      D,
+      'signatures',
+      undefined,
+      new ReferrersApis(),
+    );
     assert.deepEqual(
       found.map((f) => f.tag),
       [sig],
@@ -126,7 +134,8 @@ describe('registry/referrerDiscovery: discovery', () => {
     ]);
 
     const unsigned = fakeRegistry({ referrers: 'none', tags: ['v1'] });
-    const withoutApi = new Set([repo.registry]); // learnt earlier in the run
+    const withoutApi = new ReferrersApis();
+    withoutApi.without.add(repo.registry); // learnt earlier in the run
     assert.deepEqual(
       await discoverReferrers(unsigned, repo, D, 'signatures', undefined, withoutApi),
       [],
@@ -166,9 +175,9 @@ describe('registry/referrerDiscovery: discovery', () => {
 
   it('a registry whose referrers API answered 404 once is not asked again in the run: its next subject goes to the tag schema', async () => {
     const absent = fakeRegistry({ referrers: 'none' });
-    const withoutApi = new Set<string>();
+    const withoutApi = new ReferrersApis();
     await listReferrers(absent, repo, D, undefined, withoutApi);
-    assert.deepEqual([...withoutApi], [repo.registry]);
+    assert.deepEqual([...withoutApi.without], [repo.registry]);
     absent.calls.length = 0;
     const other = `sha256:${hex('b')}`;
     assert.deepEqual(await listReferrers(absent, repo, other, undefined, withoutApi), {
@@ -176,6 +185,49 @@ describe('registry/referrerDiscovery: discovery', () => {
       via: 'none',
     });
     assert.deepEqual(absent.calls, [`HEAD sha256-${hex('b')}`]);
+  });
+
+  it("concurrent lines learn a registry's missing referrers API from one request, not one each", async () => {
+    const absent = fakeRegistry({ referrers: 'none', tags: ['v1'] });
+    let answer: (() => void) | undefined;
+    const held: ReferrerSources = {
+      head: absent.head,
+      get: async (...args) => {
+        if (args[2].startsWith('referrers/')) await new Promise<void>((r) => (answer = r));
+        return absent.get(...args);
+      },
+    };
+    const apis = new ReferrersApis();
+    const subjects = ['a', 'b', 'c', 'd'].map((c) => `sha256:${hex(c)}`);
+    const lines = subjects.map((s) =>
+      discoverReferrers(held, repo, s, 'signatures', undefined, apis),
+    );
+    while (!answer) await new Promise((r) => setImmediate(r)); // the first line's probe is in flight
+    answer();
+    assert.deepEqual(await Promise.all(lines), [[], [], [], []]);
+    assert.equal(absent.calls.filter((c) => c.startsWith('GET referrers/')).length, 1);
+    assert.deepEqual([...apis.without], [repo.registry]);
+  });
+
+  it('a probe without a decisive answer (500) teaches nothing: the next line probes again', async () => {
+    let status = 500;
+    const flaky = fakeRegistry({ referrers: 'none', tags: ['v1'] });
+    const sources: ReferrerSources = {
+      head: flaky.head,
+      get: async (...args) =>
+        args[2].startsWith('referrers/')
+          ? { status, headers: {}, body: '', bytes: Buffer.alloc(0) }
+          : flaky.get(...args),
+    };
+    const apis = new ReferrersApis();
+    await assert.rejects(listReferrers(sources, repo, D, undefined, apis), /answered 500/);
+    assert.equal(apis.lacks(repo.registry), false);
+    status = 404;
+    assert.deepEqual(await listReferrers(sources, repo, D, undefined, apis), {
+      descriptors: [],
+      via: 'none',
+    });
+    assert.equal(apis.lacks(repo.registry), true);
   });
 
   it('all: the .att and .sbom too, and the referrers of each platform manifest of an index', async () => {

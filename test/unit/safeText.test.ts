@@ -336,6 +336,22 @@ describe('output discipline: the door (ado/output.ts TaskOutput) writes what the
   }
 });
 
+describe('output discipline: debug lines (System.Debug) go through the same door', () => {
+  for (const h of HOSTILE) {
+    it(`debug with ${JSON.stringify(h.slice(0, 40))}: one task.debug line, only when debugging`, () => {
+      const on = captureStdout(() => new TaskOutput(Date.now(), true).debug(`detail: ${h}`));
+      const lines = on.split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, 1, on.slice(0, 2000));
+      assert.match(lines[0]!, /^##vso\[task\.debug\]\[ *[\d.]+s\] detail: /);
+      assert.doesNotMatch(lines[0]!.slice(6), COMMAND, lines[0]!.slice(0, 200));
+      assert.equal(
+        captureStdout(() => new TaskOutput(Date.now(), false).debug(h)),
+        '',
+      );
+    });
+  }
+});
+
 describe('registry answers checked where they enter (core/registry/registryAnswers.ts)', () => {
   const digests: [string, boolean][] = [
     [DIGEST, true],

@@ -55,6 +55,7 @@ export async function run(): Promise<void> {
   try {
     // One transport for every request of the run: the agent's proxy, bypass list, CAs, client certificate.
     transport = new Transport(readTransport());
+    if (out.debugging) transport.trace = (line) => out.debug(line); // System.Debug: each request
     useTransport(transport);
     done = await flow(readInputs(), readNeedsInputs(), out, signal, transport, needsFailure);
   } catch (err) {

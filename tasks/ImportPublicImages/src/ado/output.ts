@@ -37,11 +37,28 @@ function setCounts(imported: number, skipped: number, failed: number): void {
   tl.setVariable('failedCount', String(failed), false, true);
 }
 
+/** Whether the pipeline's System.Debug is true: the log then carries details as debug lines. */
+export function debugWanted(): boolean {
+  return (tl.getVariable('System.Debug') ?? '').trim().toLowerCase() === 'true';
+}
+
 export class TaskOutput implements RunReporter {
   /** Set when the JSON result could not be written at the end: finish() then fails the task. */
   private resultError: string | undefined;
 
-  constructor(private readonly started: number = Date.now()) {}
+  constructor(
+    private readonly started: number = Date.now(),
+    /** System.Debug: details go to debug lines (debug()); false: debug() shows nothing. */
+    readonly debugging: boolean = debugWanted(),
+  ) {}
+
+  /**
+   * A debug line (`##[debug]` on the agent: task-lib's debug command), with the elapsed time,
+   * neutralised as every line is; only when System.Debug is true.
+   */
+  debug(text: string): void {
+    if (this.debugging) tl.debug(logText(`${elapsedPrefix(this.elapsed())} ${text}`));
+  }
 
   elapsed(): number {
     return Date.now() - this.started;

@@ -23,7 +23,7 @@ import {
 import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/registry/bounds';
 import { parseRetryAfter, type Failure } from '../core/run/retry';
 import type { Transport } from '../transport/agents';
-import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
+import { useTransportIn } from '../transport/pipeline';
 import type { Clock } from '../core/run/clock';
 import { boundedArmClient } from './armBody';
 import type { ArmTokens } from './credentials';
@@ -124,7 +124,7 @@ export class Arm {
     this.sdk.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
     this.sdk.pipeline.addPolicy(armAuthPolicy(tokens), { phase: 'Sign' });
     // Every ARM request through the agent's proxy (or its bypass) with its CAs and client certificate.
-    this.sdk.pipeline.addPolicy(transportPolicy(transport), TRANSPORT_POLICY_PLACE);
+    useTransportIn(this.sdk.pipeline, transport); // and a debug line per request (System.Debug)
   }
 
   private async send(

@@ -12,7 +12,7 @@ import {
   createPipelineRequest,
 } from '@azure/core-rest-pipeline';
 import type { Transport } from '../transport/agents';
-import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
+import { useTransportIn } from '../transport/pipeline';
 
 export interface SpnTokenRequest {
   /** The connection's authority (environmentAuthorityUrl), e.g. `https://login.microsoftonline.com/`. */
@@ -109,7 +109,7 @@ export function spnTokenSource(
   transport: Transport,
 ): (force: boolean) => Promise<string> {
   const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 3 } });
-  pipeline.addPolicy(transportPolicy(transport), TRANSPORT_POLICY_PLACE);
+  useTransportIn(pipeline, transport);
   const http = createDefaultHttpClient();
   return async () => {
     const response = await pipeline.sendRequest(

@@ -73,9 +73,9 @@ async function sdkNetworkClient(transport: Transport | undefined): Promise<Msal.
     createPipelineFromOptions,
     createPipelineRequest,
   } = await import('@azure/core-rest-pipeline');
-  const { transportPolicy, TRANSPORT_POLICY_PLACE } = await import('../transport/pipeline');
+  const { useTransportIn } = await import('../transport/pipeline');
   const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 3 } });
-  if (transport) pipeline.addPolicy(transportPolicy(transport), TRANSPORT_POLICY_PLACE);
+  if (transport) useTransportIn(pipeline, transport);
   const http = createDefaultHttpClient();
   const send = async <T>(
     method: PipelineRequest['method'],

@@ -5,7 +5,7 @@
 // for the exchange, the refresh token for an access token.
 import { pool } from '../core/run/pool';
 import { batchScopes, pullScope } from '../core/registry/tokenBatches';
-import { answered, describeError, registryUrl, request, type Overrides } from './http';
+import { answered, describeError, registryUrl, request, traceLine, type Overrides } from './http';
 import { headManifest, RegistryError } from './manifests';
 
 export class AcrDataPlane {
@@ -124,13 +124,22 @@ export class AcrDataPlane {
       for (const scope of batch) this.batched.set(scope, token);
       return { scopes: batch, settle };
     });
+    if (batches.length > 0)
+      traceLine(
+        `tokens: ${this.loginServer}: ${batches.length} batch(es) for ${scopes.length} repositories`,
+      );
     try {
       await pool(
         batches,
         opts.concurrency,
         async (batch) => {
           const token = await this.accessToken(batch.scopes.join(' '), opts.signal).catch(
-            () => undefined,
+            (err: unknown) => {
+              traceLine(
+                `tokens: ${this.loginServer}: a batch of ${batch.scopes.length} refused (${describeError(err)}); its repositories ask their own`,
+              );
+              return undefined;
+            },
           );
           if (token) for (const scope of batch.scopes) this.cache.set(scope, `Bearer ${token}`);
           batch.settle(token);

@@ -7,7 +7,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { REQUEST_DEADLINE_MS, type BodyKind } from '../core/registry/bounds';
 import { Transport } from '../transport/agents';
 import { readBody, startDeadline } from './body';
-import { attemptsNote, withReadRetries } from './readRetry';
+import { requestTrace } from '../core/results/logText';
+import { attemptsNote, systemReadRetry, withReadRetries, type ReadRetryDeps } from './readRetry';
 
 export const ENDPOINTS_VARIABLE = 'IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS';
 
@@ -135,7 +136,31 @@ export function rewriteUrl(url: string, overrides: Overrides): string {
 export function request(url: string, req: HttpRequest): Promise<HttpResponse> {
   const retried = req.retry ?? (req.method === 'GET' || req.method === 'HEAD');
   if (!retried) return requestOnce(url, req);
-  return withReadRetries(() => requestOnce(url, req), req.signal);
+  const trace = transport.trace;
+  const deps: ReadRetryDeps = trace
+    ? {
+        ...systemReadRetry,
+        onRetry: (attempt, waitMs, cause) =>
+          trace(
+            `retry: ${req.method} ${hostOf(url)?.host ?? ''} attempt ${attempt} ${cause}; ` +
+              `attempt ${attempt + 1} in ${Math.round(waitMs)} ms`,
+          ),
+      }
+    : systemReadRetry;
+  return withReadRetries(() => requestOnce(url, req), req.signal, deps);
+}
+
+/** Registry requests to the run's trace (System.Debug), when it has one: say() after each. */
+function traced(url: string, method: string): (o: Parameters<typeof requestTrace>[2]) => void {
+  const trace = transport.trace;
+  if (!trace) return () => undefined;
+  const started = performance.now();
+  return (o) => trace(requestTrace(method, url, o, performance.now() - started));
+}
+
+/** A line to the run's trace (System.Debug), when it has one: a registry client's decision. */
+export function traceLine(text: string): void {
+  transport.trace?.(text);
 }
 
 /** `answered 503`, with ` (3 attempts)` when the read was tried more than once. */
@@ -144,6 +169,20 @@ export function answered(res: HttpResponse): string {
 }
 
 function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
+  const said = traced(url, req.method);
+  return requestUntraced(url, req).then(
+    (res) => {
+      said({ status: res.status, body: res.body });
+      return res;
+    },
+    (err: unknown) => {
+      said({ error: describeError(err) });
+      throw err;
+    },
+  );
+}
+
+function requestUntraced(url: string, req: HttpRequest): Promise<HttpResponse> {
   const host = hostOf(url)?.host ?? url;
   return new Promise<HttpResponse>((resolve, reject) => {
     const r = https.request(

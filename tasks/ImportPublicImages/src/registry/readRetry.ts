@@ -25,6 +25,8 @@ const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
 export interface ReadRetryDeps {
   clock: Clock;
   random: () => number;
+  /** Told of each retry: the attempt that failed, the wait before the next, why (System.Debug). */
+  onRetry?: (attempt: number, waitMs: number, cause: string) => void;
 }
 
 export const systemReadRetry: ReadRetryDeps = { clock: systemClock, random: Math.random };
@@ -91,6 +93,18 @@ export async function withReadRetries(
       if (attempt > 1 && err instanceof Error) err.message += attemptsNote(attempt);
       throw err;
     }
+    deps.onRetry?.(
+      attempt,
+      wait,
+      'res' in outcome ? `answered ${outcome.res.status}` : failed(outcome.err),
+    );
     await deps.clock.sleep(wait, signal);
   }
+}
+
+/** `failed: ECONNRESET: socket hang up`: a transport failure, without any secret. */
+function failed(err: unknown): string {
+  if (!(err instanceof Error)) return `failed: ${String(err)}`;
+  const code = (err as { code?: string }).code;
+  return `failed: ${code && !err.message.includes(code) ? `${code}: ` : ''}${err.message}`;
 }

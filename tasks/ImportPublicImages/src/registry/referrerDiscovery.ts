@@ -32,6 +32,7 @@ import type { HttpResponse } from './http';
 import { answered, header } from './http';
 import { MANIFEST_MEDIA_TYPES, RegistryError, refuseInvalid } from './manifests';
 import type { SourceRegistries } from './sourceRegistries';
+import { NO_REFERRERS_API, type ReferrersApis } from './referrersApi';
 import { listTags } from './tagList';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
@@ -138,11 +139,11 @@ export async function listReferrers(
   repo: SourceRepo,
   digest: string,
   signal?: AbortSignal,
-  withoutApi?: Set<string>,
+  apis?: ReferrersApis,
   tags?: Promise<Set<string> | undefined>,
 ): Promise<{ descriptors: Descriptor[]; via: 'api' | 'tag' | 'none' }> {
   // A registry without the API (quay.io) said so once: its other subjects go to the tag schema.
-  if (withoutApi?.has(repo.registry)) return fallback();
+  if (apis?.lacks(repo.registry)) return fallback();
   let path = `referrers/${digest}`;
   const found: Descriptor[] = [];
   const where = `${repo.registry}/${repo.repository}`;
@@ -154,18 +155,13 @@ export async function listReferrers(
         MAX_PAGES,
         `${where} lists the referrers of ${digest} in pages`,
       );
-    const res = await sources.get(
-      repo.registry,
-      repo.repository,
-      path,
-      repo.credential,
-      INDEX_MEDIA_TYPE,
-      signal,
-    );
-    if (page === 0 && [404, 400, 405, 501].includes(res.status)) {
-      withoutApi?.add(repo.registry);
+    const send = (): Promise<HttpResponse> =>
+      sources.get(repo.registry, repo.repository, path, repo.credential, INDEX_MEDIA_TYPE, signal);
+    // The first page: while another line's first request to this registry is in flight, its
+    // answer is awaited (ReferrersApis), so the run learns a missing API from one request.
+    const res = page === 0 && apis ? await apis.first(repo.registry, send) : await send();
+    if (res === undefined || (page === 0 && NO_REFERRERS_API.includes(res.status)))
       return fallback();
-    }
     if (res.status !== 200) {
       throw new RegistryError(
         `GET ${repo.registry}/${repo.repository} referrers of ${digest} ${answered(res)}`,
@@ -218,8 +214,8 @@ export async function discoverReferrers(
   digest: string,
   mode: CopyReferrers,
   signal?: AbortSignal,
-  /** The run's registries known to have no referrers API (learnt and kept here). */
-  withoutApi?: Set<string>,
+  /** What the run learnt of its registries' referrers API (shared by every line). */
+  apis?: ReferrersApis,
 ): Promise<Found[]> {
   if (mode === 'none') return [];
   const subjects = [digest];
@@ -261,7 +257,7 @@ export async function discoverReferrers(
             };
           }),
         ),
-        listReferrers(sources, repo, subject, signal, withoutApi, listed),
+        listReferrers(sources, repo, subject, signal, apis, listed),
       ]);
       const found: Found[] = tags.filter((t): t is Found => t !== undefined);
       for (const d of refs.descriptors) {

@@ -12,10 +12,13 @@ import { pool } from '../core/run/pool';
 import type { BodyKind } from '../core/registry/bounds';
 import { fetchToken, parseChallenge, requestToken, type Challenge } from './auth';
 import {
+  describeError,
   header,
+  hostOf,
   registryUrl,
   request,
   rewriteUrl,
+  traceLine,
   type HttpResponse,
   type Overrides,
 } from './http';
@@ -105,7 +108,15 @@ export class SourceRegistries {
   ): Promise<void> {
     if (batches.length === 0) return;
     const challenge = await this.challenge(registry, opts.signal);
-    if (!challenge) return; // open (or unreachable): the HEADs say
+    if (!challenge) {
+      traceLine(`tokens: ${registry}: no batch (its /v2/ asked for no token, or did not answer)`);
+      return; // open (or unreachable): the HEADs say
+    }
+    const scopes = batches.reduce((n, b) => n + b.scopes.length, 0);
+    traceLine(
+      `tokens: ${registry}${credential ? ' (with credentials)' : ''}: ${batches.length} batch(es) ` +
+        `for ${scopes} repositories at ${hostOf(challenge.params.realm ?? '')?.host ?? 'its realm'}`,
+    );
     const req = {
       registry,
       credential,
@@ -117,7 +128,13 @@ export class SourceRegistries {
       batches,
       opts.concurrency,
       async (batch) => {
-        const t = await requestToken(challenge, batch.scopes, req).catch(() => undefined);
+        const t = await requestToken(challenge, batch.scopes, req).catch((err: unknown) => {
+          traceLine(
+            `tokens: ${registry}: a batch of ${batch.scopes.length} refused (${describeError(err)}); ` +
+              'its repositories ask their own',
+          );
+          return undefined;
+        });
         if (t) {
           if (credential) this.onSecret(t.token); // anonymous tokens grant nothing private
           for (const scope of batch.scopes) state.cache.set(scope, `${t.scheme} ${t.token}`);

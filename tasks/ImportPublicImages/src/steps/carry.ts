@@ -35,6 +35,7 @@ import { runOptions, runScheduled } from '../core/run/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrerDiscovery';
+import { ReferrersApis } from '../registry/referrersApi';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
 export interface CarryDeps {
@@ -64,8 +65,8 @@ export interface CarryDeps {
    * core/run/concurrency.ts).
    */
   onThrottled?: (delayMs: number) => void;
-  /** Source registries found to have no referrers API in this run (carryStage keeps one set). */
-  withoutApi?: Set<string>;
+  /** What the run learnt of its source registries' referrers API (carryStages keeps one). */
+  apis?: ReferrersApis;
   /** false: no cosign tag in the ACR moves (NoForce; one held at another digest is refused). */
   allowUpdates?: boolean;
 }
@@ -112,13 +113,13 @@ export async function carryReferrers(
   // (core/registry/bounds.ts).
   const reads = deadline(deps.signal, deps.timeoutMs);
   try {
-    const { sources, copyReferrers, withoutApi } = deps;
+    const { sources, copyReferrers, apis } = deps;
     const digest =
       item.source.digest ??
       record.check.sourceDigest ??
       (await headSource(sources, item, deps.credentials, reads.signal)).digest;
     if (!digest) throw new Error('the source digest could not be read (404)');
-    found = await discoverReferrers(sources, repo, digest, copyReferrers, reads.signal, withoutApi);
+    found = await discoverReferrers(sources, repo, digest, copyReferrers, reads.signal, apis);
   } catch (caught) {
     if (deps.signal.aborted) return;
     const err = reads.expired ? readsTimedOut(deps.timeoutMs) : caught;
@@ -255,11 +256,11 @@ export function carryStages(deps: CarryDeps & { concurrency: number }): {
   finish: (record: LineRecord) => Promise<void>;
 } {
   const lines = new Limiter(deps.concurrency);
-  const withoutApi = deps.withoutApi ?? new Set<string>();
+  const apis = deps.apis ?? new ReferrersApis();
   const started = new Map<LineRecord, Promise<void>>();
   const carry = (record: LineRecord): Promise<void> =>
     lines
-      .run(() => carryReferrers(record, { ...deps, withoutApi }, true), deps.signal)
+      .run(() => carryReferrers(record, { ...deps, apis }, true), deps.signal)
       .catch((err: unknown) => {
         if (deps.signal.aborted) return;
         // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.

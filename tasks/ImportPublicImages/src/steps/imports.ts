@@ -20,7 +20,7 @@ import { isAlreadyExists } from '../core/run/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import type { ImportConcurrency } from '../core/run/concurrency';
-import { brief } from '../core/results/logText';
+import { brief, failureDetail } from '../core/results/logText';
 import type { Slots } from '../core/run/lineStages';
 import type { Clock } from '../core/run/clock';
 import type { ScheduleEvent } from '../core/run/outcome';
@@ -255,6 +255,9 @@ function importLogger(
       );
     } else if (e.type === 'retry') {
       const wait = formatDuration(e.delayMs);
+      out.debug?.(
+        `${label(job)} attempt ${e.attempt} ${failureDetail(e.failure)}; next attempt in ${e.delayMs} ms`,
+      );
       out.log(
         `${label(job)} attempt ${e.attempt} failed: ${brief(e.failure.message)}; ` +
           (e.throttled

@@ -73,6 +73,11 @@ export function report(
     result.counts.needed = neededCounts(needed.results);
     result.needed = neededJson(needed.results);
   }
+  // System.Debug: each line's reason and note in full (the log's lines show them briefly).
+  for (const i of images) {
+    if (i.error) out.debug?.(`line ${i.line}: ${i.source} ${i.status}: ${i.error}`);
+    if (i.note) out.debug?.(`line ${i.line}: ${i.source} note: ${i.note}`);
+  }
   for (const line of closingLines(result, inputs.failurePolicy)) out.raw(line);
   for (const line of needed ? neededLogLines(needed.results) : []) out.raw(`  ${line}`);
   const section = needed ? neededMarkdown(needed.results, needed.policy) : trusted('');

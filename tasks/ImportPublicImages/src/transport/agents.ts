@@ -81,6 +81,11 @@ export class Transport {
   private plainDirect?: http.Agent;
   private plainProxy?: HttpProxyAgent<string>;
   private readonly serverTls: tls.ConnectionOptions;
+  /**
+   * Where a line per request goes (method, host, path, status, time: core/results/logText.ts
+   * requestTrace), set by main.ts when the pipeline's System.Debug is true; else nothing is traced.
+   */
+  trace: ((line: string) => void) | undefined;
 
   constructor(readonly settings: TransportSettings = DIRECT) {
     this.serverTls = serverTlsOptions(settings.tls);

@@ -24,3 +24,52 @@ export function lineList(lines: readonly number[], max = 20): string {
   const more = lines.length > max ? ` and ${lines.length - max} more` : '';
   return `${lines.length === 1 ? 'line' : 'lines'} ${shown}${more}`;
 }
+
+/** The most characters of a path, or of an error answer's body, a debug line shows. */
+export const TRACE_WIDTH = 1000;
+
+/**
+ * A debug line for one request (System.Debug, docs/results.md "The log"): its method, host and
+ * path, never its query (a SAS signature, an upload state), user info or headers, then its status
+ * or the error that ended it, and how long it took. An error answer's body follows, whitespace
+ * collapsed and cut at TRACE_WIDTH (what a registry or ARM said, e.g. ARM's error code and message).
+ */
+export function requestTrace(
+  method: string,
+  url: string,
+  outcome: { status: number; body?: string } | { error: string },
+  ms: number,
+): string {
+  let where = url.split('?')[0] ?? url;
+  try {
+    const u = new URL(url);
+    where = `${u.host} ${u.pathname}`;
+  } catch {
+    // not a URL: its text before any query
+  }
+  if (where.length > TRACE_WIDTH) where = `${where.slice(0, TRACE_WIDTH - 1)}…`;
+  const took = `${Math.round(ms)} ms`;
+  if ('error' in outcome)
+    return `request: ${method} ${where} failed after ${took}: ${outcome.error}`;
+  const said = (outcome.body ?? '').replace(/\s+/g, ' ').trim();
+  const body =
+    outcome.status < 400
+      ? ''
+      : said.length <= TRACE_WIDTH
+        ? said
+        : `${said.slice(0, TRACE_WIDTH - 1)}…`;
+  return `request: ${method} ${where} -> ${outcome.status} (${took})${body ? `: ${body}` : ''}`;
+}
+
+/** A failure in full for a debug line: `ARM 409 Conflict (ImageAlreadyExists): message`. */
+export function failureDetail(f: {
+  message: string;
+  statusCode?: number;
+  code?: string;
+  operationFailed?: boolean;
+}): string {
+  const status = f.statusCode !== undefined ? `answered ${f.statusCode}` : '';
+  const where = f.operationFailed ? 'the import operation failed' : status;
+  const code = f.code !== undefined ? `${where ? ' ' : ''}(${f.code})` : '';
+  return `${where}${code}${where || code ? ': ' : ''}${f.message.replace(/\s+/g, ' ').trim()}`;
+}

@@ -13,6 +13,11 @@ export interface Reporter {
   progress(done: number, total: number, what: string): void;
   /** Masks a value in every later log line. */
   secret(value: string): void;
+  /**
+   * A detail behind the pipeline's System.Debug (the full reason of a failure, a retry's cause):
+   * a debug line when it is true, else nothing. Optional: a reporter without it shows none.
+   */
+  debug?(text: string): void;
 }
 
 /** Everything a run tells the pipeline: the steps' Reporter, and how a run ends. */
