@@ -20,7 +20,10 @@ import {
   type LineRecord,
 } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
+import { Limiter } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
+import type { RunContext } from '../../tasks/ImportPublicImages/src/core/run/runContext';
 import { systemClock } from '../../tasks/ImportPublicImages/src/core/run/clock';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 import {
   discoverReferrers,
@@ -150,27 +153,37 @@ describe('bounds: the carry step fails the line past a bound, and closes every f
     return { item, check, decision: decide(item, 'sync', check) };
   }
 
-  function deps(sources: ReferrerSources, importImage: () => Promise<void>, logs: string[]) {
+  function deps(sources: ReferrerSources, importImage: () => Promise<void>) {
     const d: CarryDeps = {
       copyReferrers: 'signatures',
       sources: { ...sources, head: sources.head },
-      acr: { digest: async () => null },
-      arm: { importImage },
-      target: { name: 'acr', resourceGroup: 'rg', loginServer: 'acr.azurecr.io' },
+      dataPlane: { digest: async () => null },
+      writes: {
+        arm: { importImage },
+        registry: { name: 'acr', resourceGroup: 'rg', loginServer: 'acr.azurecr.io' },
+      },
       credentials: { registries: {} },
       retries: 0,
       timeoutMs: 60000,
-      signal: new AbortController().signal,
+      dryRun: false,
+      slotsFor: () => new Limiter(1),
+      onThrottled: () => {},
+      allowUpdates: true,
+    };
+    return d;
+  }
+  function run(logs: string[]): RunContext {
+    return {
       out: {
         log: (t) => logs.push(t),
         warn: (t) => logs.push(`WARN ${t}`),
         progress: () => {},
         secret: () => {},
       },
+      signal: new AbortController().signal,
       clock: systemClock,
-      dryRun: false,
+      gate: new ThrottleGate(systemClock),
     };
-    return d;
   }
   const ctx = {
     acr: { name: 'acr', loginServer: 'acr.azurecr.io', resourceGroup: 'rg' },
@@ -185,7 +198,8 @@ describe('bounds: the carry step fails the line past a bound, and closes every f
     const endless = registry({ referrers: (p) => ({ manifests: descriptors(1, p), next: true }) });
     await carryReferrers(
       r,
-      deps(endless, async () => void imports++, logs),
+      deps(endless, async () => void imports++),
+      run(logs),
     );
     assert.equal(imports, 0);
     assert.match(r.referrersFailure ?? '', /the bound on pages per listing/);
@@ -211,7 +225,7 @@ describe('bounds: the carry step fails the line past a bound, and closes every f
         statusCode: 400,
       });
     };
-    await carryReferrers(r, deps(one, refused, logs));
+    await carryReferrers(r, deps(one, refused), run(logs));
     const result = imageResult(r, ctx);
     assert.equal(result.status, 'failed');
     // One line for what was carried (issue 20's log shape), then the line's closing line with

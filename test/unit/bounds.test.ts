@@ -148,14 +148,13 @@ describe('deadlines: a request, a line, an ARM read', () => {
     const logs: string[] = [];
     const out = { log: (t: string) => logs.push(t) } as unknown as Parameters<
       typeof armReadRetry
-    >[0]['out'];
+    >[1]['out'];
     const retry = armReadRetry(
+      { retries: 0, importTimeoutMs: 60000 },
       {
-        retries: 0,
         clock: systemClock,
         gate: new ThrottleGate(systemClock),
         signal: new AbortController().signal,
-        importTimeoutMs: 60000,
         out,
       },
       20,

@@ -75,9 +75,9 @@ describe('steps/check: checkItems', () => {
     const acr = fakeAcr({ 'library/nginx:1.27': D1 });
     const out = await checkItems(items('nginx:1.27\nquay.io/a/b:v1'), 'sync', {
       sources,
-      acr,
+      dataPlane: acr,
       credentials,
-      concurrency: 2,
+      readConcurrency: 2,
     });
     assert.deepEqual(out.checks[0], { sourceDigest: D1, targets: { '1.27': D1 } });
     assert.deepEqual(out.checks[1], { sourceDigest: D1, targets: { v1: null } });
@@ -89,9 +89,9 @@ describe('steps/check: checkItems', () => {
   it('an unreachable data plane becomes a targetError on every line', async () => {
     const out = await checkItems(items('nginx:1.27'), 'missing', {
       sources: fakeSources(() => ({ digest: D1 })),
-      acr: fakeAcr({}, 'ECONNREFUSED'),
+      dataPlane: fakeAcr({}, 'ECONNREFUSED'),
       credentials,
-      concurrency: 1,
+      readConcurrency: 1,
     });
     assert.equal(out.acrUnreachable, 'ECONNREFUSED');
     assert.deepEqual(out.checks[0], { targetError: 'ECONNREFUSED' });
@@ -103,9 +103,9 @@ describe('steps/check: checkItems', () => {
     );
     const out = await checkItems(items('gone:1\nquay.io/a/b:v1'), 'sync', {
       sources,
-      acr: fakeAcr({}),
+      dataPlane: fakeAcr({}),
       credentials,
-      concurrency: 1,
+      readConcurrency: 1,
     });
     assert.equal(out.checks[0]?.sourceNotFound, true);
     assert.match(out.checks[0]?.sourceError ?? '', /not found upstream/);
@@ -118,9 +118,9 @@ describe('steps/check: checkItems', () => {
     const acr = fakeAcr({});
     const out = await checkItems(items('nginx:1.27'), 'force', {
       sources,
-      acr,
+      dataPlane: acr,
       credentials,
-      concurrency: 1,
+      readConcurrency: 1,
     });
     assert.deepEqual(out.checks, [{}]);
     assert.equal(sources.calls.length + acr.calls.length, 0);
@@ -130,9 +130,9 @@ describe('steps/check: checkItems', () => {
     const acr = fakeAcr({ [`library/nginx:${D2}`]: D2 });
     const out = await checkItems(items(`nginx@${D2}`), 'missing', {
       sources: fakeSources(() => ({ digest: D2 })),
-      acr,
+      dataPlane: acr,
       credentials,
-      concurrency: 1,
+      readConcurrency: 1,
     });
     assert.deepEqual(out.checks[0], { targets: { '': D2 } });
   });
@@ -156,7 +156,7 @@ describe('steps/check: tokens asked up front', () => {
           log.push(`sources ${list.map((i) => i.sourceText).join(' ')}`);
         },
       },
-      acr: {
+      dataPlane: {
         ...acr,
         async digest(repository: string, reference: string) {
           log.push(`digest ${repository}:${reference}`);
@@ -179,7 +179,7 @@ redis@${D2}`),
       {
         ...f,
         credentials,
-        concurrency: 2,
+        readConcurrency: 2,
       },
     );
     assert.deepEqual(f.log.slice(0, 2).sort(), [
@@ -196,7 +196,7 @@ redis@${D2}`),
     await checkItems(items('nginx:1.27'), 'missing', {
       ...f,
       credentials,
-      concurrency: 1,
+      readConcurrency: 1,
       alsoPrefetch,
     });
     assert.equal(f.log.filter((l) => l.startsWith('sources ')).length, 1, 'one batch');
@@ -208,7 +208,7 @@ redis@${D2}`),
 
   it('an unreachable data plane gets no token requests; missing mode reads no source', async () => {
     const f = withPrefetch('ECONNREFUSED');
-    await checkItems(items('nginx:1.27'), 'missing', { ...f, credentials, concurrency: 1 });
+    await checkItems(items('nginx:1.27'), 'missing', { ...f, credentials, readConcurrency: 1 });
     assert.deepEqual(f.log, ['sources ', 'acr ']);
   });
 });
@@ -268,15 +268,26 @@ describe('steps/check + steps/decide: one line at a time', () => {
       secret: () => undefined,
       progress: () => undefined,
     };
-    const deps = { sources, acr, credentials, concurrency: 8, out, mode: 'sync' as const };
-    const checks = await startChecks(list, 'sync', deps);
-    const budget = dockerHubBudget(list, checks, deps);
-    const done = eachLine(list, async (item) => decideLine(item, await checks.line(item), deps), [
-      budget,
-      async (r) => {
-        events.push(`import ${r.item.line}`);
-      },
-    ]);
+    const deps = { sources, dataPlane: acr, credentials, readConcurrency: 8 };
+    const decide = {
+      mode: 'sync' as const,
+      allowUpdates: true,
+      loginServer: 'r.azurecr.io',
+      dryRun: true,
+    };
+    const ctx = { out, signal: new AbortController().signal };
+    const checks = await startChecks(list, 'sync', deps, ctx);
+    const budget = dockerHubBudget(list, checks, deps, ctx);
+    const done = eachLine(
+      list,
+      async (item) => decideLine(item, await checks.line(item), decide, ctx),
+      [
+        budget,
+        async (r) => {
+          events.push(`import ${r.item.line}`);
+        },
+      ],
+    );
     while (release.length < 5) await new Promise((r) => setImmediate(r));
     assert.deepEqual(events, ['line 2: quay.io/a/b:v1 import', 'import 2']);
     for (const r of release.splice(0, 4)) r();
@@ -309,19 +320,28 @@ describe('steps/check + steps/decide: one line at a time', () => {
     };
     const deps = {
       sources,
-      acr: fakeAcr({}),
+      dataPlane: fakeAcr({}),
       credentials,
-      concurrency: 8,
-      out,
-      mode: 'sync' as const,
+      readConcurrency: 8,
     };
-    const checks = await startChecks(list, 'sync', deps);
-    const done = eachLine(list, async (item) => decideLine(item, await checks.line(item), deps), [
-      dockerHubBudget(list, checks, deps),
-      async (r) => {
-        events.push(`import ${r.item.line}`);
-      },
-    ]);
+    const decide = {
+      mode: 'sync' as const,
+      allowUpdates: true,
+      loginServer: 'r.azurecr.io',
+      dryRun: true,
+    };
+    const ctx = { out, signal: new AbortController().signal };
+    const checks = await startChecks(list, 'sync', deps, ctx);
+    const done = eachLine(
+      list,
+      async (item) => decideLine(item, await checks.line(item), decide, ctx),
+      [
+        dockerHubBudget(list, checks, deps, ctx),
+        async (r) => {
+          events.push(`import ${r.item.line}`);
+        },
+      ],
+    );
     while (release.length < 3) await new Promise((r) => setImmediate(r));
     release[0]!();
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));

@@ -9,6 +9,9 @@ import { holdUpdates } from '../../tasks/ImportPublicImages/src/core/plan/policy
 import type { Reporter } from '../../tasks/ImportPublicImages/src/core/results/reporter';
 import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
 import { isAlreadyExists } from '../../tasks/ImportPublicImages/src/core/run/retry';
+import { Limiter } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
+import { systemClock } from '../../tasks/ImportPublicImages/src/core/run/clock';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
 import { lineImporter, targetTaken } from '../../tasks/ImportPublicImages/src/steps/imports';
 import { referrerImport } from '../../tasks/ImportPublicImages/src/steps/carry';
 
@@ -31,7 +34,7 @@ function newTarget(): ReturnType<typeof planRecords>[number] {
 function registries(held: string | null) {
   return {
     sources: { head: async () => ({ digest: B }) },
-    acr: { digest: async () => held },
+    dataPlane: { digest: async () => held },
     credentials: { registries: {} },
   } as never;
 }
@@ -52,18 +55,26 @@ async function importWith(held: string | null) {
       );
     },
   };
-  const run = lineImporter({
-    arm: arm as never,
-    acr,
-    credentials: { registries: {} },
-    concurrency: 1,
-    retries: 2,
-    timeoutMs: 60000,
-    signal: new AbortController().signal,
-    out,
-    registries: registries(held),
-    lines: 1,
-  });
+  const run = lineImporter(
+    {
+      arm: arm as never,
+      registry: acr,
+      credentials: { registries: {} },
+      importSlots: { limiter: new Limiter(1), throttled: () => {} },
+      slotsFor: () => new Limiter(1),
+      retries: 2,
+      timeoutMs: 60000,
+      landed: registries(held),
+      charts: { push: async () => {} },
+      lines: 1,
+    },
+    {
+      out,
+      signal: new AbortController().signal,
+      clock: systemClock,
+      gate: new ThrottleGate(systemClock),
+    },
+  );
   await run(record);
   return { record, sent };
 }

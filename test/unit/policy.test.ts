@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   planImports,
+  goesToImport,
   planRecords,
   type CheckResult,
   type PlanItem,
@@ -116,12 +117,14 @@ describe('policy: allowUpdates false', () => {
   const planned = planRecords(list, 'sync', checks, false);
   const held = holdUpdates(planned, acr.loginServer);
 
-  it('an update is refused: no ARM mode, action stays update, the line fails naming both digests', () => {
+  it('an update is refused: held back by allowUpdates, action stays update, the line fails naming both digests', () => {
     const r = held[0]!;
     assert.equal(planned[0]!.decision.action, 'update');
     assert.equal(r.decision.action, 'update');
-    assert.equal(r.decision.armMode, undefined);
-    const refused = r.decision.refused ?? '';
+    assert.equal(r.hold?.by, 'allowUpdates');
+    assert.equal(goesToImport(r), false);
+    assert.equal(planned[0]!.hold, undefined, 'the planned record is not changed');
+    const refused = r.hold?.reason ?? '';
     assert.ok(refused.includes(`contosoacr.azurecr.io/org/moved:v1 holds ${A}`), refused);
     assert.ok(refused.includes(`quay.io/org/moved:v1 points at ${B}`), refused);
     assert.ok(refused.includes(`quay.io/org/moved:v1@${A} => org/moved`), 'pin to keep it');

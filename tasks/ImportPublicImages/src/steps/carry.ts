@@ -12,8 +12,13 @@
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { toFailure, type AcrTarget } from '../azure/acr';
 import type { Arm, ImportState } from '../azure/arm';
-import { credentialFor, isHttpChart } from '../core/plan/decisions';
-import type { LineRecord, SourceCredentials } from '../core/plan/decisions';
+import {
+  credentialFor,
+  goesToImport,
+  isHttpChart,
+  type LineRecord,
+  type SourceCredentials,
+} from '../core/plan/decisions';
 import { importSource } from '../core/list/reference';
 import { BoundExceeded, deadline, readsTimedOut } from '../core/registry/bounds';
 import { brief } from '../core/results/logText';
@@ -26,11 +31,10 @@ import {
   type ReferrerStatus,
 } from '../core/signatures/referrerPolicy';
 import type { Reporter } from '../core/results/reporter';
+import type { RunContext } from '../core/run/runContext';
 import { alreadyPresent } from '../core/results/imageResult';
 import { isAlreadyExists } from '../core/run/retry';
-import { Limiter, type Slots } from '../core/run/lineStages';
-import type { Clock } from '../core/run/clock';
-import type { ThrottleGate } from '../core/run/throttleGate';
+import { limitedStage, type LineStage, type Slots } from '../core/run/lineStages';
 import { runOptions, runScheduled } from '../core/run/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
@@ -38,59 +42,53 @@ import { discoverReferrers, type Found, type ReferrerSources } from '../registry
 import { ReferrersApis } from '../registry/referrersApi';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
+/** What writes: ARM and the target registry (the ARM resource); never handed to a dry run. */
+export interface CarryWrites {
+  arm: Pick<Arm, 'importImage'>;
+  registry: AcrTarget;
+}
+
 export interface CarryDeps {
   copyReferrers: CopyReferrers;
   sources: ReferrerSources & Pick<SourceRegistries, 'head'>;
-  acr: Pick<AcrDataPlane, 'digest'>;
-  /** ARM and the target; absent in a dry run (nothing is written: referrers are `planned`). */
-  arm?: Pick<Arm, 'importImage'>;
-  target?: AcrTarget;
+  /** What the ACR holds already (its data plane). */
+  dataPlane: Pick<AcrDataPlane, 'digest'>;
+  /** ARM and the target; undefined in a dry run (nothing is written: referrers are `planned`). */
+  writes: CarryWrites | undefined;
   credentials: SourceCredentials;
   retries: number;
   timeoutMs: number;
-  signal: AbortSignal;
-  out: Reporter;
-  gate?: ThrottleGate;
-  clock?: Clock;
   dryRun: boolean;
   /**
-   * The import slots of the run, shared with the images' imports (ImportConcurrency's limiter): a
-   * line's referrers import at once, and the run never has more importImage in flight than them.
+   * A line's share of the run's import slots (LineSlots over ImportConcurrency's limiter): its
+   * referrers ride its image's slot, and the run never has more importImage in flight than them.
    */
-  slots?: Slots;
-  /** A line's share of the import slots (LineSlots): its referrers ride its image's slot. */
-  slotsFor?: (record: LineRecord) => Slots;
-  /**
-   * An ARM 429 paused the imports for delayMs (a chosen concurrency backs off,
-   * core/run/concurrency.ts).
-   */
-  onThrottled?: (delayMs: number) => void;
-  /** What the run learnt of its source registries' referrers API (carryStages keeps one). */
-  apis?: ReferrersApis;
+  slotsFor: (record: LineRecord) => Slots;
+  /** An ARM 429 paused the imports for delayMs (a chosen concurrency backs off, core/run/concurrency.ts). */
+  onThrottled: (delayMs: number) => void;
   /** false: no cosign tag in the ACR moves (NoForce; one held at another digest is refused). */
-  allowUpdates?: boolean;
+  allowUpdates: boolean;
 }
 
 /** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
 export function carriesLine(r: LineRecord, dryRun: boolean): boolean {
-  if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
-  if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
+  if (r.hold !== undefined || r.decision.action === 'none') return false;
   if (isHttpChart(r.item)) return false; // pushed from an HTTP repository: no registry to refer to it
   if (r.decision.action === 'skip') return true;
-  if (dryRun) return r.decision.armMode !== undefined;
+  if (dryRun) return goesToImport(r);
   const o = r.outcome;
   return o !== undefined && (o.status === 'done' || alreadyPresent(r.decision, o));
 }
 
 /**
  * Whether the line's image will be in the ACR unless its import fails: found there, or to be
- * imported (not refused, not failed verification). Its referrers start then, beside its import.
+ * imported (not held back: refused, of the wrong kind, failed verification). Its referrers start
+ * then, beside its import.
  */
-export function carriesBeforeImport(r: LineRecord, _dryRun?: boolean): boolean {
-  if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
-  if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
+export function carriesBeforeImport(r: LineRecord): boolean {
+  if (r.hold !== undefined || r.decision.action === 'none') return false;
   if (r.decision.action === 'skip') return true;
-  return r.decision.armMode !== undefined; // imported now, or planned in a dry run
+  return goesToImport(r); // imported now, or planned in a dry run
 }
 
 /**
@@ -100,20 +98,22 @@ export function carriesBeforeImport(r: LineRecord, _dryRun?: boolean): boolean {
 export async function carryReferrers(
   record: LineRecord,
   deps: CarryDeps,
+  ctx: RunContext,
   early = false,
+  /** What the run learnt of its source registries' referrers API (carryStages keeps one). */
+  apis = new ReferrersApis(),
 ): Promise<void> {
-  const carries = early ? carriesBeforeImport : carriesLine;
-  if (deps.copyReferrers === 'none' || !carries(record, deps.dryRun)) return;
+  const carries = early ? carriesBeforeImport(record) : carriesLine(record, deps.dryRun);
+  if (deps.copyReferrers === 'none' || !carries) return;
   const { item } = record;
   const label = `line ${item.line}: ${item.sourceText}`;
   const credential = credentialFor(item.credentialKey, deps.credentials);
   const repo = { registry: item.source.registry, repository: item.source.repository, credential };
   let found: Found[];
-  // Discovery's reads end within the import timeout, whatever the registry sends
-  // (core/registry/bounds.ts).
-  const reads = deadline(deps.signal, deps.timeoutMs);
+  // Discovery's reads end within the import timeout, whatever the registry sends (core/registry/bounds.ts).
+  const reads = deadline(ctx.signal, deps.timeoutMs);
   try {
-    const { sources, copyReferrers, apis } = deps;
+    const { sources, copyReferrers } = deps;
     const digest =
       item.source.digest ??
       record.check.sourceDigest ??
@@ -121,18 +121,18 @@ export async function carryReferrers(
     if (!digest) throw new Error('the source digest could not be read (404)');
     found = await discoverReferrers(sources, repo, digest, copyReferrers, reads.signal, apis);
   } catch (caught) {
-    if (deps.signal.aborted) return;
+    if (ctx.signal.aborted) return;
     const err = reads.expired ? readsTimedOut(deps.timeoutMs) : caught;
     if (err instanceof BoundExceeded) {
       // Past a bound, the registry is not merely unreachable: the line fails closed (failurePolicy).
       record.referrersFailure = `signatures and referrers not carried: ${err.message}`;
-      deps.out.log(`${label} failed: ${record.referrersFailure}`);
+      ctx.out.log(`${label} failed: ${record.referrersFailure}`);
       return;
     }
     // As a digest check that cannot read the source: said (a warning and the line's note), not
     // fatal: the image is in the registry; what refers to it could not be read, not refused.
     record.referrersError = `signatures and referrers not carried: the source registry could not be read (${describeError(err)})`;
-    deps.out.warn(`${label}: ${record.referrersError}`);
+    ctx.out.warn(`${label}: ${record.referrersError}`);
     return;
   } finally {
     reads.clear();
@@ -150,7 +150,11 @@ export async function carryReferrers(
   await Promise.all(
     results.map(async (r) => {
       try {
-        const held = await deps.acr.digest(item.targetRepository, r.tag ?? r.digest, deps.signal);
+        const held = await deps.dataPlane.digest(
+          item.targetRepository,
+          r.tag ?? r.digest,
+          ctx.signal,
+        );
         if (r.tag ? held === r.digest : held !== null) r.status = 'skipped';
         else if (r.tag && held !== null && keepTags) {
           r.status = 'failed';
@@ -163,29 +167,29 @@ export async function carryReferrers(
   );
   const toImport = results.filter((r) => r.status === 'planned');
   record.referrers = results;
-  if (deps.dryRun || !deps.arm || !deps.target || toImport.length === 0) {
-    logResults(label, results, deps.out);
+  if (deps.dryRun || !deps.writes || toImport.length === 0) {
+    logResults(label, results, ctx.out);
     return;
   }
-  const { arm, target } = deps;
+  const { arm, registry } = deps.writes;
   const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
   const outcomes = await runScheduled(
     toImport,
     (r, ctx) =>
       arm.importImage(
-        target,
+        registry,
         referrerImport(r, record, credential, keepTags ? 'NoForce' : 'Force'),
         states.get(r) as ImportState,
         ctx.signal,
       ),
     toFailure,
     {
-      ...runOptions(deps),
+      ...runOptions(deps, ctx),
       concurrency: 1,
       // The run's import slots: a referrer waits for one before its timeout starts, as an image.
-      limiter: deps.slotsFor?.(record) ?? deps.slots,
+      limiter: deps.slotsFor(record),
       onEvent: (e) => {
-        if (e.type === 'retry' && e.throttled) deps.onThrottled?.(e.delayMs);
+        if (e.type === 'retry' && e.throttled) deps.onThrottled(e.delayMs);
       },
     },
   );
@@ -199,7 +203,7 @@ export async function carryReferrers(
       r.error = `another writer made ${r.tag} in the registry after it was read; allowUpdates is false, so it was not overwritten`;
     }
   });
-  logResults(label, results, deps.out);
+  logResults(label, results, ctx.out);
 }
 
 /**
@@ -243,35 +247,38 @@ function logResults(label: string, results: readonly ReferrerResult[], out: Repo
 }
 
 /**
- * The carry stages of the per-line pipeline (core/run/lineStages.ts), around the import stage:
- * `start` begins a line's discovery as soon as it is decided (at most `concurrency` lines
- * discovering at once) and its imports as soon as they are known, beside the image's import and in
- * its slot (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image
- * is harmless: the ACR keeps a tag or a manifest with a `subject` whether or not the image is there
+ * The carry stages of the per-line pipeline (core/run/lineStages.ts), around the import stage: `start`
+ * begins a line's discovery as soon as it is decided (at most `concurrency` lines discovering at
+ * once) and its imports as soon as they are known, beside the image's import and in its slot
+ * (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image is
+ * harmless: the ACR keeps a tag or a manifest with a `subject` whether or not the image is there
  * yet, and a reader finds them once it is. If the image's import then fails, what was carried is
  * in the ACR and reported on its line. Nothing after a cancel.
  */
-export function carryStages(deps: CarryDeps & { concurrency: number }): {
-  start: (record: LineRecord) => Promise<void>;
-  finish: (record: LineRecord) => Promise<void>;
+export function carryStages(
+  deps: CarryDeps & { readConcurrency: number },
+  ctx: RunContext,
+): {
+  start: LineStage<LineRecord>;
+  finish: LineStage<LineRecord>;
 } {
-  const lines = new Limiter(deps.concurrency);
-  const apis = deps.apis ?? new ReferrersApis();
+  const apis = new ReferrersApis();
   const started = new Map<LineRecord, Promise<void>>();
-  const carry = (record: LineRecord): Promise<void> =>
-    lines
-      .run(() => carryReferrers(record, { ...deps, apis }, true), deps.signal)
-      .catch((err: unknown) => {
-        if (deps.signal.aborted) return;
-        // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.
-        record.referrersError = `signatures and referrers not carried: ${describeError(err)}`;
-        deps.out.warn(
-          `line ${record.item.line}: ${record.item.sourceText}: ${record.referrersError}`,
-        );
-      });
+  const carry = limitedStage<LineRecord>({
+    limit: deps.readConcurrency,
+    signal: ctx.signal,
+    applies: carriesBeforeImport,
+    work: (record) => carryReferrers(record, deps, ctx, true, apis),
+    failClosed: (record, err) => {
+      // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.
+      record.referrersError = `signatures and referrers not carried: ${describeError(err)}`;
+      ctx.out.warn(`line ${record.item.line}: ${record.item.sourceText}: ${record.referrersError}`);
+    },
+  });
   return {
+    // Not awaited: the line goes on to its import while its referrers are found.
     start: (record) => {
-      if (!deps.signal.aborted && deps.copyReferrers !== 'none') started.set(record, carry(record));
+      if (!ctx.signal.aborted) started.set(record, carry(record));
       return Promise.resolve();
     },
     finish: async (record) => {

@@ -22,9 +22,11 @@ import { headSource, type SourceRegistries } from '../registry/sourceRegistries'
 export interface CheckDeps {
   /** prefetch: the tokens of the HEADs, batched, asked before them (fakes may leave it out). */
   sources: Pick<SourceRegistries, 'head'> & Partial<Pick<SourceRegistries, 'prefetch'>>;
-  acr: Pick<AcrDataPlane, 'digest' | 'reachable'> & Partial<Pick<AcrDataPlane, 'prefetch'>>;
+  dataPlane: Pick<AcrDataPlane, 'digest' | 'reachable'> & Partial<Pick<AcrDataPlane, 'prefetch'>>;
   credentials: SourceCredentials;
-  concurrency: number;
+  /** At most this many lines' digests read at once (the user's concurrency bounds them too). */
+  readConcurrency: number;
+  /** The reads' signal: the run's, bounded per line by its deadline (set by startChecks). */
   signal?: AbortSignal;
   /** Read the source digest of unpinned lines in every mode: their error offers it as the pin. */
   requireDigests?: boolean;
@@ -39,6 +41,18 @@ export interface CheckDeps {
   charts?: ChartReader;
   /** Sources read after the check (the needed images' digests): their tokens join its batches. */
   alsoPrefetch?: readonly Pick<PlanItem, 'source' | 'credentialKey'>[];
+}
+
+/** The checks of a run, as main.ts builds them: every choice required. */
+export interface CheckRunDeps extends CheckDeps {
+  requireDigests: boolean;
+  readSource: (item: PlanItem) => boolean;
+  timeoutMs: number;
+  charts: ChartReader;
+  /** The registry's login server, as the warning about an unreadable registry names it. */
+  loginServer: string;
+  dryRun: boolean;
+  alsoPrefetch: readonly Pick<PlanItem, 'source' | 'credentialKey'>[];
 }
 
 export interface CheckOutput {
@@ -71,11 +85,13 @@ export interface Checks {
 export async function startChecks(
   items: readonly PlanItem[],
   mode: ImportMode,
-  deps: CheckDeps & { out?: Reporter; loginServer?: string; dryRun?: boolean },
+  deps: CheckDeps & { loginServer?: string; dryRun?: boolean },
+  ctx: { out?: Reporter; signal?: AbortSignal } = {},
 ): Promise<Checks> {
   const need = needsCheck(mode, deps.dryRun ?? false);
   if (deps.requireDigests) need.source = true; // core/plan/policy.ts unpinnedProblems
-  const opts = { concurrency: deps.concurrency, signal: deps.signal };
+  const { signal } = ctx;
+  const opts = { concurrency: deps.readConcurrency, signal };
   // An HTTP chart is always read: its push needs the archive, and its digest is the layout's.
   const readsSource = (item: PlanItem): boolean =>
     isHttpChart(item) ||
@@ -86,31 +102,30 @@ export async function startChecks(
   const warm = [...sourceItems, ...(deps.alsoPrefetch ?? [])];
   if (some || warm.length > 0)
     void deps.sources.prefetch?.(warm, deps.credentials, opts)?.catch(() => {});
-  const acrUnreachable = need.target ? await deps.acr.reachable(deps.signal) : undefined;
+  const acrUnreachable = need.target ? await deps.dataPlane.reachable(signal) : undefined;
   // A cancel makes every read fail with "aborted": that says nothing about the ACR.
-  if (acrUnreachable && !deps.signal?.aborted) {
-    deps.out?.warn(
+  if (acrUnreachable && !signal?.aborted) {
+    ctx.out?.warn(
       `Could not read ${deps.loginServer ?? 'the registry'} (${acrUnreachable}); every line is imported without comparing digests.`,
     );
   }
   const targets = need.target && !acrUnreachable ? items.map((i) => i.targetRepository) : [];
-  if (some) void deps.acr.prefetch?.(targets, opts)?.catch(() => {});
+  if (some) void deps.dataPlane.prefetch?.(targets, opts)?.catch(() => {});
   let dockerHub: RateLimit | undefined;
   const seeLimit = (rl: RateLimit | undefined): void => {
     if (rl && (!dockerHub || rl.remaining < dockerHub.remaining)) dockerHub = rl;
   };
   // The user's concurrency bounds the digest checks too: a gentle setting stays gentle.
-  const limiter = new Limiter(deps.concurrency);
+  const limiter = new Limiter(deps.readConcurrency);
   const check = async (item: PlanItem): Promise<CheckResult> => {
     const result: CheckResult = {};
     if (!some) return result;
     await limiter
       .run(async () => {
-        // The line's reads end within the timeout, whatever a registry sends
-        // (core/registry/bounds.ts).
+        // The line's reads end within the timeout, whatever a registry sends (core/registry/bounds.ts).
         const ms = deps.timeoutMs;
-        const reads = ms === undefined ? undefined : deadline(deps.signal, ms);
-        const line = reads ? { ...deps, signal: reads.signal } : deps;
+        const reads = ms === undefined ? undefined : deadline(signal, ms);
+        const line = { ...deps, signal: reads?.signal ?? signal };
         await Promise.all([
           readsSource(item) ? checkSource(item, result, line, seeLimit) : undefined,
           need.target ? checkTargets(item, result, line, acrUnreachable) : undefined,
@@ -120,7 +135,7 @@ export async function startChecks(
           if (result.sourceError !== undefined) result.sourceError = why;
           if (result.targetError !== undefined) result.targetError = why;
         }
-      }, deps.signal)
+      }, signal)
       .catch(() => undefined); // canceled before it started: nothing read
     return result;
   };
@@ -135,7 +150,7 @@ export async function startChecks(
     dockerHub: () => dockerHub,
     all: async () => {
       const checks = await Promise.all(items.map(line));
-      const out: CheckOutput = { checks, canceled: deps.signal?.aborted ?? false };
+      const out: CheckOutput = { checks, canceled: signal?.aborted ?? false };
       if (dockerHub) out.dockerHub = dockerHub;
       if (acrUnreachable) out.acrUnreachable = acrUnreachable;
       return out;
@@ -150,7 +165,7 @@ export async function checkItems(
   deps: CheckDeps,
   plan = false,
 ): Promise<CheckOutput> {
-  return (await startChecks(items, mode, { ...deps, dryRun: plan })).all();
+  return (await startChecks(items, mode, { ...deps, dryRun: plan }, { signal: deps.signal })).all();
 }
 
 async function checkSource(
@@ -205,11 +220,11 @@ async function checkTargets(
     const digest = item.source.digest;
     if (item.targetTags.length === 0) {
       targets[''] = digest
-        ? await deps.acr.digest(item.targetRepository, digest, deps.signal)
+        ? await deps.dataPlane.digest(item.targetRepository, digest, deps.signal)
         : null;
     }
     for (const tag of item.targetTags) {
-      targets[tag] = await deps.acr.digest(item.targetRepository, tag, deps.signal);
+      targets[tag] = await deps.dataPlane.digest(item.targetRepository, tag, deps.signal);
     }
     check.targets = targets;
   } catch (err) {

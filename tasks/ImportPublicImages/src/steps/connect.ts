@@ -7,9 +7,8 @@ import { connectAzure, type AzureConnection, type ConnectionSecrets } from '../a
 import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/registry/bounds';
 import { formatDuration } from '../core/results/report';
 import type { RunReporter } from '../core/results/reporter';
+import type { RunContext } from '../core/run/runContext';
 import { withRetries } from '../core/run/retryLoop';
-import type { Clock } from '../core/run/clock';
-import type { ThrottleGate } from '../core/run/throttleGate';
 import type { Transport } from '../transport/agents';
 
 export interface Connected {
@@ -21,43 +20,43 @@ export interface Connected {
 export interface ConnectDeps {
   connectionId: string;
   acrName: string;
-  resourceGroup?: string;
+  resourceGroup: string | undefined;
   retries: number;
   /** The longest the registry reads may take, waits included (importTimeoutMinutes). */
   importTimeoutMs: number;
-  clock: Clock;
-  gate: ThrottleGate;
-  signal: AbortSignal;
   agent: ConnectionSecrets;
   /** How every request leaves the agent (proxy, bypass, CAs, client certificate). */
   transport: Transport;
-  out: RunReporter;
 }
 
 /** The registry, or undefined when the run was canceled before it was found (the task failed). */
-export async function connect(deps: ConnectDeps): Promise<Connected | undefined> {
+export async function connect(
+  deps: ConnectDeps,
+  ctx: RunContext<RunReporter>,
+): Promise<Connected | undefined> {
   try {
-    const connected = await connectRegistry(deps);
+    const connected = await connectRegistry(deps, ctx);
     const { acr } = connected;
-    deps.out.log(`registry ${acr.name} (${acr.loginServer}, resource group ${acr.resourceGroup})`);
+    ctx.out.log(`registry ${acr.name} (${acr.loginServer}, resource group ${acr.resourceGroup})`);
     return connected;
   } catch (err) {
-    if (!deps.signal.aborted) throw err;
-    deps.out.fail('The run was canceled while connecting to Azure; nothing was imported.');
+    if (!ctx.signal.aborted) throw err;
+    ctx.out.fail('The run was canceled while connecting to Azure; nothing was imported.');
     return undefined;
   }
 }
 
-async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
-  const { out } = deps;
+async function connectRegistry(deps: ConnectDeps, ctx: RunContext): Promise<Connected> {
+  const { out } = ctx;
   const azure = await connectAzure(
     deps.connectionId,
     deps.agent,
     (s) => out.secret(s),
     deps.transport,
   );
-  const arm = new Arm(azure.tokens, azure.subscriptionId, azure.armUrl, deps.clock, deps.transport);
-  const acr = await resolveRegistry(arm, deps.acrName, deps.resourceGroup, armReadRetry(deps));
+  const arm = new Arm(azure.tokens, azure.subscriptionId, azure.armUrl, ctx.clock, deps.transport);
+  const retry = armReadRetry(deps, ctx);
+  const acr = await resolveRegistry(arm, deps.acrName, deps.resourceGroup, retry);
   return { azure, arm, acr };
 }
 
@@ -66,20 +65,21 @@ async function connectRegistry(deps: ConnectDeps): Promise<Connected> {
  * `readDeadlineMs` (a transport failure past it, tried again), the waits within importTimeoutMs.
  */
 export function armReadRetry(
-  deps: Pick<ConnectDeps, 'retries' | 'clock' | 'gate' | 'signal' | 'importTimeoutMs' | 'out'>,
+  deps: Pick<ConnectDeps, 'retries' | 'importTimeoutMs'>,
+  ctx: RunContext,
   readDeadlineMs = ARM_READ_DEADLINE_MS,
 ): ReadRetry {
-  const { out } = deps;
+  const { out } = ctx;
   return (read) =>
     withRetries(
       (ctx) => withDeadline(ctx.signal, readDeadlineMs, read, () => armTimedOut(readDeadlineMs)),
       toFailure,
       {
         retries: deps.retries,
-        clock: deps.clock,
+        clock: ctx.clock,
         random: Math.random,
-        gate: deps.gate,
-        signal: deps.signal,
+        gate: ctx.gate,
+        signal: ctx.signal,
         deadlineMs: deps.importTimeoutMs,
         onRetry: (r) =>
           out.log(

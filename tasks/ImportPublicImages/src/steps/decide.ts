@@ -1,8 +1,9 @@
-// The decide step: what to do with each line, from its check (core/plan/decisions.ts decide),
-// logged per line as soon as its check is done; and whether Docker Hub's remaining pulls cover the
-// docker.io imports decided (said before the first docker.io import).
+// The decide step: what to do with each line, from its check (core/plan/decisions.ts decide), logged per
+// line as soon as its check is done; and whether Docker Hub's remaining pulls cover the docker.io
+// imports decided (said before the first docker.io import).
 import { isDockerHub } from '../core/list/identity';
 import {
+  goesToImport,
   planRecords,
   type CheckResult,
   type ImportMode,
@@ -11,53 +12,51 @@ import {
   type SourceCredentials,
 } from '../core/plan/decisions';
 import { brief } from '../core/results/logText';
-import { Countdown } from '../core/run/lineStages';
+import { Countdown, type LineStage } from '../core/run/lineStages';
 import { holdUpdates } from '../core/plan/policy';
-import type { Reporter } from '../core/results/reporter';
+import type { RunContext } from '../core/run/runContext';
 import type { RateLimit } from '../registry/manifests';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
 export interface DecideDeps {
   mode: ImportMode;
-  sources: Pick<SourceRegistries, 'head'>;
-  credentials: SourceCredentials;
-  out: Reporter;
-  signal?: AbortSignal;
-  /**
-   * false: a target tag holding another digest is not overwritten (core/plan/policy.ts
-   * holdUpdates).
-   */
-  allowUpdates?: boolean;
+  /** false: a target tag holding another digest is not overwritten (core/plan/policy.ts holdUpdates). */
+  allowUpdates: boolean;
   /** The registry's login server, as a refused update names its target. */
-  loginServer?: string;
+  loginServer: string;
   /** false: a line to import is logged by the import step when it starts, not here. */
-  dryRun?: boolean;
+  dryRun: boolean;
 }
 
-/**
- * The line's decision from its check (core/plan/decisions.ts decide; allowUpdates), logged on its
- * line.
- */
-export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps): LineRecord {
+/** The line's decision from its check (core/plan/decisions.ts decide; allowUpdates), logged on its line. */
+export function decideLine(
+  item: PlanItem,
+  check: CheckResult,
+  deps: DecideDeps,
+  ctx: Pick<RunContext, 'out' | 'signal'>,
+): LineRecord {
   // A check canceled with the run failed for the cancel's sake, not the registry's.
-  const planned = planRecords([item], deps.mode, [check], deps.signal?.aborted ?? false);
-  const held =
-    deps.allowUpdates === false
-      ? holdUpdates(planned, deps.loginServer ?? 'the registry')
-      : planned;
+  const planned = planRecords([item], deps.mode, [check], ctx.signal.aborted);
+  const held = deps.allowUpdates ? planned : holdUpdates(planned, deps.loginServer);
   const record = held[0] as LineRecord; // one item in, one record out
   // What lands is what was decided: a line whose source digest was read imports that digest
   // (`repo@digest`, its target tags unchanged), even if the tag moves upstream meanwhile.
-  if (record.decision.armMode !== undefined && check.sourceDigest !== undefined)
+  if (goesToImport(record) && check.sourceDigest !== undefined)
     record.decision.pin = check.sourceDigest;
   // One line per event: a line that goes on to import says so when its import starts
-  // (`importing -> ...`); the others (skip, none, refused, a dry run's plan) say it here.
-  const { decision } = record;
-  if (decision.armMode !== undefined && deps.dryRun === false) return record;
+  // (`importing -> ...`); the others (skip, none, held back, a dry run's plan) say it here.
+  const { decision, hold } = record;
+  if (goesToImport(record) && !deps.dryRun) return record;
   const note = decision.note ? ` (${brief(decision.note)})` : '';
-  const refused = decision.refused ? ` refused: ${brief(decision.refused)}` : '';
-  deps.out.log(`line ${item.line}: ${item.sourceText} ${decision.action}${note}${refused}`);
+  const refused = hold ? ` refused: ${brief(hold.reason)}` : '';
+  ctx.out.log(`line ${item.line}: ${item.sourceText} ${decision.action}${note}${refused}`);
   return record;
+}
+
+/** What the Docker Hub budget reads when the check saw no limit (one probe HEAD). */
+export interface BudgetDeps {
+  sources: Pick<SourceRegistries, 'head'>;
+  credentials: SourceCredentials;
 }
 
 /**
@@ -71,23 +70,24 @@ export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps)
 export function dockerHubBudget(
   items: readonly PlanItem[],
   checks: { dockerHub(): RateLimit | undefined },
-  deps: DecideDeps,
-): (record: LineRecord) => Promise<void> {
+  deps: BudgetDeps,
+  ctx: Pick<RunContext, 'out' | 'signal'>,
+): LineStage<LineRecord> {
   const decided: LineRecord[] = [];
   const hubLines = items.filter((i) => isDockerHub(i.source.registry)).length;
   let goneEarly: boolean | undefined; // judged once, on the first docker.io line to import
   const allDecided = new Countdown(hubLines, async () => {
-    const hubJobs = decided.filter((r) => r.decision.armMode !== undefined);
+    const hubJobs = decided.filter(goesToImport);
     if (hubJobs.length === 0 || goneEarly) return; // gone early: there was nothing to say
     // (later HEADs would see the pulls of this run's own imports, not a shortfall)
     const hub =
       checks.dockerHub() ??
       (await probeDockerHub(
         hubJobs.map((r) => r.item),
-        deps,
+        { sources: deps.sources, credentials: deps.credentials, signal: ctx.signal },
       ));
     if (hub && hubJobs.length > hub.remaining) {
-      deps.out.warn(
+      ctx.out.warn(
         `Docker Hub allows ${hub.remaining} more pull(s) (limit ${hub.limit}) but this run needs at least ${hubJobs.length}: some docker.io imports may fail with toomanyrequests.`,
       );
     }
@@ -102,7 +102,7 @@ export function dockerHubBudget(
     if (!isDockerHub(record.item.source.registry)) return;
     decided.push(record);
     allDecided.arrive();
-    if (record.decision.armMode === undefined) return;
+    if (!goesToImport(record)) return;
     goneEarly ??= nothingToSay(record);
     if (!goneEarly) await allDecided.wait();
   };
@@ -116,7 +116,7 @@ export function dockerHubBudget(
  */
 export async function probeDockerHub(
   items: readonly PlanItem[],
-  deps: Pick<DecideDeps, 'sources' | 'credentials' | 'signal'>,
+  deps: BudgetDeps & { signal?: AbortSignal },
 ): Promise<RateLimit | undefined> {
   const item = items.find((i) => isDockerHub(i.source.registry));
   if (!item || deps.signal?.aborted) return undefined;

@@ -7,6 +7,7 @@ import type { Arm, ImportState } from '../azure/arm';
 import type { ChartPusher } from '../core/charts/oci';
 import {
   credentialFor,
+  goesToImport,
   isHttpChart,
   targetNames,
   type LineRecord,
@@ -21,10 +22,9 @@ import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 import type { ImportConcurrency } from '../core/run/concurrency';
 import { brief, failureDetail } from '../core/results/logText';
-import type { Slots } from '../core/run/lineStages';
-import type { Clock } from '../core/run/clock';
+import type { LineStage, Slots } from '../core/run/lineStages';
+import type { RunContext } from '../core/run/runContext';
 import type { ScheduleEvent } from '../core/run/outcome';
-import type { ThrottleGate } from '../core/run/throttleGate';
 import { runOptions, Scheduler } from '../core/run/scheduler';
 
 /** What an import needs to know of its line. */
@@ -32,36 +32,33 @@ export type ImportJob = Pick<LineRecord, 'item' | 'decision'>;
 
 export interface ImportDeps {
   arm: Pick<Arm, 'importImage'>;
-  acr: AcrTarget;
+  /** The target registry, the ARM resource importImage is sent to. */
+  registry: AcrTarget;
   credentials: SourceCredentials;
-  concurrency: number;
   /**
-   * The imports' slots when the run adjusts them (a chosen default backs off on ARM 429s,
-   * core/run/concurrency.ts); else `concurrency` fixed.
+   * The run's import slots (core/run/concurrency.ts ImportConcurrency): how many imports at once, and
+   * how it backs off on ARM 429s.
    */
-  adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
-  /** A line's own share of the slots (core/run/lineStages.ts LineSlots): its image and what is
-   * carried with it import at once in one slot. */
-  slotsFor?: (record: LineRecord) => Slots;
+  importSlots: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
+  /** A line's own share of the slots (core/run/lineStages.ts LineSlots): its image and what is carried
+   * with it import at once in one slot. */
+  slotsFor: (record: LineRecord) => Slots;
   retries: number;
   timeoutMs: number;
-  signal: AbortSignal;
-  out: Reporter;
-  clock?: Clock;
-  /** The run's throttle gate, shared with the ARM reads before the imports. */
-  gate?: ThrottleGate;
   /**
    * Where to read digests again when a NoForce retry is refused with "already exists" after an
-   * earlier attempt of this run reached ARM (see landed()). Without it such a line stays skipped.
+   * earlier attempt of this run reached ARM (see landed()).
    */
-  registries?: LandedDeps;
+  landed: LandedDeps;
   /** HTTP Helm repository charts: pushed into the ACR (steps/charts.ts), not imported by ARM. */
-  charts?: Pick<ChartPusher, 'push'>;
+  charts: Pick<ChartPusher, 'push'>;
+  /** Every line of the list, for the progress. */
+  lines: number;
 }
 
 export interface LandedDeps {
   sources: Pick<SourceRegistries, 'head'>;
-  acr: Pick<AcrDataPlane, 'digest'>;
+  dataPlane: Pick<AcrDataPlane, 'digest'>;
   credentials: SourceCredentials;
 }
 
@@ -79,7 +76,8 @@ export async function landed(
   if (!source) return false;
   const refs = job.decision.untagged ? [source] : job.decision.tags;
   for (const ref of refs) {
-    if ((await deps.acr.digest(job.item.targetRepository, ref, signal)) !== source) return false;
+    if ((await deps.dataPlane.digest(job.item.targetRepository, ref, signal)) !== source)
+      return false;
   }
   return refs.length > 0;
 }
@@ -114,7 +112,7 @@ export async function targetTaken(
   const source = await importedDigest(job, deps, signal);
   const { targetRepository } = job.item;
   for (const tag of job.decision.tags) {
-    const held = await deps.acr.digest(targetRepository, tag, signal);
+    const held = await deps.dataPlane.digest(targetRepository, tag, signal);
     if (held === null || held === source) continue;
     const message =
       `another writer made ${loginServer}/${targetRepository}:${tag} after the check: it holds ` +
@@ -160,15 +158,12 @@ const label = (job: ImportJob): string => `line ${job.item.line}: ${job.item.sou
  * the scheduler (bounded concurrency, shared throttle gate, retries, timeout, cancellation) the
  * moment it is decided; its outcome is set on its record. Other lines pass at once.
  */
-export function lineImporter(
-  deps: ImportDeps & { /** Every line of the list, for the progress. */ lines: number },
-): (record: LineRecord) => Promise<void> {
-  const { out } = deps;
+export function lineImporter(deps: ImportDeps, ctx: RunContext): LineStage<LineRecord> {
+  const { out } = ctx;
   const jobs: LineRecord[] = [];
   const states = new Map<LineRecord, ImportState>();
   const attempt = async (job: LineRecord, signal: AbortSignal): Promise<void> => {
     if (isHttpChart(job.item)) {
-      if (!deps.charts) throw new Error('HTTP chart lines cannot be pushed in this run');
       return deps.charts.push(job.item, job.item.targetRepository, job.decision.tags, signal);
     }
     const state = states.get(job) as ImportState;
@@ -176,19 +171,20 @@ export function lineImporter(
     const resumed = state.operationUrl !== undefined;
     if (resumed) out.log(`${label(job)} polling the import ARM already accepted`);
     try {
-      await deps.arm.importImage(deps.acr, importParameters(job, deps.credentials), state, signal);
+      const params = importParameters(job, deps.credentials);
+      await deps.arm.importImage(deps.registry, params, state, signal);
     } catch (err) {
       const refused = job.decision.armMode === 'NoForce' && isAlreadyExists(toFailure(err));
       const refusedAsPresent =
         sentBefore &&
         !resumed &&
         refused &&
-        deps.registries !== undefined &&
-        (await landed(job, deps.registries, signal).catch(() => false));
+        (await landed(job, deps.landed, signal).catch(() => false));
       if (!refusedAsPresent) {
         // allowUpdates false: a target made by another writer since the check is said as such.
-        if (refused && job.decision.keepTargets && deps.registries !== undefined) {
-          const taken = await targetTaken(job, deps.registries, deps.acr.loginServer, signal).catch(
+        if (refused && job.decision.keepTargets) {
+          const loginServer = deps.registry.loginServer;
+          const taken = await targetTaken(job, deps.landed, loginServer, signal).catch(
             () => undefined,
           );
           if (taken) throw taken;
@@ -200,17 +196,18 @@ export function lineImporter(
       );
     }
   };
-  const scheduler = new Scheduler((job: LineRecord, ctx) => attempt(job, ctx.signal), toFailure, {
-    ...runOptions(deps),
-    concurrency: deps.concurrency,
-    limiter: deps.adaptive?.limiter,
-    ...(deps.slotsFor ? { slotsFor: deps.slotsFor } : {}),
-    onEvent: importLogger(jobs, out, (ms) => deps.adaptive?.throttled(ms)),
+  const { limiter } = deps.importSlots;
+  const scheduler = new Scheduler((job: LineRecord, c) => attempt(job, c.signal), toFailure, {
+    ...runOptions(deps, ctx),
+    concurrency: limiter.limit,
+    limiter,
+    slotsFor: deps.slotsFor,
+    onEvent: importLogger(jobs, out, (ms) => deps.importSlots.throttled(ms)),
   });
   const lineDone = lineProgress(out, deps.lines);
   return async (record) => {
-    // Decided after a cancel: never handed over (its line ends canceled, as before the pipeline).
-    if (record.decision.armMode === undefined || deps.signal.aborted) return lineDone();
+    // Held back, or decided after a cancel: never handed over (its line ends canceled).
+    if (!goesToImport(record) || ctx.signal.aborted) return lineDone();
     states.set(record, { sent: false });
     const index = jobs.push(record) - 1;
     record.outcome = await scheduler.run(record, index);

@@ -7,14 +7,16 @@
 // of the wrong kind fails, nothing imported, with the line to write instead.
 import { manifestKind, OCI_MANIFEST } from '../core/charts/oci';
 import { OCI_SCHEME } from '../core/charts/line';
-import { Limiter } from '../core/run/lineStages';
+import { limitedStage, type LineStage } from '../core/run/lineStages';
 import {
   credentialFor,
+  goesToImport,
+  holdBack,
   isHttpChart,
   type LineRecord,
   type SourceCredentials,
 } from '../core/plan/decisions';
-import type { Reporter } from '../core/results/reporter';
+import type { RunContext } from '../core/run/runContext';
 import { describeError } from '../registry/http';
 import { MANIFEST_MEDIA_TYPES } from '../registry/manifests';
 import type { SourceRegistries } from '../registry/sourceRegistries';
@@ -22,21 +24,24 @@ import type { SourceRegistries } from '../registry/sourceRegistries';
 export interface KindDeps {
   sources: Pick<SourceRegistries, 'get'>;
   credentials: SourceCredentials;
-  out: Reporter;
-  concurrency: number;
-  signal?: AbortSignal;
+  /** At most this many lines reading their manifest at once (the checks' concurrency). */
+  readConcurrency: number;
 }
 
 /** Whether the line's manifest is read to confirm its kind. */
 export function readsKind(record: LineRecord): boolean {
-  const { item, decision, check } = record;
-  if (decision.armMode === undefined || isHttpChart(item)) return false;
+  const { item, check } = record;
+  if (!goesToImport(record) || isHttpChart(item)) return false;
   if (item.chart?.kind === 'oci') return true;
   return check.sourceMediaType === OCI_MANIFEST && item.source.registry !== 'docker.io';
 }
 
 /** Why the line is of the wrong kind, or undefined when it is what it says. */
-export async function kindProblem(record: LineRecord, deps: KindDeps): Promise<string | undefined> {
+export async function kindProblem(
+  record: LineRecord,
+  deps: KindDeps,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const { item, decision } = record;
   const chartLine = item.chart?.kind === 'oci';
   const reference = decision.pin ?? item.source.digest ?? item.source.tag ?? 'latest';
@@ -49,7 +54,7 @@ export async function kindProblem(record: LineRecord, deps: KindDeps): Promise<s
       `manifests/${reference}`,
       credential,
       MANIFEST_MEDIA_TYPES.join(', '),
-      deps.signal,
+      signal,
     );
     if (res.status !== 200) throw new Error(`the manifest GET answered ${res.status}`);
     kind = manifestKind(res.body);
@@ -74,18 +79,32 @@ export async function kindProblem(record: LineRecord, deps: KindDeps): Promise<s
 
 /**
  * The kind stage of the per-line pipeline: each line to import whose kind is read (readsKind), at
- * most `concurrency` at once; a line of the wrong kind loses its import and fails with the reason.
+ * most `readConcurrency` at once; a line of the wrong kind is held back and fails with the reason.
  */
-export function kindStage(deps: KindDeps): (record: LineRecord) => Promise<void> {
-  const slots = new Limiter(deps.concurrency);
-  return async (record) => {
-    if (!readsKind(record) || deps.signal?.aborted) return;
-    const problem = await slots
-      .run(() => kindProblem(record, deps), deps.signal)
-      .catch(() => undefined);
-    if (problem === undefined) return;
-    delete record.decision.armMode;
-    record.decision.refused = problem;
-    deps.out.log(`line ${record.item.line}: ${record.item.sourceText} refused: ${problem}`);
+export function kindStage(
+  deps: KindDeps,
+  ctx: Pick<RunContext, 'out' | 'signal'>,
+): LineStage<LineRecord> {
+  const refuse = (record: LineRecord, problem: string): void => {
+    holdBack(record, 'kind', problem);
+    ctx.out.log(`line ${record.item.line}: ${record.item.sourceText} refused: ${problem}`);
   };
+  return limitedStage({
+    limit: deps.readConcurrency,
+    signal: ctx.signal,
+    applies: readsKind,
+    work: async (record) => {
+      const problem = await kindProblem(record, deps, ctx.signal);
+      if (problem !== undefined) refuse(record, problem);
+    },
+    // kindProblem answers every read failure itself; anything else: a chart line fails closed
+    // (ARM is not asked to import what may not be a chart), an image line is imported as before.
+    failClosed: (record, err) => {
+      if (record.item.chart?.kind !== 'oci') return;
+      refuse(
+        record,
+        `could not read ${record.item.sourceText}'s manifest to confirm it is a Helm chart (${describeError(err)})`,
+      );
+    },
+  });
 }

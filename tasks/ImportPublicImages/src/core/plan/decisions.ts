@@ -128,11 +128,6 @@ export interface Decision {
   /** Why this decision, when it is not obvious (shown per line and in the summary). */
   note?: string;
   /**
-   * Set when a policy refuses the line (allowUpdates: false and a target holds another digest;
-   * core/plan/policy.ts): no armMode, nothing imported, the line fails with this error.
-   */
-  refused?: string;
-  /**
    * The source digest to import instead of the line's tag: the one the check read (steps/decide.ts)
    * and, when verified, whose signature was verified (steps/verify.ts), so that what lands is what
    * was decided and verified even if the tag moves upstream meanwhile.
@@ -163,7 +158,7 @@ export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}
   if (check.sourceNotFound) {
     return { action: 'none', ...all, note: 'the source was not found upstream; not imported' };
   }
-  if (check.chartError !== undefined) return { action: 'none', ...all, refused: check.chartError };
+  if (check.chartError !== undefined) return { action: 'none', ...all };
   if (mode === 'force') return { action: 'force', armMode: 'Force', ...all };
   const armMode = mode === 'sync' ? 'Force' : 'NoForce';
   const sourceDigest = item.source.digest ?? check.sourceDigest;
@@ -212,13 +207,32 @@ export function decide(item: PlanItem, mode: ImportMode, check: CheckResult = {}
 }
 
 /**
+ * Who held a line back from its import: its HTTP chart could not be read as planned (`chart`),
+ * allowUpdates false refused an update (`allowUpdates`), the kind check found a chart written as
+ * an image or the reverse (`kind`), its signature did not verify (`verify`).
+ */
+export type HeldBy = 'chart' | 'allowUpdates' | 'kind' | 'verify';
+
+/**
+ * A line held back: it is not imported (nor are its signatures carried), and it fails with
+ * `reason` (a failed verification's reason is its `signature`'s). The first hold stands.
+ */
+export interface Hold {
+  by: HeldBy;
+  reason: string;
+}
+
+/**
  * The one record of a list line as it flows through the steps: the plan, what the check found,
- * the decision, and (after the import step) the outcome of its import.
+ * the decision, whether a later stage held it back, and (after the import step) the outcome of
+ * its import.
  */
 export interface LineRecord {
   item: PlanItem;
   check: CheckResult;
   decision: Decision;
+  /** Set when a policy or a stage holds the line back from the import its decision planned. */
+  hold?: Hold;
   /** Undefined when no import ran (skipped, or dry run). */
   outcome?: Outcome<void>;
   /** verifySignatures: what the verification concluded (steps/verify.ts); unset when off. */
@@ -233,8 +247,8 @@ export interface LineRecord {
   /** copyReferrers: why the referrers could not be discovered (a warning and a note). */
   referrersError?: string;
   /**
-   * copyReferrers: discovery passed a bound (core/registry/bounds.ts: a body, a count, a deadline),
-   * so what refers to the image was not carried: the line fails (failurePolicy), with this reason.
+   * copyReferrers: discovery passed a bound (core/registry/bounds.ts: a body, a count, a deadline), so
+   * what refers to the image was not carried: the line fails (failurePolicy), with this reason.
    */
   referrersFailure?: string;
 }
@@ -254,6 +268,21 @@ export function planRecords(
     const check = checks[i] ?? {};
     const decision = decide(item, mode, check);
     if (canceled && decision.action === 'unverified') delete decision.note;
-    return { item, check, decision };
+    const record: LineRecord = { item, check, decision };
+    if (check.chartError !== undefined) holdBack(record, 'chart', check.chartError);
+    return record;
   });
+}
+
+/** Holds the line back from its import (the first hold stands). */
+export function holdBack(record: LineRecord, by: HeldBy, reason: string): void {
+  record.hold ??= { by, reason };
+}
+
+/**
+ * Whether the line goes on to its import (or push, or a dry run's plan of one): its decision has
+ * an ARM mode and nothing held it back.
+ */
+export function goesToImport(record: Pick<LineRecord, 'decision' | 'hold'>): boolean {
+  return record.decision.armMode !== undefined && record.hold === undefined;
 }

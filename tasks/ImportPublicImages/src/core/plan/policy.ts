@@ -88,7 +88,8 @@ export function updatePolicyConflict(mode: ImportMode, allowUpdates: boolean): s
 
 /**
  * allowUpdates false: no tag in the ACR ever moves. An `update` (a target tag holds another
- * digest) is refused: no import, the line fails naming both digests and what to do. Every other
+ * digest) is refused: held back (`hold`, by allowUpdates), no import, the line fails naming both
+ * digests and what to do. Every other
  * Force import (sync mode) goes with NoForce, which never overwrites (ARM refuses it, copying nothing, when a target
  * tag exists), and is marked `keepTargets`: a target another writer made between the check and the
  * import fails the line naming what it holds (steps/imports.ts), instead of being overwritten
@@ -128,7 +129,6 @@ export function holdUpdates(records: readonly LineRecord[], loginServer: string)
     const refused =
       `${held.join(', ')} and ${item.sourceText} points at ${source}; allowUpdates is false, so ` +
       `it is not overwritten: ${keep}set allowUpdates to true to import the new digest.`;
-    const { armMode: _dropped, ...rest } = decision;
-    return { ...r, decision: { ...rest, refused } };
+    return { ...r, hold: r.hold ?? { by: 'allowUpdates', reason: refused } };
   });
 }

@@ -83,13 +83,13 @@ export function imageResult(
     status = 'failed'; // verifySignatures refused it before any import (also in a dry run)
     error = `${VERIFY_FAILED}: ${r.signature?.reason ?? ''}`;
   } else if (decision.action === 'skip') status = 'skipped';
-  else if (decision.action === 'none' && decision.refused === undefined) {
+  else if (r.hold !== undefined) {
+    status = 'failed'; // held back before any import (also in a dry run): a policy, its kind, its chart
+    error = r.hold.reason;
+  } else if (decision.action === 'none') {
     // Known before importing: the source does not exist upstream.
     status = 'failed';
     error = errorText({ item, decision }, notFoundOutcome(r.check), ctx);
-  } else if (decision.refused !== undefined) {
-    status = 'failed'; // a policy refused it before any import (also in a dry run)
-    error = decision.refused;
   } else if (ctx.dryRun) status = 'planned';
   else if (!outcome) status = 'canceled';
   else if (outcome.status === 'done') status = 'imported';

@@ -27,6 +27,38 @@ export async function eachLine<T, R>(
   );
 }
 
+/** How a bounded per-line stage runs (limitedStage). */
+export interface LimitedStage<R> {
+  /** At most this many lines in the stage at once. */
+  limit: number;
+  /** The run's cancel: a line reached after it, or waiting for a slot, passes untouched. */
+  signal: AbortSignal;
+  /** Whether the stage has anything to do for the line (a line held back passes untouched). */
+  applies: (record: R) => boolean;
+  /** The stage's work on one line, in a slot. */
+  work: (record: R) => Promise<void>;
+  /** Anything unforeseen the work threw (not a cancel): the line fails closed, saying why. */
+  failClosed: (record: R, err: unknown) => void;
+}
+
+/**
+ * The shape every bounded per-line stage has (kind, verify, carry): skip the lines it does not
+ * apply to, wait for one of `limit` slots, do the work, and fail the line closed on an unexpected
+ * error; after a cancel, nothing (the line ends canceled).
+ */
+export function limitedStage<R>(stage: LimitedStage<R>): LineStage<R> {
+  const slots = new Limiter(stage.limit);
+  const { signal } = stage;
+  return async (record) => {
+    if (signal.aborted || !stage.applies(record)) return;
+    try {
+      await slots.run(() => stage.work(record), signal);
+    } catch (err) {
+      if (!signal.aborted) stage.failClosed(record, err);
+    }
+  };
+}
+
 /**
  * At most `limit` holders at once; the others wait in the order they asked. The limit can be
  * lowered (or raised) while running: holders keep their slot, new ones wait until fewer than the

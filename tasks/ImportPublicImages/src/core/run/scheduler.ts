@@ -4,7 +4,7 @@
 import { Limiter, type Slots } from './lineStages';
 import type { BackoffOptions, Failure } from './retry';
 import { RetriesExhausted, withRetries, type WorkContext } from './retryLoop';
-import { systemClock, type Clock } from './clock';
+import type { Clock } from './clock';
 import { ThrottleGate } from './throttleGate';
 import type { Outcome, ScheduleEvent } from './outcome';
 
@@ -164,14 +164,20 @@ function formatMinutes(ms: number): string {
   return minutes >= 1 ? `${+minutes.toFixed(2)} min` : `${Math.round(ms / 1000)} s`;
 }
 
-/** What every import of a run shares (retries, timeout, clock, cancel, the throttle gate), from a step's deps. */
-export function runOptions(d: {
-  retries: number;
-  timeoutMs: number;
-  clock?: Clock;
-  signal?: AbortSignal;
-  gate?: ThrottleGate;
-}): Omit<ScheduleOptions, 'concurrency'> {
-  const { retries, timeoutMs, signal, gate } = d;
-  return { retries, timeoutMs, clock: d.clock ?? systemClock, random: Math.random, signal, gate };
+/**
+ * What every import of a run shares: its retries and timeout, and the run's clock, cancel and
+ * throttle gate (core/run/runContext.ts).
+ */
+export function runOptions(
+  d: { retries: number; timeoutMs: number },
+  run: { clock: Clock; signal: AbortSignal; gate: ThrottleGate },
+): Omit<ScheduleOptions, 'concurrency'> {
+  return {
+    retries: d.retries,
+    timeoutMs: d.timeoutMs,
+    clock: run.clock,
+    random: Math.random,
+    signal: run.signal,
+    gate: run.gate,
+  };
 }

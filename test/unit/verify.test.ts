@@ -1,0 +1,143 @@
+// steps/verify.ts (verifySignatures: cosign-key): a line whose source matches a key pattern goes on
+// only with a cosign signature by that key for the digest decided; otherwise it is held back (by
+// `verify`) and its signature check says why. Signatures made here with node:crypto, read through
+// a fake registry (the `.sig` manifest, then its payload blob).
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { compilePatterns } from '../../tasks/ImportPublicImages/src/core/plan/allowedSources';
+import { COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../../tasks/ImportPublicImages/src/core/signatures/cosign';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import {
+  goesToImport,
+  planImports,
+  planRecords,
+  type LineRecord,
+} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+import type { CosignKey } from '../../tasks/ImportPublicImages/src/core/signatures/referrerPolicy';
+import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
+import { verifyStage } from '../../tasks/ImportPublicImages/src/steps/verify';
+
+const D = `sha256:${'d'.repeat(64)}`;
+const SIG_MANIFEST = `sha256:${'5'.repeat(64)}`;
+const signer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const pem = signer.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const keys: CosignKey[] = [
+  { line: 1, pattern: compilePatterns(['quay.io/org/**'])[0]!, path: 'keys/org.pub', pem },
+];
+
+/** The `.sig` manifest and payload of a signature of `digest` by `key`. */
+function signed(digest: string, key = signer.privateKey): Record<string, HttpResponse> {
+  const payload = Buffer.from(
+    JSON.stringify({
+      critical: {
+        identity: { 'docker-reference': 'quay.io/org/app' },
+        image: { 'docker-manifest-digest': digest },
+        type: 'cosign container image signature',
+      },
+      optional: null,
+    }),
+  );
+  const blob = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+  const signature = sign('sha256', payload, key).toString('base64');
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: blob, size: 2 },
+    layers: [
+      {
+        mediaType: COSIGN_SIMPLESIGNING_MEDIA_TYPE,
+        digest: blob,
+        size: payload.length,
+        annotations: { 'dev.cosignproject.cosign/signature': signature },
+      },
+    ],
+  };
+  return {
+    [`manifests/${digest.replace(':', '-')}.sig`]: {
+      status: 200,
+      headers: { 'docker-content-digest': SIG_MANIFEST },
+      body: JSON.stringify(manifest),
+    },
+    [`blobs/${blob}`]: { status: 200, headers: {}, body: '', bytes: payload },
+  };
+}
+
+function record(line: string): LineRecord {
+  const items = planImports(parseImageList(line).entries, { registries: {} });
+  const [r] = planRecords(items, 'sync', [{ sourceDigest: D, targets: {} }], false);
+  return r!;
+}
+
+async function verify(records: LineRecord[], answers: Record<string, HttpResponse>) {
+  const gets: string[] = [];
+  const logs: string[] = [];
+  const sources = {
+    head: async () => ({ digest: D }),
+    get: async (_r: string, _repo: string, path: string): Promise<HttpResponse> => {
+      gets.push(path);
+      return answers[path] ?? { status: 404, headers: {}, body: '' };
+    },
+  };
+  const stage = verifyStage(
+    { sources, credentials: { registries: {} }, keys, timeoutMs: 60_000, readConcurrency: 2 },
+    {
+      out: { log: (t) => logs.push(t), warn: () => {}, progress: () => {}, secret: () => {} },
+      signal: new AbortController().signal,
+    },
+  );
+  for (const r of records) await stage(r);
+  return { gets, logs };
+}
+
+describe('steps/verify: a signed line goes on, any other line matching a key is held back', () => {
+  it("signed by the pattern's key: verified, imported by the digest verified, its .sig by the digest read", async () => {
+    const r = record('quay.io/org/app:v1 => org/app');
+    const { logs } = await verify([r], signed(D));
+    assert.deepEqual(r.signature, {
+      verified: true,
+      key: 'quay.io/org/** => keys/org.pub',
+      reason: null,
+    });
+    assert.equal(r.hold, undefined);
+    assert.ok(goesToImport(r));
+    assert.equal(r.decision.pin, D);
+    assert.equal(r.signatureManifest, SIG_MANIFEST);
+    assert.match(logs[0] ?? '', /signature verified \(cosignPublicKeys quay\.io\/org\/\*\*\)$/);
+  });
+
+  it('signed with another key: held back by verify, not imported, the reason in its signature', async () => {
+    const r = record('quay.io/org/app:v1 => org/app');
+    const { logs } = await verify([r], signed(D, other.privateKey));
+    assert.equal(r.signature?.verified, false);
+    assert.equal(r.hold?.by, 'verify');
+    assert.equal(goesToImport(r), false);
+    assert.match(logs[0] ?? '', /not imported$/);
+  });
+
+  it('a signature of another digest, or none at all: held back', async () => {
+    const moved = record('quay.io/org/app:v1 => org/app');
+    const unsigned = record('quay.io/org/other:v1 => org/other');
+    await verify([moved], signed(`sha256:${'e'.repeat(64)}`));
+    await verify([unsigned], {});
+    assert.equal(moved.hold?.by, 'verify');
+    assert.match(unsigned.signature?.reason ?? '', /the source is not signed/);
+    assert.equal(unsigned.hold?.by, 'verify');
+  });
+
+  it('a line no pattern matches is not read and goes on; a line already held back is not read', async () => {
+    const free = record('docker.io/library/nginx:1.27 => library/nginx');
+    const held = record('quay.io/org/app:v1 => org/app');
+    held.hold = { by: 'allowUpdates', reason: 'refused' };
+    const { gets } = await verify([free, held], signed(D));
+    assert.deepEqual(gets, []);
+    assert.deepEqual(free.signature, {
+      verified: false,
+      key: null,
+      reason: free.signature?.reason,
+    });
+    assert.ok(goesToImport(free));
+    assert.equal(held.signature, undefined);
+    assert.equal(held.hold.by, 'allowUpdates', 'the first hold stands');
+  });
+});
