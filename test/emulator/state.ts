@@ -8,7 +8,8 @@ import { HostileAnswers } from './hostile';
 import { addImage, type ImageSpec } from './imagegen';
 import { HELM_HOSTS, helmRepoFiles, type HelmFiles, seedOciCharts } from './charts';
 import { CosignKeys, seedSignatures } from './signatures';
-import { EmulatorSigstore } from './sigstore';
+import { EmulatorSigstore } from './sigstoreState';
+import { addKeylessCaseImages, seedKeylessCases } from './keylessCases';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
 import { PushState } from './upload';
@@ -70,7 +71,7 @@ export class Emulator {
   readonly hostile = new HostileAnswers();
   /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
   readonly cosignKeys: CosignKeys;
-  /** The test Sigstore (sigstore.ts): keyless signatures of the images marked `keyless`. */
+  /** The test Sigstore (sigstoreState.ts): keyless signatures and the keyless cases' images. */
   readonly sigstore: EmulatorSigstore;
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
@@ -158,8 +159,10 @@ export class Emulator {
       store.clear();
       for (const img of cfg.images) addImage(store, host, img);
     }
+    addKeylessCaseImages(this.stores);
     seedOciCharts(this.stores, this.opts.charts ?? 0);
-    seedSignatures(this.stores, this.cosignKeys, (p) => this.sigstore.layerFor(p));
+    seedSignatures(this.stores, this.cosignKeys, this.sigstore);
+    seedKeylessCases(this.stores, this.sigstore);
     this.cosignKeys.save();
     for (const acr of this.acrs) acr.store.clear();
     this.push.clear();
