@@ -8,6 +8,7 @@
 import { addImage } from './imagegen';
 import {
   ART,
+  type SignedImage,
   cosignManifest,
   cosignPayload,
   CREATED,
@@ -266,4 +267,16 @@ function bundleReferrer(
     },
   };
   return Buffer.from(JSON.stringify(manifest));
+}
+
+/** `--keyless-images N` (benchmarks): registry.k8s.io/bench/keyless-NNN:v1, each signed as the
+ * controller is (a `.sig` with a key layer, then a keyless layer as the Kubernetes identity). */
+export function keylessBenchImages(n: number): SignedImage[] {
+  return Array.from({ length: n }, (_, i) => ({
+    host: 'registry.k8s.io',
+    repository: `bench/keyless-${String(i).padStart(3, '0')}`,
+    tag: 'v1',
+    cosign: 'good' as const,
+    keyless: true,
+  }));
 }

@@ -33,7 +33,7 @@ export async function start(
   const em = new Emulator(opts);
   // Keyless signatures are made asynchronously (WebCrypto): signed once here, then seeded again.
   await em.sigstore.prepare([
-    ...signingRequests(em.stores, em.cosignKeys),
+    ...signingRequests(em.stores, em.cosignKeys, em.extraSigned),
     ...keylessCaseRequests(em.stores),
   ]);
   em.seed();

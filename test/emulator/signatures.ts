@@ -30,7 +30,7 @@ export const CREATED = '2024-08-01T00:00:00Z';
 
 type SignatureKind = 'good' | 'wrongDigest' | 'otherKey';
 
-interface SignedImage {
+export interface SignedImage {
   host: string;
   repository: string;
   tag: string;
@@ -258,9 +258,10 @@ export function cosignPayload(ref: string, digest: string): Buffer {
 export function signingRequests(
   stores: Map<string, RegistryStore>,
   keys: CosignKeys,
+  extra: readonly SignedImage[] = [],
 ): SigningRequest[] {
   const publicKeyPem = keys.main.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  return SIGNED_IMAGES.flatMap((s): SigningRequest[] => {
+  return [...SIGNED_IMAGES, ...extra].flatMap((s): SigningRequest[] => {
     const digest = stores.get(s.host)?.resolve(s.repository, s.tag);
     if (!digest) return [];
     const payload = cosignPayload(`${s.host}/${s.repository}`, digest);
@@ -290,8 +291,9 @@ export function seedSignatures(
   stores: Map<string, RegistryStore>,
   keys: CosignKeys,
   sigstore?: SigstoreLookup,
+  extra: readonly SignedImage[] = [],
 ): void {
-  for (const s of SIGNED_IMAGES) {
+  for (const s of [...SIGNED_IMAGES, ...extra]) {
     const store = stores.get(s.host);
     const digest = store?.resolve(s.repository, s.tag);
     const man = digest ? store?.manifests.get(digest) : undefined;
