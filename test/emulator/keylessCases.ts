@@ -8,14 +8,13 @@
 import { addImage } from './imagegen';
 import {
   ART,
-  type SignedImage,
   cosignManifest,
   cosignPayload,
   CREATED,
   digestTag,
   EMPTY_JSON,
-  NO_REFERRERS_API,
-} from './signatures';
+} from './signatureLayout';
+import { NO_REFERRERS_API, type SignedImage } from './signatures';
 import {
   COSIGN_SIGN_PREDICATE,
   KUBERNETES_IDENTITY,
