@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readManifestFiles } from '../tasks/ImportPublicImages/src/ado/needsFiles';
-import { parseImageList } from '../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../tasks/ImportPublicImages/src/core/list/imageList';
 import { chartImages } from '../tasks/ImportPublicImages/src/core/needs/chartImages';
 import { matchNeeds } from '../tasks/ImportPublicImages/src/core/needs/match';
 import type { NeededImage } from '../tasks/ImportPublicImages/src/core/needs/needed';

@@ -21,7 +21,7 @@ import {
   type TaskRun,
 } from './runTask';
 
-/** The result with the audit fields (core/audit.ts, ImageResult.previousDigest). */
+/** The result with the audit fields (core/results/audit.ts, ImageResult.previousDigest). */
 type AuditResult = ResultJson & {
   run?: Record<string, string>;
   list?: { path: string; sha256?: string };

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
-import { verifyCosignPayload } from '../../tasks/ImportPublicImages/src/core/cosign';
+import { verifyCosignPayload } from '../../tasks/ImportPublicImages/src/core/signatures/cosign';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { ACCEPT, armClient, EmulatorCredential, httpsGet, postForm } from './support';
 

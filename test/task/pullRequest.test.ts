@@ -12,7 +12,7 @@ import {
   MAX_COMMENT_CHARS,
   PLAN_MARKER,
 } from '../../tasks/ImportPublicImages/src/ado/pullRequest';
-import { trusted } from '../../tasks/ImportPublicImages/src/core/safeText';
+import { trusted } from '../../tasks/ImportPublicImages/src/core/results/safeText';
 import { maskLikeAgent } from '../e2e/runTask';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 
@@ -27,10 +27,11 @@ const modulePath = path.join(
   'pullRequest.js',
 );
 
-const safeTextPath = path.join(path.dirname(modulePath), '..', 'core', 'safeText.js');
+const safeTextPath = path.join(path.dirname(modulePath), '..', 'core', 'results', 'safeText.js');
 
 // argv: module, JSON array of plans, posted one after the other as separate task runs would.
-// The plans' markdown is the task's own here: wrapped as Markdown (core/safeText.ts) in the child.
+// The plans' markdown is the task's own here: wrapped as Markdown (core/results/safeText.ts) in the
+// child.
 const CHILD = `
 const { postPlanToPullRequest } = require(process.argv[1]);
 const { trusted } = require(process.argv[3]);

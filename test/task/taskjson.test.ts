@@ -156,7 +156,7 @@ describe('task.json: schema and the classic editor form', function () {
         /from \d+(\.\d+)? to \d+/,
         `${name} help states its range`,
       );
-      // concurrency's default is empty: the task chooses from the list (core/concurrency.ts).
+      // concurrency's default is empty: the task chooses from the list (core/run/concurrency.ts).
       if (name === 'concurrency') assert.equal(input.defaultValue, '', name);
       else assert.ok(Number.isFinite(Number(input.defaultValue)), `${name} default is a number`);
     }

@@ -1,11 +1,12 @@
-// acrName and resourceGroup as the user writes them (core/acrName.ts): checked before any request.
+// acrName and resourceGroup as the user writes them (core/list/acrName.ts): checked before any
+// request.
 import assert from 'node:assert/strict';
 import {
   parseAcrInput,
   resourceGroupProblem,
-} from '../../tasks/ImportPublicImages/src/core/acrName';
+} from '../../tasks/ImportPublicImages/src/core/list/acrName';
 
-describe('core/acrName: acrName', () => {
+describe('core/list/acrName: acrName', () => {
   const ok: [string, { name: string; loginServer?: string }][] = [
     ['contosoacr', { name: 'contosoacr' }],
     ['ContosoACR', { name: 'contosoacr' }],
@@ -40,7 +41,7 @@ describe('core/acrName: acrName', () => {
       ));
 });
 
-describe('core/acrName: resourceGroup', () => {
+describe('core/list/acrName: resourceGroup', () => {
   for (const ok of ['rg-aks', 'RG_Shared.1', 'rg(prod)', 'ressourcengruppe-ü', 'a'])
     it(`accepts ${ok}`, () => assert.equal(resourceGroupProblem(ok), undefined));
   for (const bad of ['..', '.', 'rg.', 'rg/../other', 'rg?x=1', 'a'.repeat(91), 'rg aks', 'rg%2F'])

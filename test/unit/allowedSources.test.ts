@@ -4,8 +4,8 @@ import {
   matchesPattern,
   patternProblem,
   sourceViolations,
-} from '../../tasks/ImportPublicImages/src/core/allowedSources';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+} from '../../tasks/ImportPublicImages/src/core/plan/allowedSources';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 
 describe('allowedSources: a pattern is a full match of registry/repository', () => {
   // pattern, normalised source, matches

@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readImageList } from '../../tasks/ImportPublicImages/src/ado/files';
-import { BUILD_VARIABLES, buildRecord } from '../../tasks/ImportPublicImages/src/core/audit';
+import {
+  BUILD_VARIABLES,
+  buildRecord,
+} from '../../tasks/ImportPublicImages/src/core/results/audit';
 
 describe('audit: the build record from the agent variables', () => {
   const agent: Record<string, string> = {

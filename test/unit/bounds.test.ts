@@ -1,8 +1,8 @@
-// Bounds on what a registry or Azure sends (core/bounds.ts, registry/body.ts, the ARM read retry):
-// a body is read up to the limit of its kind and no further (a declared length past it is refused
-// before a byte is read), an error body is cut there, a request and a line's reads end at their
-// deadline with the reason named. Streams and timers are real; nothing sleeps: each test waits for
-// the event it asserts.
+// Bounds on what a registry or Azure sends (core/registry/bounds.ts, registry/body.ts, the ARM read
+// retry): a body is read up to the limit of its kind and no further (a declared length past it is
+// refused before a byte is read), an error body is cut there, a request and a line's reads end at
+// their deadline with the reason named. Streams and timers are real; nothing sleeps: each test
+// waits for the event it asserts.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import {
@@ -18,9 +18,10 @@ import {
   readsTimedOut,
   sizeText,
   withDeadline,
-} from '../../tasks/ImportPublicImages/src/core/bounds';
-import { systemClock, ThrottleGate } from '../../tasks/ImportPublicImages/src/core/schedule';
-import { RetriesExhausted } from '../../tasks/ImportPublicImages/src/core/schedule';
+} from '../../tasks/ImportPublicImages/src/core/registry/bounds';
+import { systemClock } from '../../tasks/ImportPublicImages/src/core/run/clock';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
+import { RetriesExhausted } from '../../tasks/ImportPublicImages/src/core/run/retryLoop';
 import { readBody, startDeadline } from '../../tasks/ImportPublicImages/src/registry/body';
 import { armReadRetry } from '../../tasks/ImportPublicImages/src/steps/connect';
 

@@ -2,7 +2,7 @@
 // line of kind chart (`oci://`), an HTTP-repository chart is `https://URL CHART:VERSION`; each
 // malformed form gets its own error and a line to write instead.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import { chartTag, pinnedChartLine } from '../../tasks/ImportPublicImages/src/core/charts/line';
 
 const HEX = 'ab'.repeat(32);

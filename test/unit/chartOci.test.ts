@@ -15,7 +15,7 @@ import {
   manifestKind,
   sha256,
 } from '../../tasks/ImportPublicImages/src/core/charts/oci';
-import { hintFor, OCI_CHART_HINT } from '../../tasks/ImportPublicImages/src/core/hints';
+import { hintFor, OCI_CHART_HINT } from '../../tasks/ImportPublicImages/src/core/results/hints';
 import { CHART_YAML, chartTgz } from './tarBuilder';
 
 const meta = (): NonNullable<Extract<ReturnType<typeof chartMetadata>, { ok: true }>['meta']> => {
@@ -156,7 +156,7 @@ entries:
   });
 });
 
-describe('core/hints: chart lines', () => {
+describe('core/results/hints: chart lines', () => {
   const ctx = {
     sourceRegistry: 'quay.io',
     sourceRepository: 'x',

@@ -8,7 +8,7 @@ import { HttpCharts, pushChart } from '../../tasks/ImportPublicImages/src/steps/
 import type { HttpRequest, HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 import { PushError } from '../../tasks/ImportPublicImages/src/registry/acrPush';
 import { sha256 } from '../../tasks/ImportPublicImages/src/core/charts/oci';
-import { BODY_LIMITS, bodyTooLarge } from '../../tasks/ImportPublicImages/src/core/bounds';
+import { BODY_LIMITS, bodyTooLarge } from '../../tasks/ImportPublicImages/src/core/registry/bounds';
 import type { HttpChart } from '../../tasks/ImportPublicImages/src/core/charts/line';
 import { chartTgz } from './tarBuilder';
 

@@ -1,9 +1,9 @@
 // The check step (steps/check.ts) with fake registries: source and target digests, fallbacks,
 // and the Docker Hub rate-limit probe.
 import assert from 'node:assert/strict';
-import { planImports, type PlanItem } from '../../tasks/ImportPublicImages/src/core/plan';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { eachLine } from '../../tasks/ImportPublicImages/src/core/pipeline';
+import { planImports, type PlanItem } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { eachLine } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
 import { checkItems, startChecks } from '../../tasks/ImportPublicImages/src/steps/check';
 import {
   decideLine,
@@ -11,7 +11,7 @@ import {
   probeDockerHub,
 } from '../../tasks/ImportPublicImages/src/steps/decide';
 import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/manifests';
-import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan';
+import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 
 interface HeadCall {
   registry: string;

@@ -1,18 +1,22 @@
-// core/concurrency.ts (the default that grows with the list, the back-off on 429s) and
-// core/pipeline.ts (lines from check to import on their own, a limiter, a countdown), with a
+// core/run/concurrency.ts (the default that grows with the list, the back-off on 429s) and
+// core/run/lineStages.ts (lines from check to import on their own, a limiter, a countdown), with a
 // fake clock.
 import assert from 'node:assert/strict';
 import {
   chooseConcurrency,
   ImportConcurrency,
-} from '../../tasks/ImportPublicImages/src/core/concurrency';
-import { Countdown, eachLine, Limiter } from '../../tasks/ImportPublicImages/src/core/pipeline';
-import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/schedule';
-import { runScheduled } from '../../tasks/ImportPublicImages/src/core/scheduler';
-import type { Failure } from '../../tasks/ImportPublicImages/src/core/retry';
+} from '../../tasks/ImportPublicImages/src/core/run/concurrency';
+import {
+  Countdown,
+  eachLine,
+  Limiter,
+} from '../../tasks/ImportPublicImages/src/core/run/lineStages';
+import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
+import { runScheduled } from '../../tasks/ImportPublicImages/src/core/run/scheduler';
+import type { Failure } from '../../tasks/ImportPublicImages/src/core/run/retry';
 import { FakeClock, fixedRandom } from './fakeClock';
 
-describe('core/concurrency: chooseConcurrency', () => {
+describe('core/run/concurrency: chooseConcurrency', () => {
   it('an input value is used exactly, for the imports and the registry reads', () => {
     for (const [input, lines, checks] of [
       [1, 1000, 1],
@@ -51,7 +55,7 @@ describe('core/concurrency: chooseConcurrency', () => {
   });
 });
 
-describe('core/concurrency: ImportConcurrency', () => {
+describe('core/run/concurrency: ImportConcurrency', () => {
   function setup(input: number | undefined, lines: number) {
     const clock = new FakeClock();
     const logged: string[] = [];
@@ -136,7 +140,7 @@ describe('core/concurrency: ImportConcurrency', () => {
   });
 });
 
-describe('core/pipeline', () => {
+describe('core/run/lineStages', () => {
   it('eachLine: a line goes on to its next stage as soon as its own is done, records in order', async () => {
     const clock = new FakeClock();
     const seen: string[] = [];

@@ -3,7 +3,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import {
   parseCosignPublicKey,
   verifyCosignPayload,
-} from '../../tasks/ImportPublicImages/src/core/cosign';
+} from '../../tasks/ImportPublicImages/src/core/signatures/cosign';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 const OTHER = 'sha256:' + 'b'.repeat(64);

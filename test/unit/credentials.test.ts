@@ -13,7 +13,7 @@ import {
   explainFederationFailure,
   federatedTokenSource,
 } from '../../tasks/ImportPublicImages/src/azure/federation';
-import { AZURE_TOKEN_FAILED } from '../../tasks/ImportPublicImages/src/core/hints';
+import { AZURE_TOKEN_FAILED } from '../../tasks/ImportPublicImages/src/core/results/hints';
 
 const CLIENT_ID = '11111111-0000-4000-8000-00000000c1d0';
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -16,7 +16,7 @@ import {
   rewriteUrl,
 } from '../../tasks/ImportPublicImages/src/registry/http';
 import { parseRateLimit } from '../../tasks/ImportPublicImages/src/registry/manifests';
-import { classify } from '../../tasks/ImportPublicImages/src/core/retry';
+import { classify } from '../../tasks/ImportPublicImages/src/core/run/retry';
 
 describe('edges: registry http', () => {
   const overrides = readOverrides({

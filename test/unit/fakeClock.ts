@@ -1,5 +1,5 @@
 // A virtual clock for the scheduler's tests: time only moves when every task is waiting on it.
-import { abortError, type Clock } from '../../tasks/ImportPublicImages/src/core/schedule';
+import { abortError, type Clock } from '../../tasks/ImportPublicImages/src/core/run/clock';
 
 interface Timer {
   at: number;

@@ -1,15 +1,15 @@
-// Linear-time glob matching (core/glob.ts): the same answers as the patterns' meaning, and a bound
-// on the steps a pathological pattern costs, measured with a step counter (not a timer).
+// Linear-time glob matching (core/plan/glob.ts): the same answers as the patterns' meaning, and a
+// bound on the steps a pathological pattern costs, measured with a step counter (not a timer).
 import assert from 'node:assert/strict';
 import {
   compilePatterns,
   matchesPattern,
-} from '../../tasks/ImportPublicImages/src/core/allowedSources';
+} from '../../tasks/ImportPublicImages/src/core/plan/allowedSources';
 import {
   matchSegment,
   matchSegments,
   type StepCounter,
-} from '../../tasks/ImportPublicImages/src/core/glob';
+} from '../../tasks/ImportPublicImages/src/core/plan/glob';
 
 describe('glob: segment globs', () => {
   const table: [string, string, boolean][] = [

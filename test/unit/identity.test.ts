@@ -7,20 +7,23 @@ import {
   allowedBy,
   compilePatterns,
   sourceViolations,
-} from '../../tasks/ImportPublicImages/src/core/allowedSources';
+} from '../../tasks/ImportPublicImages/src/core/plan/allowedSources';
 import {
   isDockerHub,
   normalizeRegistryHost,
   sourceIdentity,
-} from '../../tasks/ImportPublicImages/src/core/identity';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { credentialKeyFor } from '../../tasks/ImportPublicImages/src/core/plan';
+} from '../../tasks/ImportPublicImages/src/core/list/identity';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { credentialKeyFor } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 import {
   armSource,
   parseReference,
   type ImageReference,
-} from '../../tasks/ImportPublicImages/src/core/reference';
-import { keyFor, parseKeyLines } from '../../tasks/ImportPublicImages/src/core/referrers';
+} from '../../tasks/ImportPublicImages/src/core/list/reference';
+import {
+  keyFor,
+  parseKeyLines,
+} from '../../tasks/ImportPublicImages/src/core/signatures/referrerPolicy';
 
 interface Group {
   /** The one identity, `registry/repository`. */

@@ -1,8 +1,8 @@
 // The destination rules of images.txt (the part after `=>`, and the implied destination of a line
 // without one) and the validation that keeps a list with one bad pin from importing anything.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { ImageReference } from '../../tasks/ImportPublicImages/src/core/reference';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { ImageReference } from '../../tasks/ImportPublicImages/src/core/list/reference';
 
 const HEX = 'fedcba9876543210'.repeat(4);
 const D = `sha256:${HEX}`;

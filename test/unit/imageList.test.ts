@@ -5,8 +5,8 @@ import {
   ImageEntry,
   formatProblem,
   parseImageList,
-} from '../../tasks/ImportPublicImages/src/core/imageList';
-import { ImageReference } from '../../tasks/ImportPublicImages/src/core/reference';
+} from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { ImageReference } from '../../tasks/ImportPublicImages/src/core/list/reference';
 
 const HEX = 'fedcba9876543210'.repeat(4);
 const D = `sha256:${HEX}`;

@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseBoolean, parseChoice } from '../../tasks/ImportPublicImages/src/core/inputValues';
+import {
+  parseBoolean,
+  parseChoice,
+} from '../../tasks/ImportPublicImages/src/core/list/inputValues';
 import { BOOLEAN_INPUTS, CHOICE_INPUTS } from '../../tasks/ImportPublicImages/src/ado/inputs';
 
 interface TaskJsonInput {

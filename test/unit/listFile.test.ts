@@ -2,7 +2,7 @@
 // problems is shown (at most 20 annotations, lines cut to 200 characters, no echo of a file that
 // is not an image list, a warning for a list with no image).
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   MAX_ANNOTATIONS,
   MAX_ECHO,
@@ -11,7 +11,7 @@ import {
   clip,
   decodeImageList,
   reviewList,
-} from '../../tasks/ImportPublicImages/src/core/listFile';
+} from '../../tasks/ImportPublicImages/src/core/list/listFile';
 
 const utf16be = (s: string): Buffer => {
   const le = Buffer.from(s, 'utf16le');

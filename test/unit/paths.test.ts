@@ -1,4 +1,4 @@
-// The task's path logic (core/paths.ts) under Windows semantics (path.win32: drive letters,
+// The task's path logic (core/list/paths.ts) under Windows semantics (path.win32: drive letters,
 // backslashes, UNC shares, names compared without case) and POSIX, as tables: what the agent's
 // Windows machines would resolve, proven on this Linux machine.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import {
   probePath,
   resolveInputPath,
   summaryPath,
-} from '../../tasks/ImportPublicImages/src/core/paths';
+} from '../../tasks/ImportPublicImages/src/core/list/paths';
 
 const win = path.win32;
 const posix = path.posix;

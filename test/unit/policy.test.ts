@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   planImports,
   planRecords,
   type CheckResult,
   type PlanItem,
-} from '../../tasks/ImportPublicImages/src/core/plan';
+} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 import {
   holdUpdates,
   pinnedLine,
   unpinnedProblems,
   updatePolicyConflict,
-} from '../../tasks/ImportPublicImages/src/core/policy';
-import { imageResult } from '../../tasks/ImportPublicImages/src/core/results';
+} from '../../tasks/ImportPublicImages/src/core/plan/policy';
+import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;

@@ -8,7 +8,7 @@ import {
   formatReference,
   parseName,
   parseReference,
-} from '../../tasks/ImportPublicImages/src/core/reference';
+} from '../../tasks/ImportPublicImages/src/core/list/reference';
 
 /** A result: the normalised reference (`registry/repository[:tag][@digest]`), or refused. */
 export const REFUSED = 'refused';
@@ -60,7 +60,7 @@ export const DEVIATIONS: readonly Deviation[] = [
       'host names are case-insensitive; lower-casing makes one image one image however its ' +
       'host is written (duplicates and target clashes are found on the normalised form)',
   },
-  // One identity for a host (core/identity.ts): the https port and a trailing dot dropped
+  // One identity for a host (core/list/identity.ts): the https port and a trailing dot dropped
   {
     input: 'b.gbc.io:443/foo/bar:v1',
     docker: 'b.gbc.io:443/foo/bar:v1',

@@ -3,7 +3,7 @@
 // are ours. Deliberate differences are listed in reference-deviations.ts. (TestMatch and
 // TestMatchError test FamiliarMatch's glob patterns, which this grammar has no counterpart for.)
 import assert from 'node:assert/strict';
-import { armSource, parseReference } from '../../tasks/ImportPublicImages/src/core/reference';
+import { armSource, parseReference } from '../../tasks/ImportPublicImages/src/core/list/reference';
 import { REFUSED, expectLikeDocker } from './reference-deviations';
 
 const HEX = '1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   isValidRegistryHost,
   parseReference,
-} from '../../tasks/ImportPublicImages/src/core/reference';
+} from '../../tasks/ImportPublicImages/src/core/list/reference';
 import { REFUSED, expectLikeDocker, nameOutcome } from './reference-deviations';
 
 const BE = 'sha256:be178c0543eb17f5f3043021c9e5fcf30285e557a4fc309cce97ff9ca6182912';

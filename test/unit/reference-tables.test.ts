@@ -5,7 +5,7 @@
 // path -> library/), since that is what a line of images.txt means; where Parse's own table
 // keeps a bare domain, the comment says so. Deliberate differences: reference-deviations.ts.
 import assert from 'node:assert/strict';
-import { parseReference } from '../../tasks/ImportPublicImages/src/core/reference';
+import { parseReference } from '../../tasks/ImportPublicImages/src/core/list/reference';
 import {
   DEVIATIONS,
   REFUSED,

@@ -4,7 +4,7 @@ import {
   armSource,
   formatReference,
   parseReference,
-} from '../../tasks/ImportPublicImages/src/core/reference';
+} from '../../tasks/ImportPublicImages/src/core/list/reference';
 
 const HEX = '0123456789abcdef'.repeat(4);
 const D = `sha256:${HEX}`;

@@ -1,12 +1,13 @@
-// registry/referrers.ts against a fake registry: which requests discovery makes, the referrers
-// API's pages, the tag-schema fallback on 404, what each mode keeps, and a signature's layers.
+// registry/referrerDiscovery.ts against a fake registry: which requests discovery makes, the
+// referrers API's pages, the tag-schema fallback on 404, what each mode keeps, and a signature's
+// layers.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   discoverReferrers,
   listReferrers,
   type ReferrerSources,
-} from '../../tasks/ImportPublicImages/src/registry/referrers';
+} from '../../tasks/ImportPublicImages/src/registry/referrerDiscovery';
 import { cosignSignatureLayers } from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 
@@ -74,7 +75,7 @@ function fakeRegistry(opts: {
   };
 }
 
-describe('registry/referrers: discovery', () => {
+describe('registry/referrerDiscovery: discovery', () => {
   it('signatures: the .sig by HEAD and the signature referrers of every page, nothing else', async () => {
     const sig = `sha256-${hex('a')}.sig`;
     const fake = fakeRegistry({
@@ -203,7 +204,7 @@ describe('registry/referrers: discovery', () => {
   });
 });
 
-describe('registry/referrers: a cosign signature for verification', () => {
+describe('registry/referrerDiscovery: a cosign signature for verification', () => {
   it('each simple-signing layer with its payload bytes (checked against the layer digest) and signature', async () => {
     const payload = Buffer.from('{"critical":{}}');
     const digest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;

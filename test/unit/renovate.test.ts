@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const config = JSON.parse(fs.readFileSync(path.join(root, 'docs', 'renovate.json'), 'utf8')) as {

@@ -5,7 +5,7 @@ import {
   verdict,
   type ImageResult,
   type RunResult,
-} from '../../tasks/ImportPublicImages/src/core/report';
+} from '../../tasks/ImportPublicImages/src/core/results/report';
 
 const img = (
   line: number,

@@ -7,13 +7,13 @@ import {
   hintFor,
   permissionHint,
   tokenHint,
-} from '../../tasks/ImportPublicImages/src/core/hints';
+} from '../../tasks/ImportPublicImages/src/core/results/hints';
 import {
   backoffMs,
   classify,
   parseRetryAfter,
   type Failure,
-} from '../../tasks/ImportPublicImages/src/core/retry';
+} from '../../tasks/ImportPublicImages/src/core/run/retry';
 
 describe('retry: classify', () => {
   const table: [string, Failure, boolean, boolean][] = [

@@ -5,25 +5,28 @@
 import assert from 'node:assert/strict';
 import MarkdownIt from 'markdown-it';
 import { TaskOutput } from '../../tasks/ImportPublicImages/src/ado/output';
-import { planFailure, planMarkdown } from '../../tasks/ImportPublicImages/src/core/planReport';
+import {
+  planFailure,
+  planMarkdown,
+} from '../../tasks/ImportPublicImages/src/core/results/reviewPlan';
 import {
   closingLines,
   countImages,
   markdownSummary,
   type ImageResult,
   type RunResult,
-} from '../../tasks/ImportPublicImages/src/core/report';
+} from '../../tasks/ImportPublicImages/src/core/results/report';
 import {
   logText,
   MAX_LOG_LINE,
   MAX_MARKDOWN_DATA,
   mdCode,
   mdt,
-} from '../../tasks/ImportPublicImages/src/core/safeText';
+} from '../../tasks/ImportPublicImages/src/core/results/safeText';
 import {
   isRegistryDigest,
   isMediaType,
-} from '../../tasks/ImportPublicImages/src/core/registryAnswers';
+} from '../../tasks/ImportPublicImages/src/core/registry/registryAnswers';
 
 export const HOSTILE: readonly string[] = [
   '##vso[task.setvariable variable=x]1',
@@ -333,7 +336,7 @@ describe('output discipline: the door (ado/output.ts TaskOutput) writes what the
   }
 });
 
-describe('registry answers checked where they enter (core/registryAnswers.ts)', () => {
+describe('registry answers checked where they enter (core/registry/registryAnswers.ts)', () => {
   const digests: [string, boolean][] = [
     [DIGEST, true],
     [`sha512:${'a'.repeat(128)}`, true],

@@ -1,16 +1,16 @@
-// Which scopes go into which token request (core/tokenBatches.ts): batches by count and length,
-// groups by registry and credentials.
+// Which scopes go into which token request (core/registry/tokenBatches.ts): batches by count and
+// length, groups by registry and credentials.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/imageList';
-import { planImports } from '../../tasks/ImportPublicImages/src/core/plan';
+import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { planImports } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 import {
   batchScopes,
   pullScope,
   SCOPES_PER_TOKEN,
   sourceGroups,
-} from '../../tasks/ImportPublicImages/src/core/tokenBatches';
+} from '../../tasks/ImportPublicImages/src/core/registry/tokenBatches';
 
-describe('core/tokenBatches: batchScopes', () => {
+describe('core/registry/tokenBatches: batchScopes', () => {
   const scopes = (n: number): string[] => Array.from({ length: n }, (_, i) => pullScope(`r${i}`));
 
   it('a token per SCOPES_PER_TOKEN scopes, in order', () => {
@@ -47,7 +47,7 @@ describe('core/tokenBatches: batchScopes', () => {
   });
 });
 
-describe('core/tokenBatches: sourceGroups', () => {
+describe('core/registry/tokenBatches: sourceGroups', () => {
   const creds = { dockerHub: { username: 'u', password: 'p' }, registries: {} };
   const items = (text: string) => planImports(parseImageList(text).entries, creds);
 

@@ -1,6 +1,6 @@
 // The data flow, a call per arrow: inputs -> parse -> plan -> connect -> check -> decide ->
-// import -> report, each line going from its check to its import on its own (core/pipeline.ts).
-// Each step is in steps/; the platform (task-lib) only in ado/.
+// import -> report, each line going from its check to its import on its own
+// (core/run/lineStages.ts). Each step is in steps/; the platform (task-lib) only in ado/.
 import { auditRecord } from './ado/buildInfo';
 import { cancelOnSignals } from './ado/cancel';
 import { endpointAuthParameters, jobAccessToken } from './ado/endpoints';
@@ -12,16 +12,17 @@ import { annotateNeedsProblems, publishNeeds } from './ado/needsOutput';
 import { TaskOutput } from './ado/output';
 import { postPlanToPullRequest } from './ado/pullRequest';
 import { readTransport } from './ado/transport';
-import { chooseConcurrency, ImportConcurrency } from './core/concurrency';
-import { eachLine, LineSlots } from './core/pipeline';
-import { planImports } from './core/plan';
-import { importFailure, planFailure, planThenFailed, type Plan } from './core/planReport';
-import { verdict, type RunResult } from './core/report';
+import { chooseConcurrency, ImportConcurrency } from './core/run/concurrency';
+import { eachLine, LineSlots } from './core/run/lineStages';
+import { planImports } from './core/plan/decisions';
+import { importFailure, planFailure, planThenFailed, type Plan } from './core/results/reviewPlan';
+import { verdict, type RunResult } from './core/results/report';
 import type { NeededImage } from './core/needs/needed';
 import { countGaps } from './core/needs/match';
 import { neededLogLines, neededMarkdown } from './core/needs/needsReport';
-import { mdJoin, trusted, type Markdown } from './core/safeText';
-import { systemClock, ThrottleGate } from './core/schedule';
+import { mdJoin, trusted, type Markdown } from './core/results/safeText';
+import { systemClock } from './core/run/clock';
+import { ThrottleGate } from './core/run/throttleGate';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
 import { Transport } from './transport/agents';
@@ -32,7 +33,7 @@ import { connect } from './steps/connect';
 import { decideLine, dockerHubBudget } from './steps/decide';
 import { lineImporter } from './steps/imports';
 import { kindStage } from './steps/kinds';
-import { carryStages } from './steps/referrers';
+import { carryStages } from './steps/carry';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';

@@ -1,7 +1,7 @@
 // core/needs/match.ts: needed images against the list and the ACR; the lines to add follow the
 // list's own destination rule, pinned to the digest the tag points at now.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/imageList';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   countGaps,
   digestsToRead,
@@ -10,7 +10,7 @@ import {
 } from '../../../tasks/ImportPublicImages/src/core/needs/match';
 import { destinationRule } from '../../../tasks/ImportPublicImages/src/core/needs/destination';
 import type { NeededImage } from '../../../tasks/ImportPublicImages/src/core/needs/needed';
-import { formatReference } from '../../../tasks/ImportPublicImages/src/core/reference';
+import { formatReference } from '../../../tasks/ImportPublicImages/src/core/list/reference';
 
 const LIST = `registry.k8s.io/ingress-nginx/controller:v1.11.1 => ingress-nginx/controller
 quay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller

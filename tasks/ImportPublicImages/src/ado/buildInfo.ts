@@ -1,6 +1,7 @@
-// The run's audit record (core/audit.ts) from the agent: the build's variables and the list read.
+// The run's audit record (core/results/audit.ts) from the agent: the build's variables and the list
+// read.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { buildRecord, type BuildRecord, type ListRecord } from '../core/audit';
+import { buildRecord, type BuildRecord, type ListRecord } from '../core/results/audit';
 
 /** The build that runs the task, from the agent variables (`{}` off-agent). */
 export function buildInfo(): BuildRecord {

@@ -1,11 +1,15 @@
-// The cosignPublicKeys input (issue 10): its lines parsed (core/referrers.ts) and each key file
-// read (a regular file of at most 64 KiB, ado/files.ts) and checked before any request, so a bad
-// key fails the task naming the input and the line.
+// The cosignPublicKeys input (issue 10): its lines parsed (core/signatures/referrerPolicy.ts) and
+// each key file read (a regular file of at most 64 KiB, ado/files.ts) and checked before any
+// request, so a bad key fails the task naming the input and the line.
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { parseCosignPublicKey } from '../core/cosign';
-import { resolveInputPath } from '../core/paths';
-import { parseKeyLines, type CosignKey, type VerifySignatures } from '../core/referrers';
+import { parseCosignPublicKey } from '../core/signatures/cosign';
+import { resolveInputPath } from '../core/list/paths';
+import {
+  parseKeyLines,
+  type CosignKey,
+  type VerifySignatures,
+} from '../core/signatures/referrerPolicy';
 import { warning } from './output';
 import { MAX_KEY_BYTES, readRegularFile } from './files';
 

@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeImageList, type DecodedList } from '../core/listFile';
-import { listInFolder, probePath } from '../core/paths';
+import { decodeImageList, type DecodedList } from '../core/list/listFile';
+import { listInFolder, probePath } from '../core/list/paths';
 
 /** An image list is a few kilobytes; a bigger file is not one (and is not read into memory). */
 export const MAX_LIST_BYTES = 4 * 1024 * 1024;

@@ -4,29 +4,29 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { parseBoolean, parseChoice } from '../core/inputValues';
-import { parseAcrInput, resourceGroupProblem } from '../core/acrName';
-import { annotationPath, defaultResultPath, resolveInputPath } from '../core/paths';
-import { compilePatterns } from '../core/allowedSources';
-import { updatePolicyConflict } from '../core/policy';
+import { parseBoolean, parseChoice } from '../core/list/inputValues';
+import { parseAcrInput, resourceGroupProblem } from '../core/list/acrName';
+import { annotationPath, defaultResultPath, resolveInputPath } from '../core/list/paths';
+import { compilePatterns } from '../core/plan/allowedSources';
+import { updatePolicyConflict } from '../core/plan/policy';
 import {
   COPY_REFERRERS,
   VERIFY_SIGNATURES,
   type CopyReferrers,
   type CosignKey,
   type VerifySignatures,
-} from '../core/referrers';
+} from '../core/signatures/referrerPolicy';
 import { UNLISTED_IMAGES } from '../core/needs/needsReport';
 import { cosignKeysInput } from './cosignKeys';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { warning } from './output';
-import { normalizeRegistryHost } from '../core/identity';
+import { normalizeRegistryHost } from '../core/list/identity';
 import {
   IMPORT_MODES,
   type Credential,
   type ImportMode,
   type SourceCredentials,
-} from '../core/plan';
+} from '../core/plan/decisions';
 
 export interface TaskInputs {
   connectionId: string;
@@ -42,7 +42,7 @@ export interface TaskInputs {
   credentials: SourceCredentials;
   /** Docker Hub credentials were given as macros the pipeline did not expand. */
   dockerHubUnexpanded: string[];
-  /** undefined when the input is empty: core/concurrency.ts chooses from the list's length. */
+  /** undefined when the input is empty: core/run/concurrency.ts chooses from the list's length. */
   concurrency: number | undefined;
   retries: number;
   importTimeoutMs: number;
@@ -181,7 +181,7 @@ function bool(name: (typeof BOOLEAN_INPUTS)[number], def: boolean): boolean {
 }
 
 /**
- * A registry connection's host, as a list line's is read (core/identity.ts):
+ * A registry connection's host, as a list line's is read (core/list/identity.ts):
  * `https://index.docker.io/v1/` -> `docker.io`; `https://GHCR.io.:443/` -> `ghcr.io`.
  */
 export function registryHostOf(url: string): string {

@@ -4,8 +4,8 @@
 // request) and unlistedImages.
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { compilePatterns, type SourcePattern } from '../core/allowedSources';
-import { parseChoice } from '../core/inputValues';
+import { compilePatterns, type SourcePattern } from '../core/plan/allowedSources';
+import { parseChoice } from '../core/list/inputValues';
 import { globProblem } from '../core/needs/glob';
 import { UNLISTED_IMAGES, type UnlistedImages } from '../core/needs/needsReport';
 import { isObject } from '../core/needs/needed';

@@ -3,11 +3,11 @@
 // ado/output.ts's door (listProblems neutralises the message); and the neededGapCount output
 // variable.
 import * as tl from 'azure-pipelines-task-lib/task';
-import type { ListAnnotation } from '../core/listFile';
+import type { ListAnnotation } from '../core/list/listFile';
 import { GAP_STATUSES, type NeedResult } from '../core/needs/match';
 import { gapMessage, neededCounts, type UnlistedImages } from '../core/needs/needsReport';
 import type { FileProblem } from '../core/needs/yamlDocs';
-import type { RunReporter } from '../core/reporter';
+import type { RunReporter } from '../core/results/reporter';
 
 /** At most this many problems or gaps get an annotation of their own; the plan lists them all. */
 export const MAX_GAP_ANNOTATIONS = 50;

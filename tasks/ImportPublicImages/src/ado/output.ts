@@ -1,18 +1,18 @@
 // Everything the task shows the pipeline: log lines with elapsed time, progress, list
 // annotations, the markdown summary, the JSON result, output variables and the result. The one
 // door to the agent's output: every line, annotation, progress text and result message goes
-// through core/safeText.ts logText (no logging command, line break or control from data), and
-// the summary is Markdown (data escaped where it was built). Lint keeps console and task-lib's
+// through core/results/safeText.ts logText (no logging command, line break or control from data),
+// and the summary is Markdown (data escaped where it was built). Lint keeps console and task-lib's
 // logging functions out of every other module.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { summaryPath as summaryFileIn } from '../core/paths';
-import type { ListAnnotation } from '../core/listFile';
-import type { RunReporter } from '../core/reporter';
-import { elapsedPrefix, verdict, type RunResult } from '../core/report';
-import { logText, type Markdown } from '../core/safeText';
+import { summaryPath as summaryFileIn } from '../core/list/paths';
+import type { ListAnnotation } from '../core/list/listFile';
+import type { RunReporter } from '../core/results/reporter';
+import { elapsedPrefix, verdict, type RunResult } from '../core/results/report';
+import { logText, type Markdown } from '../core/results/safeText';
 import { resultPathError, writeOutputFile } from './files';
 
 /** Whether a run's counts were already published (a later failure must not zero them). */
@@ -26,7 +26,7 @@ export function warning(text: string): void {
   tl.warning(logText(text));
 }
 
-/** One stdout line, neutralised (core/safeText.ts logText). */
+/** One stdout line, neutralised (core/results/safeText.ts logText). */
 function line(text: string): void {
   console.log(logText(text));
 }
@@ -69,7 +69,7 @@ export class TaskOutput implements RunReporter {
     tl.setProgress(total === 0 ? 100 : Math.floor((done / total) * 100), logText(what));
   }
 
-  /** Annotates the list's problems (see core/listFile reviewList), each on its file line. */
+  /** Annotates the list's problems (see core/list/listFile reviewList), each on its file line. */
   listProblems(file: string, annotations: readonly ListAnnotation[]): void {
     for (const a of annotations) {
       const type = a.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning;

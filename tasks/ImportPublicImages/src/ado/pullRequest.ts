@@ -4,12 +4,12 @@
 // found by a hidden marker in its first comment written by the job's own identity (anyone can
 // paste the marker into a comment: such a thread is never adopted). Never throws and never fails
 // the run: when the comment cannot be posted, a warning says why and that the plan is in the
-// run's summary tab. The plan is Markdown (core/safeText.ts): its data is escaped.
+// run's summary tab. The plan is Markdown (core/results/safeText.ts): its data is escaped.
 import * as tl from 'azure-pipelines-task-lib/task';
 // azure-devops-node-api is loaded when a comment is posted, not with the task (issue 11).
 import type { IGitApi } from 'azure-devops-node-api/GitApi';
 import type { GitPullRequestCommentThread } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import type { Markdown } from '../core/safeText';
+import type { Markdown } from '../core/results/safeText';
 import { DIRECT, proxyFor, proxyRefusal, type TransportSettings } from '../core/transport/settings';
 import { jobAccessToken } from './endpoints';
 import { restClientOptions } from './transport';

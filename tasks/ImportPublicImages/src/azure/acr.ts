@@ -1,10 +1,10 @@
 // The target registry through ARM: resolve it (name or login server; resource group found from
 // the subscription's registries when not given), every read retried like the imports.
-import { parseAcrInput } from '../core/acrName';
-import type { Failure } from '../core/retry';
-import { armHint, AZURE_TOKEN_FAILED, failureText } from '../core/hints';
-import { parseRetryAfter } from '../core/retry';
-import { RetriesExhausted } from '../core/schedule';
+import { parseAcrInput } from '../core/list/acrName';
+import type { Failure } from '../core/run/retry';
+import { armHint, AZURE_TOKEN_FAILED, failureText } from '../core/results/hints';
+import { parseRetryAfter } from '../core/run/retry';
+import { RetriesExhausted } from '../core/run/retryLoop';
 import { ArmAnswerError, type Arm } from './arm';
 
 export type { AcrTarget } from './arm';

@@ -5,7 +5,7 @@
 //
 // Retries: the SDK's own retry policy is switched off (maxRetries 0). Left on, it would retry 429s
 // and 5xx inside one worker, invisibly, and the other workers would keep hammering a throttled
-// subscription. With it off, every 429 reaches core/schedule.ts, whose shared throttle gate
+// subscription. With it off, every 429 reaches core/run/retryLoop.ts, whose shared throttle gate
 // pauses all workers for Retry-After, and whose retry budget is the `retries` input the user sees.
 import {
   ContainerRegistryManagementClient,
@@ -20,11 +20,11 @@ import {
   type PipelinePolicy,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
-import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/bounds';
-import { parseRetryAfter, type Failure } from '../core/retry';
+import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/registry/bounds';
+import { parseRetryAfter, type Failure } from '../core/run/retry';
 import type { Transport } from '../transport/agents';
 import { transportPolicy, TRANSPORT_POLICY_PLACE } from '../transport/pipeline';
-import type { Clock } from '../core/schedule';
+import type { Clock } from '../core/run/clock';
 import { boundedArmClient } from './armBody';
 import type { ArmTokens } from './credentials';
 

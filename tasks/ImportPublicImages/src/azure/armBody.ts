@@ -1,11 +1,11 @@
-// ARM answers read within ARM_BODY_LIMIT (core/bounds.ts): an HttpClient around the SDK's that
-// asks for every answer as a stream and reads it up to the limit (a Content-Length past it is
+// ARM answers read within ARM_BODY_LIMIT (core/registry/bounds.ts): an HttpClient around the SDK's
+// that asks for every answer as a stream and reads it up to the limit (a Content-Length past it is
 // refused before a byte is read), so that an oversized answer fails its request with
 // BoundExceeded instead of being held in memory whole. Used by the SDK client and by arm.ts's own
 // importImage requests.
 import type { Readable } from 'node:stream';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
-import { ARM_BODY_LIMIT, BoundExceeded, sizeText } from '../core/bounds';
+import { ARM_BODY_LIMIT, BoundExceeded, sizeText } from '../core/registry/bounds';
 import { readCapped } from '../registry/body';
 
 /** Every status code: the client hands every answer over as a stream. */

@@ -2,8 +2,8 @@
 // (service principal with secret or certificate, managed identity, workload identity
 // federation), adapted to the TokenCredential the Azure SDK takes.
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { AZURE_TOKEN_FAILED, tokenHint } from '../core/hints';
-import { abortError } from '../core/schedule';
+import { AZURE_TOKEN_FAILED, tokenHint } from '../core/results/hints';
+import { abortError } from '../core/run/clock';
 import type { Transport } from '../transport/agents';
 import { REFUSED, spnTokenSource } from './entraToken';
 import { federatedTokenSource, jwtClaims } from './federation';

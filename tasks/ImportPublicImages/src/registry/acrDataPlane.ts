@@ -3,8 +3,8 @@
 // HEADs. A token refused with a 401
 // (revoked or expired mid-run) is replaced once, at the level that was refused: the ARM token
 // for the exchange, the refresh token for an access token.
-import { pool } from '../core/schedule';
-import { batchScopes, pullScope } from '../core/tokenBatches';
+import { pool } from '../core/run/pool';
+import { batchScopes, pullScope } from '../core/registry/tokenBatches';
 import { answered, describeError, registryUrl, request, type Overrides } from './http';
 import { headManifest, RegistryError } from './manifests';
 
@@ -107,8 +107,8 @@ export class AcrDataPlane {
 
   /**
    * Asks the access tokens of the repositories' HEADs up front, one per batch of scopes
-   * (core/tokenBatches.ts): digest() then finds its token. Best effort: a batch that fails is
-   * asked again per repository by digest(), as without the batch.
+   * (core/registry/tokenBatches.ts): digest() then finds its token. Best effort: a batch that fails
+   * is asked again per repository by digest(), as without the batch.
    */
   async prefetch(
     repositories: readonly string[],

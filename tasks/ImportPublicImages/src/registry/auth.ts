@@ -1,6 +1,6 @@
 // Registry token auth (the distribution "token" flow): parse a 401's WWW-Authenticate Bearer
 // challenge and fetch a token from its realm, with Basic credentials when given.
-import type { Credential } from '../core/plan';
+import type { Credential } from '../core/plan/decisions';
 import {
   answered,
   apiHost,

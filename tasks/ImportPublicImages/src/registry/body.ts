@@ -1,11 +1,11 @@
-// Reading a registry answer within bounds (core/bounds.ts): its body up to the limit of its kind
-// (a Content-Length past it is refused before a byte is read; a body that grows past it is stopped
-// at limit + 1 bytes and its socket destroyed), and the whole request within a total deadline
-// (headers and every byte of the body, not only the socket's idle time). Kept apart from how
-// http.ts makes its connections.
+// Reading a registry answer within bounds (core/registry/bounds.ts): its body up to the limit of
+// its kind (a Content-Length past it is refused before a byte is read; a body that grows past it is
+// stopped at limit + 1 bytes and its socket destroyed), and the whole request within a total
+// deadline (headers and every byte of the body, not only the socket's idle time). Kept apart from
+// how http.ts makes its connections.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { BODY_LIMITS, bodyTooLarge, durationText, type BodyKind } from '../core/bounds';
+import { BODY_LIMITS, bodyTooLarge, durationText, type BodyKind } from '../core/registry/bounds';
 
 /** An answer being read: its status, headers and body stream (an http.IncomingMessage). */
 export type AnswerStream = Readable & { statusCode?: number; headers: IncomingHttpHeaders };

@@ -3,7 +3,7 @@
 // completes), tried again on 429/5xx and lost connections like every registry read, redirects
 // followed (GitHub release assets are served elsewhere) to https only. The emulator's host
 // overrides apply (registry/http.ts).
-import { BODY_LIMITS, BoundExceeded } from '../core/bounds';
+import { BODY_LIMITS, BoundExceeded } from '../core/registry/bounds';
 import {
   answered,
   describeError,

@@ -4,7 +4,7 @@
 // request(), which tries a throttled, failing or lost read again (readRetry.ts).
 import * as https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { REQUEST_DEADLINE_MS, type BodyKind } from '../core/bounds';
+import { REQUEST_DEADLINE_MS, type BodyKind } from '../core/registry/bounds';
 import { Transport } from '../transport/agents';
 import { readBody, startDeadline } from './body';
 import { attemptsNote, withReadRetries } from './readRetry';
@@ -29,8 +29,9 @@ export interface HttpRequest {
   /** The socket's idle time-out (default 30 s). */
   timeoutMs?: number;
   /**
-   * What the answer is, for the limit on its body (core/bounds.ts BODY_LIMITS; default `other`,
-   * 64 KiB): a 2xx body past it fails the read with BoundExceeded, an error body is cut there.
+   * What the answer is, for the limit on its body (core/registry/bounds.ts BODY_LIMITS; default
+   * `other`, 64 KiB): a 2xx body past it fails the read with BoundExceeded, an error body is cut
+   * there.
    */
   answer?: BodyKind;
   /** The whole request's deadline, headers and body (default REQUEST_DEADLINE_MS, 60 s). */

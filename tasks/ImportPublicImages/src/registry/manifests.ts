@@ -1,8 +1,8 @@
 // A manifest HEAD against any registry (a public source or the ACR data plane): the media types
 // asked for, the digest and media type answered, Docker Hub's rate-limit headers, and one token
 // asked through the caller's Authorizer when the registry answers 401.
-import { answerProblem } from '../core/registryAnswers';
-import { pullScope } from '../core/tokenBatches';
+import { answerProblem } from '../core/registry/registryAnswers';
+import { pullScope } from '../core/registry/tokenBatches';
 import { answered, header, request, type HttpResponse } from './http';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -96,7 +96,9 @@ export async function headManifest(
   return { digest, rateLimit, ...(mediaType ? { mediaType } : {}) };
 }
 
-/** Throws when a registry's `value` is not the `kind` it must be (core/registryAnswers.ts). */
+/**
+ * Throws when a registry's `value` is not the `kind` it must be (core/registry/registryAnswers.ts).
+ */
 export function refuseInvalid(kind: 'digest' | 'media type', value: string, what: string): void {
   const problem = answerProblem(kind, value, what);
   if (problem !== undefined) throw new RegistryError(problem);

@@ -4,8 +4,8 @@
 // exponential backoff with jitter or the answer's Retry-After (up to RETRY_AFTER_CAP_MS). Any other
 // answer (200, 401, 404 ...) is returned at once, and nothing is tried again once the run's signal
 // aborted. Silent: the caller sees the last answer, with `attempts` when there were several.
-import { backoffMs, isTransport, parseRetryAfter, type BackoffOptions } from '../core/retry';
-import { systemClock, type Clock } from '../core/schedule';
+import { backoffMs, isTransport, parseRetryAfter, type BackoffOptions } from '../core/run/retry';
+import { systemClock, type Clock } from '../core/run/clock';
 import type { HttpResponse } from './http';
 
 /** Attempts in all, the first one included. */
@@ -49,7 +49,7 @@ function waitFor(
     // An abort is the run's cancel (or a line's timeout), not the registry's: never retried.
     const name = (err as { name?: string } | undefined)?.name;
     if (name === 'AbortError') return undefined;
-    // A bound passed (core/bounds.ts): the same answer again would pass it again.
+    // A bound passed (core/registry/bounds.ts): the same answer again would pass it again.
     if (name === 'BoundExceeded') return undefined;
     return isTransport(failure)
       ? backoffMs(retry, deps.random, undefined, READ_BACKOFF)

@@ -1,13 +1,22 @@
 // A cosign signature's simple-signing layers, read for verification (steps/verify.ts): the
 // `.sig` manifest of a digest, then each payload blob, checked against its layer digest; at most
-// MAX_SIGNATURE_LAYERS layers and BODY_LIMITS.signaturePayload bytes a payload (core/bounds.ts).
+// MAX_SIGNATURE_LAYERS layers and BODY_LIMITS.signaturePayload bytes a payload
+// (core/registry/bounds.ts).
 import { createHash } from 'node:crypto';
-import { MAX_SIGNATURE_LAYERS, tooMany } from '../core/bounds';
-import { COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../core/cosign';
-import { cosignTag, type SignatureLayer } from '../core/referrers';
+import { MAX_SIGNATURE_LAYERS, tooMany } from '../core/registry/bounds';
+import {
+  COSIGN_SIGNATURE_ANNOTATION,
+  COSIGN_SIMPLESIGNING_MEDIA_TYPE,
+} from '../core/signatures/cosign';
+import { cosignTag, type SignatureLayer } from '../core/signatures/referrerPolicy';
 import { answered } from './http';
 import { RegistryError } from './manifests';
-import { descriptors, getManifest, type ReferrerSources, type SourceRepo } from './referrers';
+import {
+  descriptors,
+  getManifest,
+  type ReferrerSources,
+  type SourceRepo,
+} from './referrerDiscovery';
 
 /**
  * The simple-signing layers of the cosign signature of `digest` (`sha256-<hex>.sig`), each

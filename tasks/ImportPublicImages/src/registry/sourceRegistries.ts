@@ -6,10 +6,10 @@ import {
   type Credential,
   type PlanItem,
   type SourceCredentials,
-} from '../core/plan';
-import { batchScopes, pullScope, sourceGroups } from '../core/tokenBatches';
-import { pool } from '../core/schedule';
-import type { BodyKind } from '../core/bounds';
+} from '../core/plan/decisions';
+import { batchScopes, pullScope, sourceGroups } from '../core/registry/tokenBatches';
+import { pool } from '../core/run/pool';
+import type { BodyKind } from '../core/registry/bounds';
 import { fetchToken, parseChallenge, requestToken } from './auth';
 import {
   header,
@@ -64,7 +64,7 @@ export class SourceRegistries {
   /**
    * Asks the tokens of the items' HEADs up front: per registry and identity, the registry's
    * first 401 (its /v2/ ping) names the realm and service, then one token per batch of
-   * repositories (core/tokenBatches.ts). Best effort: what fails here is asked again, as
+   * repositories (core/registry/tokenBatches.ts). Best effort: what fails here is asked again, as
    * before, by the HEAD that meets a 401.
    */
   async prefetch(
@@ -171,8 +171,8 @@ export class SourceRegistries {
    * A GET under `/v2/<repository>/` (`path` is what follows: `manifests/<ref>`, `blobs/<digest>`,
    * `referrers/<digest>`), authorized as head() is, with the same tokens (a pull scope). A
    * redirect (blobs are often served from storage elsewhere) is followed once, without the token.
-   * `answer` bounds the body (core/bounds.ts): by default a manifest's or a referrers page's limit
-   * from the path, else `other`'s.
+   * `answer` bounds the body (core/registry/bounds.ts): by default a manifest's or a referrers
+   * page's limit from the path, else `other`'s.
    */
   async get(
     registry: string,

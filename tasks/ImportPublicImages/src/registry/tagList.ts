@@ -1,10 +1,10 @@
 // One page of a source repository's tags (`GET /v2/<repo>/tags/list?n=TAGS_PAGE`), read once per
-// line by discovery (registry/referrers.ts): whether a cosign tag or the referrers fallback tag
-// exists, for every subject of the line, without a HEAD per tag name.
+// line by discovery (registry/referrerDiscovery.ts): whether a cosign tag or the referrers fallback
+// tag exists, for every subject of the line, without a HEAD per tag name.
 import type { HttpResponse } from './http';
 import { header } from './http';
 import type { SourceRegistries } from './sourceRegistries';
-import type { Credential } from '../core/plan';
+import type { Credential } from '../core/plan/decisions';
 
 /** The most tags one listing reads; a repository with more is asked tag by tag. */
 export const TAGS_PAGE = 1000;

@@ -1,7 +1,7 @@
 // The check step: source digests (manifest HEAD upstream, the line's own credentials) and
 // target digests (ACR data plane). A side that cannot be read is recorded, not fatal: the
-// decision then imports without comparing (see core/plan.ts decide()).
-import { isDockerHub } from '../core/identity';
+// decision then imports without comparing (see core/plan/decisions.ts decide()).
+import { isDockerHub } from '../core/list/identity';
 import type { ChartReader } from '../core/charts/oci';
 import {
   isHttpChart,
@@ -10,10 +10,10 @@ import {
   type ImportMode,
   type PlanItem,
   type SourceCredentials,
-} from '../core/plan';
-import { deadline, readsTimedOut } from '../core/bounds';
-import type { Reporter } from '../core/reporter';
-import { Limiter } from '../core/pipeline';
+} from '../core/plan/decisions';
+import { deadline, readsTimedOut } from '../core/registry/bounds';
+import type { Reporter } from '../core/results/reporter';
+import { Limiter } from '../core/run/lineStages';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { describeError } from '../registry/http';
 import type { RateLimit } from '../registry/manifests';
@@ -72,7 +72,7 @@ export async function startChecks(
   deps: CheckDeps & { out?: Reporter; loginServer?: string; dryRun?: boolean },
 ): Promise<Checks> {
   const need = needsCheck(mode, deps.dryRun ?? false);
-  if (deps.requireDigests) need.source = true; // core/policy.ts unpinnedProblems
+  if (deps.requireDigests) need.source = true; // core/plan/policy.ts unpinnedProblems
   const opts = { concurrency: deps.concurrency, signal: deps.signal };
   // An HTTP chart is always read: its push needs the archive, and its digest is the layout's.
   const readsSource = (item: PlanItem): boolean =>
@@ -102,7 +102,8 @@ export async function startChecks(
     if (!some) return result;
     await limiter
       .run(async () => {
-        // The line's reads end within the timeout, whatever a registry sends (core/bounds.ts).
+        // The line's reads end within the timeout, whatever a registry sends
+        // (core/registry/bounds.ts).
         const ms = deps.timeoutMs;
         const reads = ms === undefined ? undefined : deadline(deps.signal, ms);
         const line = reads ? { ...deps, signal: reads.signal } : deps;

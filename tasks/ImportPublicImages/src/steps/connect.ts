@@ -4,10 +4,12 @@
 import { resolveRegistry, toFailure, type AcrTarget, type ReadRetry } from '../azure/acr';
 import { Arm } from '../azure/arm';
 import { connectAzure, type AzureConnection, type ConnectionSecrets } from '../azure/credentials';
-import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/bounds';
-import { formatDuration } from '../core/report';
-import type { RunReporter } from '../core/reporter';
-import { withRetries, type Clock, type ThrottleGate } from '../core/schedule';
+import { ARM_READ_DEADLINE_MS, armTimedOut, withDeadline } from '../core/registry/bounds';
+import { formatDuration } from '../core/results/report';
+import type { RunReporter } from '../core/results/reporter';
+import { withRetries } from '../core/run/retryLoop';
+import type { Clock } from '../core/run/clock';
+import type { ThrottleGate } from '../core/run/throttleGate';
 import type { Transport } from '../transport/agents';
 
 export interface Connected {

@@ -1,7 +1,7 @@
-// The decide step: what to do with each line, from its check (core/plan.ts decide), logged per
-// line as soon as its check is done; and whether Docker Hub's remaining pulls cover the docker.io
-// imports decided (said before the first docker.io import).
-import { isDockerHub } from '../core/identity';
+// The decide step: what to do with each line, from its check (core/plan/decisions.ts decide),
+// logged per line as soon as its check is done; and whether Docker Hub's remaining pulls cover the
+// docker.io imports decided (said before the first docker.io import).
+import { isDockerHub } from '../core/list/identity';
 import {
   planRecords,
   type CheckResult,
@@ -9,11 +9,11 @@ import {
   type LineRecord,
   type PlanItem,
   type SourceCredentials,
-} from '../core/plan';
-import { brief } from '../core/logText';
-import { Countdown } from '../core/pipeline';
-import { holdUpdates } from '../core/policy';
-import type { Reporter } from '../core/reporter';
+} from '../core/plan/decisions';
+import { brief } from '../core/results/logText';
+import { Countdown } from '../core/run/lineStages';
+import { holdUpdates } from '../core/plan/policy';
+import type { Reporter } from '../core/results/reporter';
 import type { RateLimit } from '../registry/manifests';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
 
@@ -23,7 +23,10 @@ export interface DecideDeps {
   credentials: SourceCredentials;
   out: Reporter;
   signal?: AbortSignal;
-  /** false: a target tag holding another digest is not overwritten (core/policy.ts holdUpdates). */
+  /**
+   * false: a target tag holding another digest is not overwritten (core/plan/policy.ts
+   * holdUpdates).
+   */
   allowUpdates?: boolean;
   /** The registry's login server, as a refused update names its target. */
   loginServer?: string;
@@ -31,7 +34,10 @@ export interface DecideDeps {
   dryRun?: boolean;
 }
 
-/** The line's decision from its check (core/plan.ts decide; allowUpdates), logged on its line. */
+/**
+ * The line's decision from its check (core/plan/decisions.ts decide; allowUpdates), logged on its
+ * line.
+ */
 export function decideLine(item: PlanItem, check: CheckResult, deps: DecideDeps): LineRecord {
   // A check canceled with the run failed for the cancel's sake, not the registry's.
   const planned = planRecords([item], deps.mode, [check], deps.signal?.aborted ?? false);

@@ -11,19 +11,21 @@ import {
   targetNames,
   type LineRecord,
   type SourceCredentials,
-} from '../core/plan';
-import { importSource } from '../core/reference';
-import { formatDuration } from '../core/report';
-import type { Reporter } from '../core/reporter';
-import { ALREADY_PRESENT_NOTE, alreadyPresent } from '../core/results';
-import { isAlreadyExists } from '../core/retry';
+} from '../core/plan/decisions';
+import { importSource } from '../core/list/reference';
+import { formatDuration } from '../core/results/report';
+import type { Reporter } from '../core/results/reporter';
+import { ALREADY_PRESENT_NOTE, alreadyPresent } from '../core/results/imageResult';
+import { isAlreadyExists } from '../core/run/retry';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
-import type { ImportConcurrency } from '../core/concurrency';
-import { brief } from '../core/logText';
-import type { Slots } from '../core/pipeline';
-import { type Clock, type ScheduleEvent, type ThrottleGate } from '../core/schedule';
-import { runOptions, Scheduler } from '../core/scheduler';
+import type { ImportConcurrency } from '../core/run/concurrency';
+import { brief } from '../core/results/logText';
+import type { Slots } from '../core/run/lineStages';
+import type { Clock } from '../core/run/clock';
+import type { ScheduleEvent } from '../core/run/outcome';
+import type { ThrottleGate } from '../core/run/throttleGate';
+import { runOptions, Scheduler } from '../core/run/scheduler';
 
 /** What an import needs to know of its line. */
 export type ImportJob = Pick<LineRecord, 'item' | 'decision'>;
@@ -35,11 +37,11 @@ export interface ImportDeps {
   concurrency: number;
   /**
    * The imports' slots when the run adjusts them (a chosen default backs off on ARM 429s,
-   * core/concurrency.ts); else `concurrency` fixed.
+   * core/run/concurrency.ts); else `concurrency` fixed.
    */
   adaptive?: Pick<ImportConcurrency, 'limiter' | 'throttled'>;
-  /** A line's own share of the slots (core/pipeline.ts LineSlots): its image and what is carried
-   * with it import at once in one slot. */
+  /** A line's own share of the slots (core/run/lineStages.ts LineSlots): its image and what is
+   * carried with it import at once in one slot. */
   slotsFor?: (record: LineRecord) => Slots;
   retries: number;
   timeoutMs: number;

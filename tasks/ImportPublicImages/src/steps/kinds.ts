@@ -7,9 +7,14 @@
 // of the wrong kind fails, nothing imported, with the line to write instead.
 import { manifestKind, OCI_MANIFEST } from '../core/charts/oci';
 import { OCI_SCHEME } from '../core/charts/line';
-import { Limiter } from '../core/pipeline';
-import { credentialFor, isHttpChart, type LineRecord, type SourceCredentials } from '../core/plan';
-import type { Reporter } from '../core/reporter';
+import { Limiter } from '../core/run/lineStages';
+import {
+  credentialFor,
+  isHttpChart,
+  type LineRecord,
+  type SourceCredentials,
+} from '../core/plan/decisions';
+import type { Reporter } from '../core/results/reporter';
 import { describeError } from '../registry/http';
 import { MANIFEST_MEDIA_TYPES } from '../registry/manifests';
 import type { SourceRegistries } from '../registry/sourceRegistries';

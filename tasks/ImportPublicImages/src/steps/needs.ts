@@ -3,16 +3,16 @@
 // ACR. Discovery is pure and runs before any request (a file that is not YAML fails the run like
 // an invalid line). Judging reuses what the check read: it adds at most one digest read per
 // needed reference the check did not read (the tag's digest upstream, or the ACR's tag).
-import type { ImageEntry } from '../core/imageList';
-import { Limiter } from '../core/pipeline';
+import type { ImageEntry } from '../core/list/imageList';
+import { Limiter } from '../core/run/lineStages';
 import {
   credentialKeyFor,
   type CheckResult,
   type PlanItem,
   type SourceCredentials,
   credentialFor,
-} from '../core/plan';
-import type { ImageReference } from '../core/reference';
+} from '../core/plan/decisions';
+import type { ImageReference } from '../core/list/reference';
 import { manifestImages } from '../core/needs/manifests';
 import {
   digestsToRead,

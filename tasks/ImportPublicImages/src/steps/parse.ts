@@ -1,10 +1,10 @@
 // The parse step: the list file's text -> entries, its problems annotated on their lines. An
 // invalid list, or one that is not a list, fails the task here, before any request.
-import { isDockerHub } from '../core/identity';
-import { parseImageList, type ParsedList } from '../core/imageList';
-import { reviewList, type DecodedList } from '../core/listFile';
-import type { ImportMode } from '../core/plan';
-import type { RunReporter } from '../core/reporter';
+import { isDockerHub } from '../core/list/identity';
+import { parseImageList, type ParsedList } from '../core/list/imageList';
+import { reviewList, type DecodedList } from '../core/list/listFile';
+import type { ImportMode } from '../core/plan/decisions';
+import type { RunReporter } from '../core/results/reporter';
 
 export interface ParseInputs {
   imageListInput: string;

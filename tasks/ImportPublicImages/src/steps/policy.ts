@@ -2,12 +2,12 @@
 // any request), requireDigests right after the check (which read the digest each unpinned tag
 // points at now). A line a policy refuses is an error annotated on its line, as an invalid line
 // is, and the task fails with nothing imported. allowUpdates is applied by the decide step.
-import { compilePatterns, sourceViolations } from '../core/allowedSources';
-import type { ParsedList, ListProblem } from '../core/imageList';
-import { capped, clip, MAX_ECHO } from '../core/listFile';
-import type { CheckResult, PlanItem } from '../core/plan';
-import { unpinnedProblems } from '../core/policy';
-import type { RunReporter } from '../core/reporter';
+import { compilePatterns, sourceViolations } from '../core/plan/allowedSources';
+import type { ParsedList, ListProblem } from '../core/list/imageList';
+import { capped, clip, MAX_ECHO } from '../core/list/listFile';
+import type { CheckResult, PlanItem } from '../core/plan/decisions';
+import { unpinnedProblems } from '../core/plan/policy';
+import type { RunReporter } from '../core/results/reporter';
 
 /** Annotates the problems on their lines and fails the task; false when there were any. */
 function refuse(

@@ -1,14 +1,14 @@
 // The report step: every line's result (the duplicates too), the run's counts, the closing log
 // lines, the summary (the plan, for a dry run or a pull-request build), output variables and the
 // JSON result. The task result is set by main, after the plan may have gone to the pull request.
-import type { BuildRecord, ListRecord } from '../core/audit';
-import type { ParsedList } from '../core/imageList';
-import type { LineRecord, SourceCredentials } from '../core/plan';
-import { planMarkdown, type Plan } from '../core/planReport';
-import { closingLines, countImages, markdownSummary, type RunResult } from '../core/report';
-import type { CopyReferrers, VerifySignatures } from '../core/referrers';
-import type { RunReporter } from '../core/reporter';
-import { mdJoin, trusted } from '../core/safeText';
+import type { BuildRecord, ListRecord } from '../core/results/audit';
+import type { ParsedList } from '../core/list/imageList';
+import type { LineRecord, SourceCredentials } from '../core/plan/decisions';
+import { planMarkdown, type Plan } from '../core/results/reviewPlan';
+import { closingLines, countImages, markdownSummary, type RunResult } from '../core/results/report';
+import type { CopyReferrers, VerifySignatures } from '../core/signatures/referrerPolicy';
+import type { RunReporter } from '../core/results/reporter';
+import { mdJoin, trusted } from '../core/results/safeText';
 import type { NeedResult } from '../core/needs/match';
 import {
   neededCounts,
@@ -17,7 +17,7 @@ import {
   neededMarkdown,
   type UnlistedImages,
 } from '../core/needs/needsReport';
-import { imageResult, withDuplicates, type TargetRegistry } from '../core/results';
+import { imageResult, withDuplicates, type TargetRegistry } from '../core/results/imageResult';
 import { TASK_VERSION } from '../version';
 
 export interface ReportInputs {
@@ -39,7 +39,7 @@ export function report(
     acr: TargetRegistry;
     canceled: boolean;
     startedAt: Date;
-    /** The audit record: the build (agent variables) and the list read (core/audit.ts). */
+    /** The audit record: the build (agent variables) and the list read (core/results/audit.ts). */
     audit?: { run: BuildRecord; list: ListRecord };
     /** The needed images, judged (steps/needs.ts), with the unlistedImages policy. */
     needed?: { results: readonly NeedResult[]; policy: UnlistedImages };

@@ -3,7 +3,12 @@
 // that key, naming the digest about to be imported. A line that fails is never imported (its
 // ARM mode is dropped) and reports why; other lines go on. verifyLine is per line, so that a
 // line goes from its decision to its verification to its import (verifyStage).
-import { credentialFor, isHttpChart, type LineRecord, type SourceCredentials } from '../core/plan';
+import {
+  credentialFor,
+  isHttpChart,
+  type LineRecord,
+  type SourceCredentials,
+} from '../core/plan/decisions';
 import {
   cosignTag,
   judgeSignatures,
@@ -13,13 +18,13 @@ import {
   type CosignKey,
   type SignatureCheck,
   VERIFY_FAILED,
-} from '../core/referrers';
-import { deadline, readsTimedOut } from '../core/bounds';
-import { brief } from '../core/logText';
-import type { Reporter } from '../core/reporter';
-import { Limiter } from '../core/pipeline';
+} from '../core/signatures/referrerPolicy';
+import { deadline, readsTimedOut } from '../core/registry/bounds';
+import { brief } from '../core/results/logText';
+import type { Reporter } from '../core/results/reporter';
+import { Limiter } from '../core/run/lineStages';
 import { describeError } from '../registry/http';
-import type { ReferrerSources } from '../registry/referrers';
+import type { ReferrerSources } from '../registry/referrerDiscovery';
 import { cosignSignatureLayers } from '../registry/signatureLayers';
 
 export interface VerifyDeps {
@@ -119,8 +124,8 @@ async function judge(
 }
 
 /**
- * The verify stage of the per-line pipeline (core/pipeline.ts): each line as it is decided, at
- * most `concurrency` lines reading their signatures at once. A line reached after a cancel is
+ * The verify stage of the per-line pipeline (core/run/lineStages.ts): each line as it is decided,
+ * at most `concurrency` lines reading their signatures at once. A line reached after a cancel is
  * not verified (it is not imported either).
  */
 export function verifyStage(

@@ -16,7 +16,7 @@ import {
   splitReference,
   tagProblem,
   type ImageReference,
-} from '../reference';
+} from '../list/reference';
 
 export const OCI_SCHEME = 'oci://';
 export const HTTPS_SCHEME = 'https://';

@@ -5,7 +5,7 @@
 // --certificate-identity-regexp, but anchored: the whole SAN must match). Pure.
 //   registry.k8s.io/** => https://accounts.google.com krel-trust@k8s-releng-prod.iam.gserviceaccount.com
 //   ghcr.io/org/** => https://token.actions.githubusercontent.com /https://github\.com/org/.+/\.github/workflows/release\.yml@refs/tags/v.+/
-import { compilePatterns, matchesPattern, type SourcePattern } from '../allowedSources';
+import { compilePatterns, matchesPattern, type SourcePattern } from '../plan/allowedSources';
 import { anchoredRegExp, type IdentityPolicy } from './identity';
 
 const INPUT = 'cosignIdentities';

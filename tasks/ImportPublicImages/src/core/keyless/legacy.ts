@@ -20,7 +20,7 @@ export interface SignatureLayer {
 }
 
 import { createHash } from 'node:crypto';
-import { COSIGN_SIGNATURE_ANNOTATION } from '../cosign';
+import { COSIGN_SIGNATURE_ANNOTATION } from '../signatures/cosign';
 
 /** Sigstore bundle JSON (v0.1) for a keyless `.sig` layer, or why the layer is not one. */
 export function legacyLayerToBundle(

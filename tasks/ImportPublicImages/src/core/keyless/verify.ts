@@ -15,7 +15,7 @@
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify';
-import { checkPayloadClaims } from '../cosign';
+import { checkPayloadClaims } from '../signatures/cosign';
 import { matchesIdentity, describeIdentity, type IdentityPolicy } from './identity';
 import { legacyLayerToBundle, type SignatureLayer } from './legacy';
 

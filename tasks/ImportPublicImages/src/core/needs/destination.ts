@@ -4,7 +4,7 @@
 // registry the most common prefix of its lines wins; a registry the list does not name yet gets
 // the list's most common prefix; an empty list, the grammar's default (the repository path).
 // Pure.
-import type { ImageEntry } from '../imageList';
+import type { ImageEntry } from '../list/imageList';
 
 export interface DestinationRule {
   prefix: string;

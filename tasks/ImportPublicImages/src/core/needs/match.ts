@@ -6,8 +6,8 @@
 // at now, its destination by the list's rule for that registry), or a manifest that pulls from a
 // public registry (with the ACR reference to use instead). Listed images that nothing needs are
 // information. Pure: the digests it needs come in as `Known`.
-import type { ImageEntry } from '../imageList';
-import { formatReference, parseReference, type ImageReference } from '../reference';
+import type { ImageEntry } from '../list/imageList';
+import { formatReference, parseReference, type ImageReference } from '../list/reference';
 import { destinationRule, likelySource } from './destination';
 import type { NeededImage } from './needed';
 

@@ -3,7 +3,7 @@
 // reviewer can copy), the log lines, the counts and the JSON result's `needed`. Data from
 // manifests and charts (file names, object names, values paths) is neutralised here: no markup in
 // markdown, no agent command or line break in a log line. Pure.
-import { logText, mdCode, mdJoin, mdt, mdText, trusted, type Markdown } from '../safeText';
+import { logText, mdCode, mdJoin, mdt, mdText, trusted, type Markdown } from '../results/safeText';
 import { GAP_STATUSES, type NeedResult, type NeedStatus } from './match';
 
 export type UnlistedImages = 'warn' | 'fail' | 'off';

@@ -14,7 +14,7 @@ import {
   type Document,
   type Node as YamlNode,
 } from 'yaml';
-import { byteOrderMark } from '../listFile';
+import { byteOrderMark } from '../list/listFile';
 
 /** Nodes that aliases may add to a file, all aliases together (a real file adds a few dozen). */
 export const MAX_ALIAS_NODES = 10000;
