@@ -1,4 +1,5 @@
-// The keyless identity policy as text (the `cosignIdentities` input, ado/signatureInputs.ts): one line
+// The keyless identity policy as text (the `cosignIdentities` input, ado/signatureInputs.ts):
+// one line
 //   PATTERN => ISSUER SUBJECT
 // per source pattern, patterns as allowedSources, first match wins. SUBJECT is the certificate's
 // SAN exactly, or `/regexp/` for an anchored regular expression (as cosign's

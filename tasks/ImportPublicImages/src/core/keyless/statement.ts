@@ -1,5 +1,5 @@
-// A Sigstore bundle stored as an OCI referrer (cosign 3: `application/vnd.dev.sigstore.bundle.v0.3+json`)
-// signs a DSSE envelope whose payload is an in-toto statement; the statement's subject names the
+// A Sigstore bundle stored as an OCI referrer (cosign 3:
+// `application/vnd.dev.sigstore.bundle.v0.3+json`) signs a DSSE envelope whose payload is an in-toto statement; the statement's subject names the
 // image's digest. What is read here is read before trust, for the verifier: the envelope's
 // payload (the bytes the signature covers), then, once the signature verified, whether the
 // statement names the digest that will be imported. Pure.
