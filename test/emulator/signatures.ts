@@ -8,7 +8,8 @@ import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { descriptorOf } from './referrers';
-import { SIGSTORE_ANNOTATIONS, type KeylessLayer } from './sigstore';
+import { SIGSTORE_ANNOTATIONS, KUBERNETES_IDENTITY, type KeylessLayer } from './sigstore';
+import { signingKey, type SigningRequest } from './sigstoreState';
 import { MT, type RegistryStore } from './store';
 
 export const ART = {
@@ -25,11 +26,11 @@ export const ART = {
 
 /** The OCI empty descriptor's blob `{}` (sha256:44136fa3...). */
 export const EMPTY_JSON = Buffer.from('{}');
-const CREATED = '2024-08-01T00:00:00Z';
+export const CREATED = '2024-08-01T00:00:00Z';
 
 type SignatureKind = 'good' | 'wrongDigest' | 'otherKey';
 
-interface SignedImage {
+export interface SignedImage {
   host: string;
   repository: string;
   tag: string;
@@ -39,6 +40,8 @@ interface SignedImage {
   /** Also signed keyless (test/emulator/sigstore.ts) by the Kubernetes release identity: a second
    * layer of the same `.sig` manifest, as cosign appends one when an image is signed again. */
   keyless?: boolean;
+  /** The key signature was logged in Rekor: its layer carries a `dev.sigstore.cosign/bundle`. */
+  rekor?: boolean;
   /** A cosign attestation tag `.att` (DSSE envelope of an in-toto statement). */
   attestation?: boolean;
   /** A cosign SBOM tag `.sbom`. */
@@ -63,6 +66,7 @@ export const SIGNED_IMAGES: SignedImage[] = [
     repository: 'jetstack/cert-manager-controller',
     tag: 'v1.15.2',
     cosign: 'good',
+    rekor: true,
     sbomTag: true,
     referrers: { sbom: false },
   },
@@ -166,14 +170,14 @@ interface KeptKeys {
   signatures: Record<string, string>;
 }
 
-interface Layer {
+export interface Layer {
   mediaType: string;
   data: Buffer;
   annotations?: Record<string, string>;
 }
 
 /** An OCI image manifest as cosign writes its signature, attestation and SBOM tags. */
-function cosignManifest(store: RegistryStore, layers: Layer[]): Buffer {
+export function cosignManifest(store: RegistryStore, layers: Layer[]): Buffer {
   const descs = layers.map((l) => ({
     mediaType: l.mediaType,
     size: l.data.length,
@@ -200,7 +204,7 @@ function cosignManifest(store: RegistryStore, layers: Layer[]): Buffer {
 }
 
 /** An OCI 1.1 referrer: artifactType, the empty config, one layer, `subject`. */
-function referrerManifest(
+export function referrerManifest(
   store: RegistryStore,
   artifactType: string,
   layer: Layer,
@@ -236,7 +240,7 @@ function spdx(ref: string, digest: string): Buffer {
 }
 
 /** cosign's simple-signing payload naming `digest`. */
-function cosignPayload(ref: string, digest: string): Buffer {
+export function cosignPayload(ref: string, digest: string): Buffer {
   return Buffer.from(
     JSON.stringify({
       critical: {
@@ -249,22 +253,47 @@ function cosignPayload(ref: string, digest: string): Buffer {
   );
 }
 
-/** The payloads the SIGNED_IMAGES marked `keyless` are signed over (for EmulatorSigstore.prepare). */
-export function keylessPayloads(stores: Map<string, RegistryStore>): Buffer[] {
-  return SIGNED_IMAGES.filter((s) => s.keyless).flatMap((s) => {
+/** What the test Sigstore signs for the SIGNED_IMAGES (EmulatorSigstore.prepare): the keyless
+ * layers of those marked `keyless`, the Rekor bundles of the key signatures marked `rekor`. */
+export function signingRequests(
+  stores: Map<string, RegistryStore>,
+  keys: CosignKeys,
+  extra: readonly SignedImage[] = [],
+): SigningRequest[] {
+  const publicKeyPem = keys.main.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return [...SIGNED_IMAGES, ...extra].flatMap((s): SigningRequest[] => {
     const digest = stores.get(s.host)?.resolve(s.repository, s.tag);
-    return digest ? [cosignPayload(`${s.host}/${s.repository}`, digest)] : [];
+    if (!digest) return [];
+    const payload = cosignPayload(`${s.host}/${s.repository}`, digest);
+    const out: SigningRequest[] = [];
+    if (s.keyless) {
+      const key = signingKey('kubernetes', payload);
+      out.push({ key, kind: 'legacy', payload, options: KUBERNETES_IDENTITY });
+    }
+    if (s.rekor && s.cosign === 'good') {
+      const signature = keys.sign('main', payload);
+      const key = signingKey('key-rekor', signature);
+      out.push({ key, kind: 'keyRekor', payload, signature, publicKeyPem });
+    }
+    return out;
   });
 }
 
+/** The test Sigstore's signatures, as seedSignatures reads them (absent until prepared). */
+export interface SigstoreLookup {
+  layerFor(key: string): KeylessLayer | undefined;
+  keyRekorFor(key: string): string | undefined;
+}
+
 /** Adds what refers to the SIGNED_IMAGES present in `stores` (absent ones are skipped); a
- * `keyless` image gets its keyless layer when `keyless` has one for its payload. */
+ * `keyless` image gets its keyless layer, a `rekor` one its Rekor bundle, when `sigstore` has it. */
 export function seedSignatures(
   stores: Map<string, RegistryStore>,
   keys: CosignKeys,
-  keyless?: (payload: Buffer) => KeylessLayer | undefined,
+  sigstore?: SigstoreLookup,
+  extra: readonly SignedImage[] = [],
 ): void {
-  for (const s of SIGNED_IMAGES) {
+  for (const s of [...SIGNED_IMAGES, ...extra]) {
     const store = stores.get(s.host);
     const digest = store?.resolve(s.repository, s.tag);
     const man = digest ? store?.manifests.get(digest) : undefined;
@@ -280,8 +309,13 @@ export function seedSignatures(
     const payload = cosignPayload(ref, named ?? digest);
     const sig = keys.sign(s.cosign === 'otherKey' ? 'other' : 'main', payload);
     const sigLayer = { mediaType: ART.simpleSigning, data: payload };
-    const sigLayers: Layer[] = [{ ...sigLayer, annotations: { [ART.cosignSignature]: sig } }];
-    const k = s.keyless ? keyless?.(payload) : undefined;
+    const rekor = s.rekor ? sigstore?.keyRekorFor(signingKey('key-rekor', sig)) : undefined;
+    const keyAnnotations = {
+      [ART.cosignSignature]: sig,
+      ...(rekor ? { [SIGSTORE_ANNOTATIONS.bundle]: rekor } : {}),
+    };
+    const sigLayers: Layer[] = [{ ...sigLayer, annotations: keyAnnotations }];
+    const k = s.keyless ? sigstore?.layerFor(signingKey('kubernetes', payload)) : undefined;
     if (k) {
       sigLayers.push({
         ...sigLayer,

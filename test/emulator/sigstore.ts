@@ -8,13 +8,23 @@
 // signature, the Fulcio leaf (PEM), its chain (PEM) and the Rekor bundle
 // (`{"SignedEntryTimestamp","Payload":{body,integratedTime,logIndex,logID}}`), with knobs for the
 // bad cases (another identity, a Rekor entry for another payload, a certificate expired before
-// its integrated time). EmulatorSigstore is the emulator's instance: keys and layers kept in a
-// file beside --acr-state, as the cosign keys are.
+// its integrated time). signBundle() gives cosign 3's signature: a v0.3 Sigstore bundle of a DSSE
+// envelope, stored as an OCI referrer. rekorBundleForKey() logs a key signature. The emulator's
+// instance (keys and signatures kept beside --acr-state) is sigstoreState.ts; the seeded cases,
+// keylessCases.ts.
 import crypto, { type KeyObject, type webcrypto } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it loaded first
 import * as x509 from '@peculiar/x509';
+import {
+  canonical,
+  derOctets,
+  derUtf8,
+  dssePae,
+  inclusionProof,
+  sctList,
+  signSct,
+  tbsOf,
+} from './sigstoreDer';
 
 x509.cryptoProvider.set(
   crypto.webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0],
@@ -31,6 +41,12 @@ export const SIGSTORE_ANNOTATIONS = {
   bundle: 'dev.sigstore.cosign/bundle',
 } as const;
 
+/** cosign 3's signature: a Sigstore bundle stored as an OCI referrer with this artifactType. */
+export const SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const REKOR_ORIGIN = 'rekor.sigstore.emulator - 1';
+
 const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const OID_FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
@@ -40,7 +56,7 @@ const VALID_FROM = new Date('2020-01-01T00:00:00Z');
 const VALID_TO = new Date('2040-01-01T00:00:00Z');
 const LEAF_MINUTES = 10; // Fulcio's certificates live ten minutes
 
-interface SigstoreKeys {
+export interface SigstoreKeys {
   root: KeyObject;
   intermediate: KeyObject;
   ctlog: KeyObject;
@@ -75,9 +91,15 @@ export interface TestSigstore {
   /** trusted_root.json's content (protobuf-specs JSON). */
   trustedRoot: Record<string, unknown>;
   signKeyless(payload: Buffer, options: KeylessSignOptions): Promise<KeylessLayer>;
+  /** cosign 3's signature of `digest` (sha256:...): a v0.3 Sigstore bundle (JSON) of a DSSE
+   * envelope over cosignSignStatement(digest), its Rekor dsse entry with SET and inclusion proof. */
+  signBundle(digest: string, options: KeylessSignOptions): Promise<string>;
+  /** The `dev.sigstore.cosign/bundle` annotation cosign adds to a key signature it logs in Rekor:
+   * a hashedrekord entry of the payload's hash, the signature and the public key (PEM). */
+  rekorBundleForKey(payload: Buffer, signature: string, publicKeyPem: string, at?: Date): string;
 }
 
-type KeptPems = Record<keyof SigstoreKeys, string>;
+export type KeptPems = Record<keyof SigstoreKeys, string>;
 
 /** The kept keys (PKCS#8 PEM), or new ones. */
 export function loadOrCreateSigstoreKeys(kept?: KeptPems): SigstoreKeys {
@@ -97,76 +119,6 @@ export function loadOrCreateSigstoreKeys(kept?: KeptPems): SigstoreKeys {
     rekor: ec('prime256v1'),
   };
 }
-
-interface KeptSigstore {
-  keys: KeptPems;
-  layers: Record<string, KeylessLayer>;
-}
-
-/**
- * The emulator's Sigstore: its keys, and the keyless layers made for the seeded payloads. Making
- * certificates is asynchronous (WebCrypto), seeding is not: prepare() signs the payloads once at
- * start, and the seed (and every reset) takes the layers from layerFor(). With a file
- * (`--acr-state FILE` keeps it in FILE.sigstore.json) keys and layers are kept across runs, as
- * the cosign keys are: an ACR kept across runs holds the last run's signature tags.
- */
-export class EmulatorSigstore {
-  private readonly keys: SigstoreKeys;
-  private readonly layers = new Map<string, KeylessLayer>();
-  private sigstore?: TestSigstore;
-
-  constructor(private readonly file?: string) {
-    const kept =
-      file && fs.existsSync(file)
-        ? (JSON.parse(fs.readFileSync(file, 'utf8')) as KeptSigstore)
-        : undefined;
-    this.keys = loadOrCreateSigstoreKeys(kept?.keys);
-    for (const [k, v] of Object.entries(kept?.layers ?? {})) this.layers.set(k, v);
-  }
-
-  /** Signs each payload not signed yet, keyless, with the Kubernetes release identity. */
-  async prepare(payloads: readonly Buffer[]): Promise<void> {
-    this.sigstore ??= await createTestSigstore(this.keys);
-    for (const p of payloads) {
-      const k = payloadKey(p);
-      if (!this.layers.has(k)) {
-        this.layers.set(k, await this.sigstore.signKeyless(p, KUBERNETES_IDENTITY));
-      }
-    }
-    this.save();
-  }
-
-  layerFor(payload: Buffer): KeylessLayer | undefined {
-    return this.layers.get(payloadKey(payload));
-  }
-
-  /** Writes trusted_root.json into `dir` (after prepare()); its path. */
-  writeTrustedRoot(dir: string): string {
-    if (!this.sigstore) throw new Error('EmulatorSigstore.prepare() first');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'trusted_root.json');
-    fs.writeFileSync(file, JSON.stringify(this.sigstore.trustedRoot, null, 2));
-    return file;
-  }
-
-  private save(): void {
-    if (!this.file) return;
-    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const kept: KeptSigstore = {
-      keys: {
-        root: pem(this.keys.root),
-        intermediate: pem(this.keys.intermediate),
-        ctlog: pem(this.keys.ctlog),
-        rekor: pem(this.keys.rekor),
-      },
-      layers: Object.fromEntries(this.layers),
-    };
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.writeFileSync(this.file, JSON.stringify(kept), { mode: 0o600 });
-  }
-}
-
-const payloadKey = (p: Buffer) => crypto.createHash('sha256').update(p).digest('hex');
 
 async function cryptoPair(
   key: KeyObject,
@@ -302,124 +254,124 @@ export async function createTestSigstore(keys: SigstoreKeys): Promise<TestSigsto
     return x509.X509CertificateGenerator.create(tbs);
   }
 
+  /** A Rekor entry for `body` logged at `at`, and its SignedEntryTimestamp. */
+  function logEntry(body: Buffer, at: Date, logIndex?: number) {
+    const entry = {
+      body: body.toString('base64'),
+      integratedTime: Math.floor(at.getTime() / 1000),
+      logIndex: logIndex ?? nextIndex++,
+      logID: rekorId.toString('hex'),
+    };
+    const set = crypto.sign('sha256', Buffer.from(canonical(entry)), keys.rekor);
+    return { entry, set: set.toString('base64') };
+  }
+
+  const hashedRekord = (logged: Buffer, signature: string, publicKeyPem: string) =>
+    Buffer.from(
+      canonical({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: {
+          data: {
+            hash: {
+              algorithm: 'sha256',
+              value: crypto.createHash('sha256').update(logged).digest('hex'),
+            },
+          },
+          signature: {
+            content: signature,
+            publicKey: { content: Buffer.from(publicKeyPem).toString('base64') },
+          },
+        },
+      }),
+    );
+
   return {
     trustedRoot,
     async signKeyless(payload, o) {
       const at = o.integratedTime ?? new Date();
       const ephemeral = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const leaf = await leafFor(ephemeral.publicKey, o, at);
-      const signature = crypto.sign('sha256', payload, ephemeral.privateKey);
+      const signature = crypto.sign('sha256', payload, ephemeral.privateKey).toString('base64');
       const leafPem = leaf.toString('pem');
-      const logged = o.rekorPayload ?? payload;
+      const body = hashedRekord(o.rekorPayload ?? payload, signature, leafPem);
+      const { entry, set } = logEntry(body, at, o.logIndex);
+      return {
+        signature,
+        certificate: leafPem,
+        chain: `${intermediate.toString('pem')}\n${root.toString('pem')}\n`,
+        bundle: JSON.stringify({ SignedEntryTimestamp: set, Payload: entry }),
+      };
+    },
+    async signBundle(digest, o) {
+      const at = o.integratedTime ?? new Date();
+      const ephemeral = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const leaf = await leafFor(ephemeral.publicKey, o, at);
+      const payload = cosignSignStatement(digest);
+      const pae = dssePae(IN_TOTO_PAYLOAD_TYPE, payload);
+      const signature = crypto.sign('sha256', pae, ephemeral.privateKey).toString('base64');
+      const envelope = {
+        payload: payload.toString('base64'),
+        payloadType: IN_TOTO_PAYLOAD_TYPE,
+        signatures: [{ sig: signature, keyid: '' }],
+      };
+      const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
+      // Rekor's dsse v0.0.1 entry: hashes of the envelope and its payload, the signature and the
+      // certificate that verifies it.
       const body = Buffer.from(
         canonical({
           apiVersion: '0.0.1',
-          kind: 'hashedrekord',
+          kind: 'dsse',
           spec: {
-            data: {
-              hash: {
-                algorithm: 'sha256',
-                value: crypto.createHash('sha256').update(logged).digest('hex'),
+            envelopeHash: { algorithm: 'sha256', value: sha(JSON.stringify(envelope)) },
+            payloadHash: { algorithm: 'sha256', value: sha(o.rekorPayload ?? payload) },
+            signatures: [
+              {
+                signature,
+                verifier: Buffer.from(leaf.toString('pem')).toString('base64'),
               },
-            },
-            signature: {
-              content: signature.toString('base64'),
-              publicKey: { content: Buffer.from(leafPem).toString('base64') },
-            },
+            ],
           },
         }),
       );
-      const entry = {
-        body: body.toString('base64'),
-        integratedTime: Math.floor(at.getTime() / 1000),
-        logIndex: o.logIndex ?? nextIndex++,
-        logID: rekorId.toString('hex'),
-      };
-      const set = crypto.sign('sha256', Buffer.from(canonical(entry)), keys.rekor);
-      return {
-        signature: signature.toString('base64'),
-        certificate: leafPem,
-        chain: `${intermediate.toString('pem')}\n${root.toString('pem')}\n`,
-        bundle: JSON.stringify({ SignedEntryTimestamp: set.toString('base64'), Payload: entry }),
-      };
+      const { entry, set } = logEntry(body, at, o.logIndex);
+      const proof = inclusionProof(body, keys.rekor, rekorId, REKOR_ORIGIN);
+      return JSON.stringify({
+        mediaType: SIGSTORE_BUNDLE_V03,
+        verificationMaterial: {
+          certificate: { rawBytes: Buffer.from(leaf.rawData).toString('base64') },
+          tlogEntries: [
+            {
+              logIndex: String(entry.logIndex),
+              logId: { keyId: rekorId.toString('base64') },
+              kindVersion: { kind: 'dsse', version: '0.0.1' },
+              integratedTime: String(entry.integratedTime),
+              inclusionPromise: { signedEntryTimestamp: set },
+              inclusionProof: proof,
+              canonicalizedBody: entry.body,
+            },
+          ],
+        },
+        dsseEnvelope: envelope,
+      });
+    },
+    rekorBundleForKey(payload, signature, publicKeyPem, at = new Date()) {
+      const { entry, set } = logEntry(hashedRekord(payload, signature, publicKeyPem), at);
+      return JSON.stringify({ SignedEntryTimestamp: set, Payload: entry });
     },
   };
 }
 
-/** The DER TBSCertificate of a certificate (its first element). */
-function tbsOf(cert: x509.X509Certificate): Buffer {
-  const der = Buffer.from(cert.rawData);
-  const [, outerHeader] = derHeader(der, 0);
-  const [tbsLength, tbsHeader] = derHeader(der, outerHeader);
-  return der.subarray(outerHeader, outerHeader + tbsHeader + tbsLength);
-}
-
-/** [content length, header length] of the DER element at `offset` (header counted from offset). */
-function derHeader(der: Buffer, offset: number): [number, number] {
-  const first = der[offset + 1] ?? 0;
-  if (first < 0x80) return [first, 2];
-  const n = first & 0x7f;
-  let length = 0;
-  for (let i = 0; i < n; i++) length = length * 256 + (der[offset + 2 + i] ?? 0);
-  return [length, 2 + n];
-}
-
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const derOctets = (b: Buffer) => Buffer.concat([Buffer.from([0x04]), derLength(b.length), b]);
-function derUtf8(s: string): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  return Buffer.concat([Buffer.from([0x0c]), derLength(b.length), b]);
-}
-const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-const u24 = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
-const u64 = (n: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-};
-
-/** A v1 SCT for a precertificate entry (RFC 6962 3.2), signed by the CT log key. */
-function signSct(key: KeyObject, logId: Buffer, issuerKeyHash: Buffer, tbs: Buffer, at: Date) {
-  const timestamp = u64(at.getTime());
-  const signed = Buffer.concat([
-    Buffer.from([0, 0]), // v1, certificate_timestamp
-    timestamp,
-    u16(1), // precert_entry
-    issuerKeyHash,
-    u24(tbs.length),
-    tbs,
-    u16(0), // no extensions
-  ]);
-  const signature = crypto.sign('sha256', signed, key);
-  return Buffer.concat([
-    Buffer.from([0]),
-    logId,
-    timestamp,
-    u16(0),
-    Buffer.from([4, 3]), // sha256, ecdsa
-    u16(signature.length),
-    signature,
-  ]);
-}
-
-function sctList(scts: Buffer[]): Buffer {
-  const items = scts.map((s) => Buffer.concat([u16(s.length), s]));
-  const all = Buffer.concat(items);
-  return Buffer.concat([u16(all.length), all]);
-}
-
-/** JSON with sorted keys (RFC 8785 for the values used here), as Rekor canonicalises. */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
+/** What cosign 3 signs for an image (`cosign sign`, new bundle format): an in-toto statement
+ * whose one subject is the image digest, predicate type https://sigstore.dev/cosign/sign/v1. */
+export function cosignSignStatement(digest: string): Buffer {
+  const [algorithm = 'sha256', hex = ''] = digest.split(':');
+  return Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ digest: { [algorithm]: hex } }],
+      predicateType: COSIGN_SIGN_PREDICATE,
+      predicate: {},
+    }),
+  );
 }
