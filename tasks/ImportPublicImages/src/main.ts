@@ -24,7 +24,8 @@ import { mdJoin, trusted, type Markdown } from './core/results/safeText';
 import { systemClock } from './core/run/clock';
 import { ThrottleGate } from './core/run/throttleGate';
 import { AcrDataPlane } from './registry/acrDataPlane';
-import { readOverrides, useTransport } from './registry/http';
+import type { KeylessVerifier } from './core/keyless/verifier';
+import { readOverrides, request, rewriteUrl, useTransport } from './registry/http';
 import { Transport } from './transport/agents';
 import { SourceRegistries } from './registry/sourceRegistries';
 import { HttpCharts } from './steps/charts';
@@ -137,6 +138,7 @@ async function flow(
   const needs = discoverNeeds(needsInputs, out); // before any request: a bad manifest fails now
   if (!needs) return;
 
+  const keyless = await loadKeyless(inputs, out, signal); // a bad sigstoreTrustedRoot fails now
   const gate = new ThrottleGate(systemClock);
   const agent = { authParameters: endpointAuthParameters(inputs.connectionId), jobAccessToken };
   const target = await connect({
@@ -161,10 +163,11 @@ async function flow(
   const concurrency = chooseConcurrency(inputs.concurrency, items.length); // imports, checks
   out.log(concurrency.line);
   const run = { ...inputs, ...registries, loginServer: acr.loginServer, out, signal };
-  const keys = inputs.verifySignatures === 'cosign-key' ? inputs.cosignKeys : [];
+  const keys = inputs.verifySignatures === 'off' ? [] : inputs.cosignKeys;
+  const identities = inputs.cosignIdentities; // empty unless verifySignatures: cosign
   // Verifying and carrying need the source digest, in the modes that do not read it to decide.
   const readSource = (item: (typeof items)[number]): boolean =>
-    inputs.copyReferrers !== 'none' || verifiesLine(item, keys);
+    inputs.copyReferrers !== 'none' || verifiesLine(item, keys, identities);
   const timeoutMs = inputs.importTimeoutMs;
   const reads = { ...run, concurrency: concurrency.checks, timeoutMs }; // registry reads at once
   // HTTP Helm repository charts: read at the check, pushed by the import step (never in a dry run).
@@ -224,7 +227,9 @@ async function flow(
     async (item) => decideLine(item, await checks.line(item), run), // check -> decide
     [
       kindStage(reads), // an oci:// line names a chart, an image line does not: else not imported
-      ...(keys.length > 0 ? [verifyStage({ ...reads, keys })] : []), // a failed line: not imported
+      ...(keys.length + identities.length > 0
+        ? [verifyStage({ ...reads, keys, identities, ...(keyless ? { keyless } : {}) })]
+        : []), // a failed line: not imported
       dockerHubBudget(items, checks, run), // docker.io imports wait for the Docker Hub budget
       ...(carry ? [carry.start] : []),
       ...(inputs.dryRun
@@ -248,6 +253,30 @@ async function flow(
     out,
   );
   return { result, ...(plan ? { plan } : {}), failurePolicy: inputs.failurePolicy };
+}
+
+/**
+ * The keyless verifier, when a cosignIdentities line is set: dist/keyless.js, required now (never
+ * otherwise), with its trusted root (sigstoreTrustedRoot, else TUF, else the shipped one).
+ * Requests go through the run's transport (this bundle's registry/http.ts request).
+ */
+async function loadKeyless(
+  inputs: TaskInputs,
+  out: TaskOutput,
+  signal: AbortSignal,
+): Promise<KeylessVerifier | undefined> {
+  if (inputs.cosignIdentities.length === 0) return undefined;
+  const { loadKeylessVerifier } = await import('./keyless');
+  const file = inputs.sigstoreTrustedRoot;
+  const overrides = readOverrides();
+  const verifier = await loadKeylessVerifier({
+    ...(file ? { file } : {}),
+    cacheDir: inputs.tufCacheDir,
+    send: (url, req) => request(rewriteUrl(url, overrides), req),
+    signal,
+  });
+  out.log(verifier.trustLine);
+  return verifier;
 }
 
 const PLAN_ONLY =

@@ -21,6 +21,7 @@ import {
   cosignTag,
   countReferrers,
   referrersProblem,
+  signatureFailed,
   type CopyReferrers,
   type ReferrerResult,
   type ReferrerStatus,
@@ -72,7 +73,7 @@ export interface CarryDeps {
 
 /** Whether the line's image is in the ACR (imported now, or found there), so its referrers go too. */
 export function carriesLine(r: LineRecord, dryRun: boolean): boolean {
-  if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
+  if (signatureFailed(r.signature)) return false;
   if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
   if (isHttpChart(r.item)) return false; // pushed from an HTTP repository: no registry to refer to it
   if (r.decision.action === 'skip') return true;
@@ -86,7 +87,7 @@ export function carriesLine(r: LineRecord, dryRun: boolean): boolean {
  * imported (not refused, not failed verification). Its referrers start then, beside its import.
  */
 export function carriesBeforeImport(r: LineRecord, _dryRun?: boolean): boolean {
-  if (r.signature && r.signature.key !== null && !r.signature.verified) return false;
+  if (signatureFailed(r.signature)) return false;
   if (r.decision.action === 'none' || r.decision.refused !== undefined) return false;
   if (r.decision.action === 'skip') return true;
   return r.decision.armMode !== undefined; // imported now, or planned in a dry run
