@@ -16,6 +16,7 @@ import path from 'node:path';
 import {
   parseTrustedRoot,
   verifyKeylessLayer,
+  verifyReferrerBundle,
 } from '../../tasks/ImportPublicImages/src/core/keyless/verify';
 import { KEYLESS_CASES, type KeylessCase } from '../emulator/keylessCases';
 import { SIGSTORE_ANNOTATIONS } from '../emulator/sigstore';
@@ -138,12 +139,15 @@ describe('fidelity: `sigstore verify` (@sigstore/cli on Node 24) agrees with the
     return { verified: false, error: code ?? r.out };
   }
 
-  /** The task's verdict (core/keyless) for a legacy layer; the case's expectation otherwise. */
-  function taskVerdict(c: KeylessCase, s: CaseSignature, policy: KeylessCase['policy']) {
-    if (s.kind !== 'legacy') return c.expected;
+  /** The task's verdict (core/keyless): a legacy layer, a bundle referrer, or unsigned. */
+  function taskVerdict(s: CaseSignature, policy: KeylessCase['policy']) {
+    if (s.kind === 'none') return { verified: false, check: 'unsigned' };
     const root = parseTrustedRoot(fs.readFileSync(em.ready.sigstoreTrustedRootPath, 'utf8'));
     assert.ok(root.ok);
-    const v = verifyKeylessLayer(s, s.digest, root.trust, policy);
+    const v =
+      s.kind === 'legacy'
+        ? verifyKeylessLayer(s, s.digest, root.trust, policy)
+        : verifyReferrerBundle(JSON.parse(s.bundle.toString('utf8')), s.digest, root.trust, policy);
     return v.verified ? { verified: true } : { verified: false, check: v.check };
   }
 
@@ -158,7 +162,7 @@ describe('fidelity: `sigstore verify` (@sigstore/cli on Node 24) agrees with the
   for (const c of KEYLESS_CASES) {
     it(`${c.name}: ${c.host}/${c.repository}:${c.tag} (${c.format})`, async () => {
       const s = await fetchCaseSignature(em.ready, ca, c);
-      const task = taskVerdict(c, s, c.policy);
+      const task = taskVerdict(s, c.policy);
       assert.deepEqual(task, c.expected, 'the task reaches the expected verdict');
       const got = await cliVerdict(c, s, c.policy);
       assert.equal(got.verified, task.verified, `sigstore verify: ${got.error}`);
@@ -169,7 +173,7 @@ describe('fidelity: `sigstore verify` (@sigstore/cli on Node 24) agrees with the
   it('other-identity: both accept it for the identity that signed it', async () => {
     const c = KEYLESS_CASES.find((k) => k.name === 'other-identity')!;
     const s = await fetchCaseSignature(em.ready, ca, c);
-    assert.deepEqual(taskVerdict(c, s, c.signer!), { verified: true });
+    assert.deepEqual(taskVerdict(s, c.signer!), { verified: true });
     assert.deepEqual(await cliVerdict(c, s, c.signer!), { verified: true, error: '' });
   });
 });
