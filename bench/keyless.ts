@@ -1,15 +1,16 @@
 // The cost of keyless verification (issue 19) on N images (default 50) signed as registry.k8s.io
 // signs (the emulator's `--keyless-images N`: a `.sig` with a key layer, then a keyless layer as
 // the Kubernetes release identity), against key verification and against none.
-//  1. The bundled task, cold (empty ACR) and re-run, with verifySignatures off and cosign-key:
-//     wall time, registry requests per image, importImage requests, lines verified. Keyless
-//     verification reads the same `.sig` manifest and payload blob as key mode (its layer is the
-//     second layer of that manifest), so key mode's requests are what discovery costs either way.
+//  1. The bundled task, cold (empty ACR) and re-run, with verifySignatures off, cosign-key (the
+//     emulator's key) and cosign (the Kubernetes identity line, the emulator's trusted root):
+//     wall time, the task process's CPU per image (bench/taskCpu.ts), registry requests per image,
+//     importImage requests, lines verified in that mode (it throws unless all are).
 //  2. In process, the task's verifiers (core/keyless over @sigstore/verify, core/cosign) on the
 //     same N signatures read from the emulator: CPU ms to load the keyless verifier and parse the
 //     trusted root (once per run), then CPU ms per image, cold (first pass) and re-run (second).
 //   npm run bench -- --only keyless [--images N] [--latency MS] [--concurrency C]
 import fs from 'node:fs';
+import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator';
 import { importRequests } from '../test/e2e/runTask';
 import { registryClient } from '../test/fidelity/keylessSupport';
@@ -79,31 +80,65 @@ async function taskRuns(
         INPUT_COSIGNPUBLICKEYS: `${HOST}/** => ${em.ready.cosignPublicKeyPath}`,
       },
     ],
+    [
+      'cosign (keyless)',
+      {
+        INPUT_VERIFYSIGNATURES: 'cosign',
+        INPUT_COSIGNIDENTITIES: `${HOST}/** => ${KUBERNETES_IDENTITY.issuer} ${KUBERNETES_IDENTITY.subject}`,
+        INPUT_SIGSTORETRUSTEDROOT: em.ready.sigstoreTrustedRootPath,
+      },
+    ],
   ];
   const cold: Record<string, number> = {};
+  const again: Record<string, number> = {};
+  const cpus: Record<string, number> = {};
   for (const [mode, modeEnv] of modes) {
     await em.admin.reset(); // an empty ACR, an empty request log
     // copyReferrers none: the figures are verification's, not the signature carry's.
-    const env = { INPUT_CONCURRENCY: String(concurrency), INPUT_COPYREFERRERS: 'none', ...modeEnv };
+    const env = {
+      INPUT_CONCURRENCY: String(concurrency),
+      INPUT_COPYREFERRERS: 'none',
+      NODE_OPTIONS: `--require ${path.join(__dirname, 'taskCpu.js')}`,
+      ...modeEnv,
+    };
     for (const phase of ['cold', 're-run']) {
       await em.admin.clearRequests();
       const { run, ms } = await timedTask(em, { imageList: list, env });
       const log = await em.admin.requests();
+      const cpu = Number(/bench-task-cpu-ms ([\d.]+)/.exec(run.stderr)?.[1] ?? NaN);
       const registry = log.filter((e) => e.host === HOST).length;
-      const verified = (run.result?.images ?? []).filter(
-        (i) => (i as { signature?: { verified?: boolean } }).signature?.verified === true,
-      ).length;
+      const verified = (run.result?.images ?? []).filter((i) => {
+        const sig = (i as { signature?: { verified?: boolean; mode?: string } }).signature;
+        return sig?.verified === true && sig.mode === (mode === 'cosign-key' ? 'key' : 'keyless');
+      }).length;
       if (mode !== 'off' && verified !== images) {
         throw new Error(`${mode} ${phase}: ${verified} of ${images} lines verified`);
       }
-      if (phase === 'cold') cold[mode] = ms;
+      (phase === 'cold' ? cold : again)[mode] = ms;
+      cpus[`${mode} ${phase}`] = cpu;
       rows.push([
         `task, ${mode}, ${phase}`,
-        `${seconds(ms)}, ${(registry / images).toFixed(2)} ${HOST} requests per image, ${importRequests(log).length} importImage, ${verified} verified`,
+        `${seconds(ms)}, task CPU ${seconds(cpu)}, ${(registry / images).toFixed(2)} ${HOST} requests per image, ${importRequests(log).length} importImage, ${verified} verified`,
       ]);
     }
   }
+  // What verification adds to the task's CPU, per image: the mode's run minus the same run with off.
+  for (const mode of ['cosign-key', 'cosign (keyless)']) {
+    for (const phase of ['cold', 're-run']) {
+      const added = (cpus[`${mode} ${phase}`] ?? NaN) - (cpus[`off ${phase}`] ?? NaN);
+      rows.push([`task CPU added by ${mode}, ${phase}`, perImage(added, images)]);
+    }
+  }
   rows.push(['task, cosign-key / off, cold', ratio(cold['cosign-key'] ?? 0, cold['off'] ?? 1)]);
+  rows.push(['task, keyless / off, cold', ratio(cold['cosign (keyless)'] ?? 0, cold['off'] ?? 1)]);
+  rows.push([
+    'task, keyless / off, re-run',
+    ratio(again['cosign (keyless)'] ?? 0, again['off'] ?? 1),
+  ]);
+  rows.push([
+    'task, keyless / cosign-key, re-run',
+    ratio(again['cosign (keyless)'] ?? 0, again['cosign-key'] ?? 1),
+  ]);
   return rows;
 }
 
