@@ -14,12 +14,14 @@
 //  7. needed-images discovery: 200 charts x 5 subcharts and 5,000 manifest files (bench/needs.ts,
 //     `--only needs [--charts N --subcharts S --manifests M]`);
 //  8. 20 Helm charts (10 OCI, 10 from an HTTP repository), cold and re-run (bench/charts.ts).
+//  9. keyless verification on the N images signed as registry.k8s.io signs, vs key mode and off:
+//     task runs cold and re-run, and the verifiers' CPU ms per image (bench/keyless.ts).
 // The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
 // just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
 // `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand.
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
 //     [--no-parallel-az] [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
-//     [--only throttle|old-script|rtt|referrers|proxy|needs|charts] [--rtt-ms N --rtt-images N]
+//     [--only throttle|old-script|rtt|referrers|proxy|needs|charts|keyless] [--rtt-ms N --rtt-images N]
 //     [--proxy-rtt-ms N] [--chart-lines N]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +36,7 @@ import { referrersCost } from './referrers';
 import { proxyCost } from './proxy';
 import { needsCost } from './needs';
 import { chartsCost } from './charts';
+import { keylessCost } from './keyless';
 
 const root = path.resolve(__dirname, '..', '..');
 /** xargs -P of the parallel Azure CLI alternative. */
@@ -222,6 +225,7 @@ async function main(): Promise<void> {
   if (textArg('only') === 'needs') return needs();
   const charts = (): Promise<void> => chartsCost(latency, concurrency, arg('chart-lines', 20));
   if (textArg('only') === 'charts') return charts();
+  if (textArg('only') === 'keyless') return keylessCost(images, latency, concurrency);
   const withParallel = !process.argv.includes('--no-parallel-az');
   await exampleList(latency, oldSleep, !process.argv.includes('--no-old-script'), withParallel);
   await manyImages(images, latency, concurrency, withParallel);
@@ -231,6 +235,7 @@ async function main(): Promise<void> {
   await proxyCost(images, latency, concurrency, proxyRtt);
   await needs();
   await charts();
+  await keylessCost(images, latency, concurrency);
 }
 
 main().catch((err: unknown) => {

@@ -165,7 +165,49 @@ const nodeUrlForNodeFetch = {
 };
 
 /** The plugins, for any bundle of the task's code (the fidelity tests bundle with them too). */
-const plugins = [armRestRewrites, userlandPunycode, leaveOutPlugin, nodeUrlForNodeFetch];
+/**
+ * The keyless verifier (src/keyless.ts: Sigstore's libraries and TUF client) is bundled apart as
+ * dist/keyless.js: main.ts's `import('./keyless')` stays a require of that file at run time, made
+ * only when a cosignIdentities line is set (issue 19), so dist/index.js keeps its budget.
+ */
+const keylessApart = {
+  name: 'keyless-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/keyless$/ }, (args) =>
+      /[\\/]src[\\/]main\.ts$/.test(args.importer)
+        ? { path: './keyless.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
+ * dist/keyless.js: tuf-js downloads through the task's transport (registry/sigstoreTuf.ts gives it
+ * a fetcher), so its default fetcher's make-fetch-happen (and its cache, iconv tables, ...) is
+ * never used: it is left out.
+ */
+const noMakeFetchHappen = {
+  name: 'no-make-fetch-happen',
+  setup(build) {
+    build.onResolve({ filter: /^make-fetch-happen$/ }, () => ({
+      path: 'mfh',
+      namespace: 'left-out',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({
+      contents:
+        'module.exports = () => { throw new Error("make-fetch-happen is left out of dist/keyless.js: TUF uses the task transport"); };',
+      loader: 'js',
+    }));
+  },
+};
+
+const plugins = [
+  armRestRewrites,
+  userlandPunycode,
+  leaveOutPlugin,
+  nodeUrlForNodeFetch,
+  keylessApart,
+];
 
 /** Fails the build when left-out code came back in or a kept client went missing. */
 function checkInputs(metafile) {
@@ -180,6 +222,8 @@ function checkInputs(metafile) {
     ...has(/node_modules\/@azure\/identity\//),
     ...has(/node_modules\/@azure\/msal-node\//),
     ...has(/node_modules\/(whatwg-url|tr46)\//),
+    // Sigstore and TUF only in dist/keyless.js (loaded when a keyless policy is set).
+    ...has(/node_modules\/(@sigstore|tuf-js|@tufjs|make-fetch-happen)\//),
     // One MSAL: the CommonJS msal-node 3 azure-arm-rest requires (an `import` would add its ESM build).
     ...has(
       /node_modules\/msalv3\/(?!lib\/msal-node\.cjs$|node_modules\/@azure\/msal-common\/lib\/)/,
@@ -215,9 +259,27 @@ async function main() {
   if (metaIdx >= 0) fs.writeFileSync(argv[metaIdx + 1], JSON.stringify(result.metafile));
   if (argv.includes('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
   checkInputs(result.metafile);
+  const keyless = await esbuild.build({
+    entryPoints: [path.join(taskDir, 'src', 'keyless.ts')],
+    outfile: path.join(dist, 'keyless.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: 'external',
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [noMakeFetchHappen],
+  });
+  if (argv.includes('--analyze')) console.log(await esbuild.analyzeMetafile(keyless.metafile));
   const size = fs.statSync(path.join(dist, 'index.js')).size;
   const inputs = Object.keys(result.metafile.inputs).length;
-  console.log(`bundle: dist/index.js ${(size / 1024).toFixed(0)} KiB from ${inputs} modules`);
+  const lazy = fs.statSync(path.join(dist, 'keyless.js')).size;
+  console.log(
+    `bundle: dist/index.js ${(size / 1024).toFixed(0)} KiB from ${inputs} modules; dist/keyless.js ${(lazy / 1024).toFixed(0)} KiB (loaded only for keyless lines)`,
+  );
   if (size > BUNDLE_BUDGET) {
     throw new Error(
       `bundle: dist/index.js is ${size} bytes, over its ${BUNDLE_BUDGET}-byte budget`,

@@ -41,7 +41,13 @@ const FLAVOURS = {
 };
 
 // What the staged folder holds besides the manifest: these files, at the same paths.
-const TASK_FILES = ['task.json', 'icon.png', 'dist/index.js', 'dist/module.json'];
+const TASK_FILES = [
+  'task.json',
+  'icon.png',
+  'dist/index.js',
+  'dist/keyless.js',
+  'dist/module.json',
+];
 const STAGED = [
   'overview.md',
   'LICENSE',

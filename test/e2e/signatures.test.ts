@@ -266,6 +266,7 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
       assert.equal(i.status, 'imported', explain(run));
       assert.deepEqual(i.signature, {
         verified: true,
+        mode: 'key',
         key: `${i.registry}/** => ${key}`,
         reason: null,
       });

@@ -12,6 +12,8 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --ready-file FILE            where to write the ready file (default: <state dir>/ready.json)
   --port N                     port of the ARM/Entra/admin listener (default: ephemeral)
   --extra-images N             add quay.io/bench/img-000..N-1:v1
+  --keyless-images N           add registry.k8s.io/bench/keyless-000..N-1:v1, each with a .sig holding
+                               a key layer and a keyless layer (Kubernetes identity) (benchmarks)
   --extra-acrs N               add N more ACRs (extraacr000...) in rg-extra-*
   --registries-page-size N     page size of ARM list answers (default 100)
   --dockerhub-require-auth     docker.io refuses anonymous pulls
@@ -81,6 +83,9 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--extra-images':
         o.extraImages = num();
+        break;
+      case '--keyless-images':
+        o.keylessImages = num();
         break;
       case '--extra-acrs':
         o.extraAcrs = num();

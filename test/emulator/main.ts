@@ -6,7 +6,8 @@ import path from 'node:path';
 import { handleAdmin } from './admin';
 import { handleArm } from './arm';
 import type { ReadyFile, RequestLogEntry } from './contract';
-import { keylessPayloads } from './signatures';
+import { signingRequests } from './signatures';
+import { keylessCaseRequests } from './keylessCases';
 import { handleEntra } from './entra';
 import { Importer } from './importer';
 import { loadAcrState, saveAcrState } from './persist';
@@ -31,7 +32,10 @@ export async function start(
   const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-'));
   const em = new Emulator(opts);
   // Keyless signatures are made asynchronously (WebCrypto): signed once here, then seeded again.
-  await em.sigstore.prepare(keylessPayloads(em.stores));
+  await em.sigstore.prepare([
+    ...signingRequests(em.stores, em.cosignKeys, em.extraSigned),
+    ...keylessCaseRequests(em.stores),
+  ]);
   em.seed();
   if (opts.faultsFile) em.faults.loadFile(opts.faultsFile);
   if (opts.acrStateFile) loadAcrState(em.acrs, opts.acrStateFile);

@@ -3,33 +3,28 @@
 // (`.att`), a cosign SBOM (`.sbom`) and OCI 1.1 referrers (a notation-style signature and SPDX
 // SBOMs, whose manifests name the image as `subject`). quay.io has no referrers API: its referrers
 // are listed by the referrers tag schema (tag `sha256-<hex>` holding an index). The images
-// themselves are untouched, so their digests stay those of imagegen.ts.
-import crypto, { type KeyObject } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+// themselves are untouched, so their digests stay those of imagegen.ts. The keys are cosignKeys.ts;
+// the manifests' layout, signatureLayout.ts.
+import crypto from 'node:crypto';
+import type { CosignKeys } from './cosignKeys';
 import { descriptorOf } from './referrers';
-import { SIGSTORE_ANNOTATIONS, type KeylessLayer } from './sigstore';
+import {
+  ART,
+  CREATED,
+  cosignManifest,
+  cosignPayload,
+  digestTag,
+  referrerManifest,
+  spdx,
+  type Layer,
+} from './signatureLayout';
+import { SIGSTORE_ANNOTATIONS, KUBERNETES_IDENTITY, type KeylessLayer } from './sigstore';
+import { signingKey, type SigningRequest } from './sigstoreState';
 import { MT, type RegistryStore } from './store';
-
-export const ART = {
-  simpleSigning: 'application/vnd.dev.cosign.simplesigning.v1+json',
-  cosignSignature: 'dev.cosignproject.cosign/signature',
-  dsse: 'application/vnd.dsse.envelope.v1+json',
-  cosignSbom: 'text/spdx+json',
-  notation: 'application/vnd.cncf.notary.signature',
-  jose: 'application/jose+json',
-  spdx: 'application/spdx+json',
-  empty: 'application/vnd.oci.empty.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-} as const;
-
-/** The OCI empty descriptor's blob `{}` (sha256:44136fa3...). */
-export const EMPTY_JSON = Buffer.from('{}');
-const CREATED = '2024-08-01T00:00:00Z';
 
 type SignatureKind = 'good' | 'wrongDigest' | 'otherKey';
 
-interface SignedImage {
+export interface SignedImage {
   host: string;
   repository: string;
   tag: string;
@@ -39,6 +34,8 @@ interface SignedImage {
   /** Also signed keyless (test/emulator/sigstore.ts) by the Kubernetes release identity: a second
    * layer of the same `.sig` manifest, as cosign appends one when an image is signed again. */
   keyless?: boolean;
+  /** The key signature was logged in Rekor: its layer carries a `dev.sigstore.cosign/bundle`. */
+  rekor?: boolean;
   /** A cosign attestation tag `.att` (DSSE envelope of an in-toto statement). */
   attestation?: boolean;
   /** A cosign SBOM tag `.sbom`. */
@@ -63,6 +60,7 @@ export const SIGNED_IMAGES: SignedImage[] = [
     repository: 'jetstack/cert-manager-controller',
     tag: 'v1.15.2',
     cosign: 'good',
+    rekor: true,
     sbomTag: true,
     referrers: { sbom: false },
   },
@@ -91,180 +89,49 @@ export const SIGNED_IMAGES: SignedImage[] = [
 /** Registries that answer 404 to the referrers API (clients fall back to the tag schema). */
 export const NO_REFERRERS_API = new Set(['quay.io']);
 
-/** `sha256:<hex>` -> `sha256-<hex>` (+ suffix): cosign's tags and the referrers tag schema. */
-export function digestTag(digest: string, suffix = ''): string {
-  return digest.replace(':', '-') + suffix;
-}
-
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
-/** The signing key pair generated at start and a second ("other") one; signatures are cached per
- * key and payload, so a reset re-seeds the same signature manifests within one run. With a file
- * (`--acr-state FILE` keeps them in FILE.cosign.json), keys and signatures are kept across runs
- * too: ECDSA signatures are randomised, and an ACR kept across runs holds the last run's ones. */
-export class CosignKeys {
-  readonly main: crypto.KeyPairKeyObjectResult;
-  readonly other: crypto.KeyPairKeyObjectResult;
-  private readonly cache = new Map<string, string>();
-
-  constructor(private readonly file?: string) {
-    const kept =
-      file && fs.existsSync(file)
-        ? (JSON.parse(fs.readFileSync(file, 'utf8')) as KeptKeys)
-        : undefined;
-    const pair = (pem?: string): crypto.KeyPairKeyObjectResult => {
-      if (!pem) return crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const privateKey = crypto.createPrivateKey(pem);
-      return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
-    };
-    this.main = pair(kept?.main);
-    this.other = pair(kept?.other);
-    for (const [k, v] of Object.entries(kept?.signatures ?? {})) this.cache.set(k, v);
-  }
-
-  /** Keeps the keys and the signatures made so far in the file, when there is one. */
-  save(): void {
-    if (!this.file) return;
-    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const kept: KeptKeys = {
-      main: pem(this.main.privateKey),
-      other: pem(this.other.privateKey),
-      signatures: Object.fromEntries(this.cache),
-    };
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.writeFileSync(this.file, JSON.stringify(kept));
-  }
-
-  /** ECDSA P-256 / SHA-256 signature, base64 (DER, as cosign) or base64url (IEEE P1363, as JWS ES256). */
-  sign(which: 'main' | 'other', data: Buffer, jws = false): string {
-    const k = `${which} ${jws} ${crypto.createHash('sha256').update(data).digest('hex')}`;
-    let sig = this.cache.get(k);
-    if (!sig) {
-      const key: KeyObject = this[which].privateKey;
-      const raw = crypto.sign('sha256', data, jws ? { key, dsaEncoding: 'ieee-p1363' } : key);
-      sig = jws ? raw.toString('base64url') : raw.toString('base64');
-      this.cache.set(k, sig);
-    }
-    return sig;
-  }
-
-  /** Writes both public keys (PEM, SPKI) into `dir`. */
-  write(dir: string): { cosignPublicKeyPath: string; cosignOtherPublicKeyPath: string } {
-    fs.mkdirSync(dir, { recursive: true });
-    const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
-    const cosignPublicKeyPath = path.join(dir, 'cosign.pub');
-    const cosignOtherPublicKeyPath = path.join(dir, 'cosign-other.pub');
-    fs.writeFileSync(cosignPublicKeyPath, pem(this.main.publicKey));
-    fs.writeFileSync(cosignOtherPublicKeyPath, pem(this.other.publicKey));
-    return { cosignPublicKeyPath, cosignOtherPublicKeyPath };
-  }
-}
-
-interface KeptKeys {
-  main: string;
-  other: string;
-  signatures: Record<string, string>;
-}
-
-interface Layer {
-  mediaType: string;
-  data: Buffer;
-  annotations?: Record<string, string>;
-}
-
-/** An OCI image manifest as cosign writes its signature, attestation and SBOM tags. */
-function cosignManifest(store: RegistryStore, layers: Layer[]): Buffer {
-  const descs = layers.map((l) => ({
-    mediaType: l.mediaType,
-    size: l.data.length,
-    digest: store.putBlob(l.data),
-    ...(l.annotations ? { annotations: l.annotations } : {}),
-  }));
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: '',
-      config: {},
-      created: '0001-01-01T00:00:00Z',
-      history: [{ created: '0001-01-01T00:00:00Z' }],
-      os: '',
-      rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) },
-    }),
-  );
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MT.ociManifest,
-    config: { mediaType: ART.ociConfig, size: config.length, digest: store.putBlob(config) },
-    layers: descs,
-  };
-  return Buffer.from(JSON.stringify(manifest));
-}
-
-/** An OCI 1.1 referrer: artifactType, the empty config, one layer, `subject`. */
-function referrerManifest(
-  store: RegistryStore,
-  artifactType: string,
-  layer: Layer,
-  subject: { mediaType: string; digest: string; size: number },
-  annotations: Record<string, string>,
-): Buffer {
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MT.ociManifest,
-    artifactType,
-    config: { mediaType: ART.empty, digest: store.putBlob(EMPTY_JSON), size: EMPTY_JSON.length },
-    layers: [
-      { mediaType: layer.mediaType, digest: store.putBlob(layer.data), size: layer.data.length },
-    ],
-    subject,
-    annotations,
-  };
-  return Buffer.from(JSON.stringify(manifest));
-}
-
-function spdx(ref: string, digest: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      spdxVersion: 'SPDX-2.3',
-      dataLicense: 'CC0-1.0',
-      SPDXID: 'SPDXRef-DOCUMENT',
-      name: `${ref}@${digest}`,
-      documentNamespace: `https://emulator.invalid/spdx/${digest.slice(7)}`,
-      creationInfo: { created: CREATED, creators: ['Tool: import-public-images-emulator'] },
-      packages: [{ SPDXID: 'SPDXRef-Image', name: ref, downloadLocation: 'NOASSERTION' }],
-    }),
-  );
-}
-
-/** cosign's simple-signing payload naming `digest`. */
-function cosignPayload(ref: string, digest: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      critical: {
-        identity: { 'docker-reference': ref },
-        image: { 'docker-manifest-digest': digest },
-        type: 'cosign container image signature',
-      },
-      optional: null,
-    }),
-  );
-}
-
-/** The payloads the SIGNED_IMAGES marked `keyless` are signed over (for EmulatorSigstore.prepare). */
-export function keylessPayloads(stores: Map<string, RegistryStore>): Buffer[] {
-  return SIGNED_IMAGES.filter((s) => s.keyless).flatMap((s) => {
+/** What the test Sigstore signs for the SIGNED_IMAGES (EmulatorSigstore.prepare): the keyless
+ * layers of those marked `keyless`, the Rekor bundles of the key signatures marked `rekor`. */
+export function signingRequests(
+  stores: Map<string, RegistryStore>,
+  keys: CosignKeys,
+  extra: readonly SignedImage[] = [],
+): SigningRequest[] {
+  const publicKeyPem = keys.main.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return [...SIGNED_IMAGES, ...extra].flatMap((s): SigningRequest[] => {
     const digest = stores.get(s.host)?.resolve(s.repository, s.tag);
-    return digest ? [cosignPayload(`${s.host}/${s.repository}`, digest)] : [];
+    if (!digest) return [];
+    const payload = cosignPayload(`${s.host}/${s.repository}`, digest);
+    const out: SigningRequest[] = [];
+    if (s.keyless) {
+      const key = signingKey('kubernetes', payload);
+      out.push({ key, kind: 'legacy', payload, options: KUBERNETES_IDENTITY });
+    }
+    if (s.rekor && s.cosign === 'good') {
+      const signature = keys.sign('main', payload);
+      const key = signingKey('key-rekor', signature);
+      out.push({ key, kind: 'keyRekor', payload, signature, publicKeyPem });
+    }
+    return out;
   });
 }
 
+/** The test Sigstore's signatures, as seedSignatures reads them (absent until prepared). */
+export interface SigstoreLookup {
+  layerFor(key: string): KeylessLayer | undefined;
+  keyRekorFor(key: string): string | undefined;
+}
+
 /** Adds what refers to the SIGNED_IMAGES present in `stores` (absent ones are skipped); a
- * `keyless` image gets its keyless layer when `keyless` has one for its payload. */
+ * `keyless` image gets its keyless layer, a `rekor` one its Rekor bundle, when `sigstore` has it. */
 export function seedSignatures(
   stores: Map<string, RegistryStore>,
   keys: CosignKeys,
-  keyless?: (payload: Buffer) => KeylessLayer | undefined,
+  sigstore?: SigstoreLookup,
+  extra: readonly SignedImage[] = [],
 ): void {
-  for (const s of SIGNED_IMAGES) {
+  for (const s of [...SIGNED_IMAGES, ...extra]) {
     const store = stores.get(s.host);
     const digest = store?.resolve(s.repository, s.tag);
     const man = digest ? store?.manifests.get(digest) : undefined;
@@ -280,8 +147,13 @@ export function seedSignatures(
     const payload = cosignPayload(ref, named ?? digest);
     const sig = keys.sign(s.cosign === 'otherKey' ? 'other' : 'main', payload);
     const sigLayer = { mediaType: ART.simpleSigning, data: payload };
-    const sigLayers: Layer[] = [{ ...sigLayer, annotations: { [ART.cosignSignature]: sig } }];
-    const k = s.keyless ? keyless?.(payload) : undefined;
+    const rekor = s.rekor ? sigstore?.keyRekorFor(signingKey('key-rekor', sig)) : undefined;
+    const keyAnnotations = {
+      [ART.cosignSignature]: sig,
+      ...(rekor ? { [SIGSTORE_ANNOTATIONS.bundle]: rekor } : {}),
+    };
+    const sigLayers: Layer[] = [{ ...sigLayer, annotations: keyAnnotations }];
+    const k = s.keyless ? sigstore?.layerFor(signingKey('kubernetes', payload)) : undefined;
     if (k) {
       sigLayers.push({
         ...sigLayer,

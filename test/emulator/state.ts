@@ -7,8 +7,10 @@ import { FaultEngine } from './faults';
 import { HostileAnswers } from './hostile';
 import { addImage, type ImageSpec } from './imagegen';
 import { HELM_HOSTS, helmRepoFiles, type HelmFiles, seedOciCharts } from './charts';
-import { CosignKeys, seedSignatures } from './signatures';
-import { EmulatorSigstore } from './sigstore';
+import { CosignKeys } from './cosignKeys';
+import { seedSignatures, type SignedImage } from './signatures';
+import { EmulatorSigstore } from './sigstoreState';
+import { addKeylessCaseImages, keylessBenchImages, seedKeylessCases } from './keylessCases';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
 import { PushState } from './upload';
@@ -22,6 +24,8 @@ export interface Options {
   readyFile?: string;
   port: number;
   extraImages: number;
+  /** `--keyless-images N`: registry.k8s.io/bench/keyless-NNN:v1, signed with the key and keyless. */
+  keylessImages?: number;
   extraAcrs: number;
   pageSize: number;
   dockerHubRequireAuth: boolean;
@@ -70,8 +74,10 @@ export class Emulator {
   readonly hostile = new HostileAnswers();
   /** cosign's signing key (and another one) generated at start: signatures/ attestations of some images. */
   readonly cosignKeys: CosignKeys;
-  /** The test Sigstore (sigstore.ts): keyless signatures of the images marked `keyless`. */
+  /** The test Sigstore (sigstoreState.ts): keyless signatures and the keyless cases' images. */
   readonly sigstore: EmulatorSigstore;
+  /** Signed images added by options (`--keyless-images`), beside signatures.ts's SIGNED_IMAGES. */
+  readonly extraSigned: SignedImage[];
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
   /** Store by host: public registries and ACR login servers. */
@@ -97,6 +103,7 @@ export class Emulator {
   constructor(readonly opts: Options) {
     this.cosignKeys = new CosignKeys(opts.acrStateFile && `${opts.acrStateFile}.cosign.json`);
     this.sigstore = new EmulatorSigstore(opts.acrStateFile && `${opts.acrStateFile}.sigstore.json`);
+    this.extraSigned = keylessBenchImages(opts.keylessImages ?? 0);
     const acrDefs = [...fixtures.acrs];
     for (let i = 0; i < opts.extraAcrs; i++) {
       acrDefs.push({
@@ -140,6 +147,10 @@ export class Emulator {
           : {}),
         images: raw.images,
       };
+      if (r.host === 'registry.k8s.io') {
+        for (const b of this.extraSigned)
+          cfg.images.push({ repository: b.repository, tags: [b.tag] });
+      }
       if (r.host === 'quay.io' && opts.extraImages > 0) {
         for (let i = 0; i < opts.extraImages; i++) {
           cfg.images.push({ repository: `bench/img-${String(i).padStart(3, '0')}`, tags: ['v1'] });
@@ -158,8 +169,10 @@ export class Emulator {
       store.clear();
       for (const img of cfg.images) addImage(store, host, img);
     }
+    addKeylessCaseImages(this.stores);
     seedOciCharts(this.stores, this.opts.charts ?? 0);
-    seedSignatures(this.stores, this.cosignKeys, (p) => this.sigstore.layerFor(p));
+    seedSignatures(this.stores, this.cosignKeys, this.sigstore, this.extraSigned);
+    seedKeylessCases(this.stores, this.sigstore);
     this.cosignKeys.save();
     for (const acr of this.acrs) acr.store.clear();
     this.push.clear();

@@ -3,6 +3,8 @@
 // (core/keyless, @sigstore/verify) against the ready file's trusted_root.json, as the Kubernetes
 // release identity; OpenSSL, which shares no code with either, accepts its certificate chain at
 // the Rekor entry's integrated time and the signature over the payload. The key layer stays first.
+// Then every seeded case of KEYLESS_CASES (test/emulator/keylessCases.ts), read from the emulator as
+// a registry client would, gets the verdict the case expects, with the check that fails.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,9 +13,12 @@ import path from 'node:path';
 import {
   parseTrustedRoot,
   verifyKeylessLayer,
+  verifyReferrerBundle,
 } from '../../tasks/ImportPublicImages/src/core/keyless/verify';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
+import { KEYLESS_CASES, type KeylessCase } from '../emulator/keylessCases';
 import { KUBERNETES_IDENTITY, SIGSTORE_ANNOTATIONS } from '../emulator/sigstore';
+import { fetchCaseSignature } from './keylessSupport';
 import { ACCEPT, httpsGet } from './support';
 
 interface Layer {
@@ -142,5 +147,46 @@ describe('fidelity: keyless signatures of the test Sigstore (@sigstore/verify, O
       path.join(dir, 'payload'),
     ]);
     assert.match(signed.out, /Verified OK/);
+  });
+
+  function trust() {
+    const root = parseTrustedRoot(fs.readFileSync(em.ready.sigstoreTrustedRootPath, 'utf8'));
+    assert.ok(root.ok, 'the ready file names a usable trusted root');
+    return root.trust;
+  }
+
+  /** The verdict for a case: verified, or the check that failed. */
+  async function verdictOf(c: KeylessCase): Promise<{ verified: boolean; check?: string }> {
+    const s = await fetchCaseSignature(em.ready, ca, c);
+    if (s.kind === 'none') return { verified: false, check: 'unsigned' };
+    if (s.kind === 'legacy') {
+      const v = verifyKeylessLayer(s, s.digest, trust(), c.policy);
+      return v.verified ? { verified: true } : { verified: false, check: v.check };
+    }
+    const v = verifyReferrerBundle(
+      JSON.parse(s.bundle.toString('utf8')),
+      s.digest,
+      trust(),
+      c.policy,
+    );
+    return v.verified ? { verified: true } : { verified: false, check: v.check };
+  }
+
+  for (const c of KEYLESS_CASES) {
+    const want = c.expected.verified ? 'verified' : `refused (${c.expected.check})`;
+    it(`${c.name}: ${c.host}/${c.repository}:${c.tag} is ${want}`, async () => {
+      assert.deepEqual(await verdictOf(c), c.expected);
+    });
+  }
+
+  it('each bad case fails for its own reason: signed by the policy identity, its verdict flips only where the case says', async () => {
+    // other-identity verifies against its signer's identity: the signature itself is sound.
+    const other = KEYLESS_CASES.find((c) => c.name === 'other-identity')!;
+    assert.deepEqual(await verdictOf({ ...other, policy: other.signer! }), { verified: true });
+    // rekor-other-payload and expired-certificate stay refused whatever the identity.
+    for (const name of ['rekor-other-payload', 'expired-certificate']) {
+      const c = KEYLESS_CASES.find((k) => k.name === name)!;
+      assert.deepEqual(await verdictOf({ ...c, policy: c.signer! }), c.expected);
+    }
   });
 });

@@ -61,4 +61,40 @@ describe('bundle smoke test (dist/index.js as its own process)', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('dist/keyless.js is loaded only for keyless lines: without it, a run with no cosignIdentities line is unchanged', () => {
+    // The bundle alone in a folder (no keyless.js beside it): Sigstore's libraries are not in it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipi-bundle-'));
+    const dist = path.join(root, 'tasks', 'ImportPublicImages', 'dist');
+    for (const f of ['index.js', 'module.json'])
+      fs.copyFileSync(path.join(dist, f), path.join(dir, f));
+    const list = path.join(dir, 'images.txt');
+    fs.writeFileSync(list, 'registry.k8s.io/pause:3.10\n');
+    try {
+      const res = spawnSync(taskNode, [path.join(dir, 'index.js')], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          AGENT_TEMPDIRECTORY: dir,
+          INPUT_AZURESUBSCRIPTION: 'missing-connection',
+          INPUT_ACRNAME: 'contosoacr',
+          INPUT_IMAGELISTPATH: list,
+        },
+        encoding: 'utf8',
+        timeout: 60000,
+      });
+      const out = `${res.stdout}\n${res.stderr}`;
+      assertTaskLikeFailure(out);
+      assert.match(out, /missing-connection/);
+      assert.doesNotMatch(
+        fs.readFileSync(path.join(dist, 'index.js'), 'utf8'),
+        /sigstore\.dev\/cosign|tuf-repo-cdn/,
+      );
+      assert.match(
+        fs.readFileSync(path.join(dist, 'keyless.js'), 'utf8'),
+        /tuf-repo-cdn\.sigstore\.dev/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -96,6 +96,8 @@ export function taskInputs(over: Partial<TaskInputs> = {}): TaskInputs {
     copyReferrers: 'none',
     verifySignatures: 'off',
     cosignKeys: [],
+    cosignIdentities: [],
+    tufCacheDir: '/tmp/tuf',
     ...over,
   };
 }
@@ -183,6 +185,7 @@ export function fakePlatform(listText: string, clients: () => FlowClients): Flow
     annotateNeedsProblems: () => {},
     publishNeeds: () => {},
     audit: (path) => ({ run: {}, list: { path } }),
+    loadKeyless: async () => undefined,
     connect: async () => clients(),
   };
 }

@@ -14,13 +14,13 @@ import {
 import type { SignatureLayer } from '../../tasks/ImportPublicImages/src/core/keyless/legacy';
 import {
   createTestSigstore,
-  EmulatorSigstore,
   KUBERNETES_IDENTITY,
   loadOrCreateSigstoreKeys,
   SIGSTORE_ANNOTATIONS,
   type KeylessLayer,
   type TestSigstore,
 } from '../emulator/sigstore';
+import { EmulatorSigstore, type SigningRequest } from '../emulator/sigstoreState';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 const OTHER = 'sha256:' + 'b'.repeat(64);
@@ -188,13 +188,19 @@ describe('keyless verification (core/keyless) against the test Sigstore', functi
     try {
       const file = path.join(dir, 'acr-state.json.sigstore.json');
       const payload = payloadFor(DIGEST);
+      const request: SigningRequest = {
+        key: 'kept',
+        kind: 'legacy',
+        payload,
+        options: KUBERNETES_IDENTITY,
+      };
       const first = new EmulatorSigstore(file);
-      await first.prepare([payload]);
-      const layer = first.layerFor(payload);
+      await first.prepare([request]);
+      const layer = first.layerFor('kept');
       assert.ok(layer);
       const second = new EmulatorSigstore(file);
-      await second.prepare([payload]);
-      assert.deepEqual(second.layerFor(payload), layer, 'the kept layer, not a new one');
+      await second.prepare([request]);
+      assert.deepEqual(second.layerFor('kept'), layer, 'the kept layer, not a new one');
       const root = parseTrustedRoot(fs.readFileSync(second.writeTrustedRoot(dir), 'utf8'));
       assert.ok(root.ok);
       const v = verifyKeylessLayer(layerOf(payload, layer), DIGEST, root.trust, K8S);

@@ -151,7 +151,12 @@ describe('core/results/imageResult: signatures and referrers in the line result'
       item,
       check: { sourceDigest: D },
       decision: { action: 'skip', tags: [], untagged: false },
-      signature: { verified: false, key: 'registry.k8s.io/** => k.pub', reason: 'not signed' },
+      signature: {
+        verified: false,
+        mode: 'key',
+        key: 'registry.k8s.io/** => k.pub',
+        reason: 'not signed',
+      },
     };
     const res = imageResult(r, ctx);
     assert.equal(res.status, 'failed');
@@ -191,7 +196,7 @@ describe('core/results/imageResult: signatures and referrers in the line result'
       item,
       check: { sourceDigest: D },
       decision: { action: 'import', armMode: 'Force', tags: ['3.10'], untagged: false },
-      signature: { verified: true, key: 'registry.k8s.io/** => k.pub', reason: null },
+      signature: { verified: true, mode: 'key', key: 'registry.k8s.io/** => k.pub', reason: null },
       referrers: [ref('planned')],
     };
     const images = [imageResult(verified, { ...ctx, dryRun: true })];

@@ -170,7 +170,7 @@ function hostileImage(h: string, line: number): ImageResult {
     durationMs: 10,
     error: line % 2 ? h : null,
     note: h,
-    signature: { verified: false, key: 'k.pub', reason: h },
+    signature: { verified: false, mode: 'key', key: 'k.pub', reason: h },
     referrers: [
       {
         kind: 'referrer',

@@ -80,7 +80,15 @@ async function verify(records: LineRecord[], answers: Record<string, HttpRespons
     },
   };
   const stage = verifyStage(
-    { sources, credentials: { registries: {} }, keys, timeoutMs: 60_000, readConcurrency: 2 },
+    {
+      sources,
+      credentials: { registries: {} },
+      keys,
+      identities: [],
+      keyless: undefined,
+      timeoutMs: 60_000,
+      readConcurrency: 2,
+    },
     {
       out: { log: (t) => logs.push(t), warn: () => {}, progress: () => {}, secret: () => {} },
       signal: new AbortController().signal,

@@ -14,6 +14,7 @@ import type { DecodedList } from './core/list/listFile';
 import { countGaps, type NeedResult } from './core/needs/match';
 import { neededLogLines, neededMarkdown, type UnlistedImages } from './core/needs/needsReport';
 import type { FileProblem } from './core/needs/yamlDocs';
+import type { KeylessVerifier } from './core/keyless/verifier';
 import { eachLine, LineSlots, type LineStage } from './core/run/lineStages';
 import { planImports, type LineRecord, type PlanItem } from './core/plan/decisions';
 import type { Plan } from './core/results/reviewPlan';
@@ -63,6 +64,11 @@ export interface FlowPlatform {
   publishNeeds(results: readonly NeedResult[], policy: UnlistedImages): void;
   /** The run and list records of the JSON result. */
   audit(listInput: string, sha256: string | undefined): { run: BuildRecord; list: ListRecord };
+  /**
+   * The keyless verifier when a cosignIdentities line is set (dist/keyless.js and its trusted
+   * root, keylessLoad.ts); throws on an unreadable sigstoreTrustedRoot, before any registry request.
+   */
+  loadKeyless(signal: AbortSignal): Promise<KeylessVerifier | undefined>;
   /** Signs in and finds the registry; undefined when canceled meanwhile (the task has failed). */
   connect(ctx: RunContext<RunReporter>): Promise<FlowClients | undefined>;
 }
@@ -114,6 +120,7 @@ export async function runFlow(
   if (!needs) return;
   warnUnusedChartValues(needsInputs, items, inputs.imageListInput, out);
 
+  const keyless = await platform.loadKeyless(signal); // a bad sigstoreTrustedRoot fails now
   const clients = await platform.connect(ctx);
   if (!clients) return;
   const { sources, dataPlane, registry } = clients;
@@ -122,10 +129,11 @@ export async function runFlow(
   out.log(concurrency.line);
   const readConcurrency = concurrency.checks; // registry reads at once, per stage
   const timeoutMs = inputs.importTimeoutMs;
-  const keys = inputs.verifySignatures === 'cosign-key' ? inputs.cosignKeys : [];
+  const keys = inputs.verifySignatures === 'off' ? [] : inputs.cosignKeys;
+  const identities = inputs.cosignIdentities; // empty unless verifySignatures: cosign
   // Verifying and carrying need the source digest, in the modes that do not read it to decide.
   const readSource = (item: PlanItem): boolean =>
-    inputs.copyReferrers !== 'none' || verifiesLine(item, keys);
+    inputs.copyReferrers !== 'none' || verifiesLine(item, keys, identities);
   const checks = await startChecks(
     items,
     inputs.mode,
@@ -234,8 +242,13 @@ export async function runFlow(
     // an oci:// line names a chart, an image line does not: else held back
     kindStage({ sources, credentials, readConcurrency }, ctx),
     // a line whose signature fails: held back
-    ...(keys.length > 0
-      ? [verifyStage({ sources, credentials, keys, timeoutMs, readConcurrency }, ctx)]
+    ...(keys.length + identities.length > 0
+      ? [
+          verifyStage(
+            { sources, credentials, keys, identities, keyless, timeoutMs, readConcurrency },
+            ctx,
+          ),
+        ]
       : []),
     dockerHubBudget(items, checks, { sources, credentials }, ctx), // docker.io imports wait for the budget
     ...(carry ? [carry.start] : []),

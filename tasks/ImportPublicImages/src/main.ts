@@ -20,6 +20,7 @@ import { mdJoin, trusted, type Markdown } from './core/results/safeText';
 import { systemClock } from './core/run/clock';
 import { ThrottleGate } from './core/run/throttleGate';
 import { runFlow, type FlowClients, type FlowPlatform, type Reported } from './flow';
+import { loadKeyless } from './keylessLoad';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
 import { SourceRegistries } from './registry/sourceRegistries';
@@ -137,6 +138,7 @@ function agentPlatform(inputs: TaskInputs, transport: Transport, out: TaskOutput
     annotateNeedsProblems: (problems) => annotateNeedsProblems(problems, out),
     publishNeeds: (results, policy) => publishNeeds(results, policy, out),
     audit: auditRecord,
+    loadKeyless: (signal) => loadKeyless(inputs, out, signal),
     connect: (ctx) => connectClients(inputs, transport, ctx),
   };
 }

@@ -17,19 +17,24 @@ import { MAX_KEY_BYTES, readRegularFile } from './files';
  * cosignPublicKeys (`PATTERN => path` a line), each key file read and checked now: a path is
  * relative to the working directory (the repository, as imageListPath) or absolute.
  */
-export function cosignKeysInput(verify: VerifySignatures): CosignKey[] {
+export function cosignKeysInput(verify: VerifySignatures, identityLines = false): CosignKey[] {
   const text = tl.getInput('cosignPublicKeys', false) ?? '';
   const lines = parseKeyLines(text);
   if (verify === 'off') {
     if (lines.length > 0)
       warning(
-        'Input cosignPublicKeys is set but verifySignatures is off: no signature is verified (set verifySignatures: cosign-key).',
+        'Input cosignPublicKeys is set but verifySignatures is off: no signature is verified (set verifySignatures: cosign-key, or cosign).',
       );
     return [];
   }
-  if (lines.length === 0) {
+  if (lines.length === 0 && verify === 'cosign-key') {
     throw new Error(
       'Input verifySignatures is cosign-key but cosignPublicKeys names no key: add a line PATTERN => path to a PEM public key in the repository, e.g. registry.k8s.io/** => keys/k8s.pub',
+    );
+  }
+  if (lines.length === 0 && !identityLines) {
+    throw new Error(
+      'Input verifySignatures is cosign but neither cosignIdentities nor cosignPublicKeys has a line: add an identity line PATTERN => ISSUER SUBJECT, e.g. registry.k8s.io/** => https://accounts.google.com krel-trust@k8s-releng-prod.iam.gserviceaccount.com, or a key line PATTERN => path to a PEM public key',
     );
   }
   return lines.map((l) => {

@@ -13,11 +13,9 @@ import {
   COPY_REFERRERS,
   VERIFY_SIGNATURES,
   type CopyReferrers,
-  type CosignKey,
-  type VerifySignatures,
 } from '../core/signatures/referrerPolicy';
 import { UNLISTED_IMAGES } from '../core/needs/needsReport';
-import { cosignKeysInput } from './cosignKeys';
+import { signatureInputs, type SignatureInputs } from './signatureInputs';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { warning } from './output';
 import { normalizeRegistryHost } from '../core/list/identity';
@@ -28,7 +26,8 @@ import {
   type SourceCredentials,
 } from '../core/plan/decisions';
 
-export interface TaskInputs {
+/** With the signature inputs (ado/signatureInputs.ts). */
+export interface TaskInputs extends SignatureInputs {
   connectionId: string;
   acrName: string;
   resourceGroup?: string;
@@ -64,10 +63,6 @@ export interface TaskInputs {
   planOnPullRequest: boolean;
   /** What refers to an image and is imported with it (docs/signatures.md). */
   copyReferrers: CopyReferrers;
-  /** cosign-key: lines matching a cosignPublicKeys pattern must be signed with its key. */
-  verifySignatures: VerifySignatures;
-  /** cosignPublicKeys, each with its PEM (read and checked before any request). */
-  cosignKeys: CosignKey[];
 }
 
 /** acrName, checked (a name or the registry's login server) before any request. */
@@ -289,8 +284,7 @@ export function readInputs(): TaskInputs {
     pullRequest,
     planOnPullRequest,
     copyReferrers: choice('copyReferrers', CHOICE_INPUTS.copyReferrers, 'signatures'),
-    verifySignatures,
-    cosignKeys: cosignKeysInput(verifySignatures),
+    ...signatureInputs(verifySignatures),
     resultPath: resolveInputPath(
       path,
       process.cwd(),

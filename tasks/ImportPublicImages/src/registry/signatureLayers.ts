@@ -1,4 +1,5 @@
-// A cosign signature's simple-signing layers, read for verification (steps/verify.ts): the
+// A cosign signature's simple-signing layers, and the Sigstore bundles referring to an image,
+// read for verification (steps/verify.ts). The layers: the
 // `.sig` manifest of a digest, then each payload blob, checked against its layer digest; at most
 // MAX_SIGNATURE_LAYERS layers and BODY_LIMITS.signaturePayload bytes a payload
 // (core/registry/bounds.ts).
@@ -14,6 +15,7 @@ import { RegistryError } from './manifests';
 import {
   descriptors,
   getManifest,
+  listReferrers,
   type ReferrerSources,
   type SourceRepo,
 } from './referrerDiscovery';
@@ -63,7 +65,80 @@ export async function cosignSignatureLayers(
         `the signature payload's bytes do not match its digest ${l.digest} (got ${actual})`,
       );
     }
-    layers.push({ payload, signature: l.annotations?.[COSIGN_SIGNATURE_ANNOTATION] ?? '' });
+    const annotations = l.annotations ?? {};
+    const signature = annotations[COSIGN_SIGNATURE_ANNOTATION] ?? '';
+    layers.push({ payload, signature, annotations });
   }
   return layers;
+}
+
+/** A Sigstore bundle referring to an image (cosign 3), its JSON read and checked against its digest. */
+export interface BundleReferrer {
+  /** The referrer manifest's digest (what the carry step imports). */
+  manifestDigest: string;
+  json: unknown;
+}
+
+/**
+ * The Sigstore bundles referring to `digest` (the referrers API, or its tag schema): each
+ * referrer whose artifactType is a Sigstore bundle, its manifest, and its bundle layer's blob
+ * (at most BODY_LIMITS.sigstore bytes, checked against its digest). At most MAX_SIGNATURE_LAYERS.
+ */
+export async function sigstoreBundles(
+  sources: ReferrerSources,
+  repo: SourceRepo,
+  digest: string,
+  signal?: AbortSignal,
+): Promise<BundleReferrer[]> {
+  const listed = await listReferrers(sources, repo, digest, signal);
+  const bundles = listed.descriptors.filter(
+    (d) => typeof d.digest === 'string' && isSigstoreBundle(d.artifactType),
+  );
+  if (bundles.length > MAX_SIGNATURE_LAYERS) {
+    const what = `${bundles.length} Sigstore bundles refer to ${repo.registry}/${repo.repository}@${digest}`;
+    throw tooMany('Sigstore bundles per image', MAX_SIGNATURE_LAYERS, what);
+  }
+  const out: BundleReferrer[] = [];
+  for (const d of bundles) {
+    const manifest = await getManifest(sources, repo, d.digest as string, signal);
+    if (!manifest) continue;
+    const layer = descriptors(manifest.doc, 'layers').find(
+      (l) => typeof l.digest === 'string' && isSigstoreBundle(l.mediaType),
+    );
+    if (!layer?.digest) continue;
+    const res = await sources.get(
+      repo.registry,
+      repo.repository,
+      `blobs/${layer.digest}`,
+      repo.credential,
+      '*/*',
+      signal,
+      'sigstore',
+    );
+    if (res.status !== 200) {
+      throw new RegistryError(
+        `GET ${repo.registry}/${repo.repository} Sigstore bundle ${layer.digest} ${answered(res)}`,
+        res.status,
+      );
+    }
+    const bytes = res.bytes ?? Buffer.from(res.body);
+    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (layer.digest.startsWith('sha256:') && actual !== layer.digest) {
+      throw new RegistryError(
+        `the Sigstore bundle's bytes do not match its digest ${layer.digest} (got ${actual})`,
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      json = null; // the verifier says it is not a bundle
+    }
+    out.push({ manifestDigest: manifest.digest, json });
+  }
+  return out;
+}
+
+function isSigstoreBundle(type: string | undefined): boolean {
+  return (type ?? '').toLowerCase().startsWith('application/vnd.dev.sigstore.bundle');
 }

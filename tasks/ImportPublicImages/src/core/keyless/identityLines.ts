@@ -1,4 +1,5 @@
-// The keyless identity policy as text (for the `cosignIdentities` input, not wired yet): one line
+// The keyless identity policy as text (the `cosignIdentities` input, ado/signatureInputs.ts):
+// one line
 //   PATTERN => ISSUER SUBJECT
 // per source pattern, patterns as allowedSources, first match wins. SUBJECT is the certificate's
 // SAN exactly, or `/regexp/` for an anchored regular expression (as cosign's
@@ -6,6 +7,7 @@
 //   registry.k8s.io/** => https://accounts.google.com krel-trust@k8s-releng-prod.iam.gserviceaccount.com
 //   ghcr.io/org/** => https://token.actions.githubusercontent.com /https://github\.com/org/.+/\.github/workflows/release\.yml@refs/tags/v.+/
 import { compilePatterns, matchesPattern, type SourcePattern } from '../plan/allowedSources';
+import { sourceIdentity } from '../list/identity';
 import { anchoredRegExp, type IdentityPolicy } from './identity';
 
 const INPUT = 'cosignIdentities';
@@ -75,6 +77,6 @@ export function identityFor(
   registry: string,
   repository: string,
 ): IdentityLine | undefined {
-  const name = `${registry}/${repository}`;
+  const name = sourceIdentity({ registry, repository }); // as allowedSources and key lines
   return lines.find((l) => matchesPattern(l.pattern, name));
 }

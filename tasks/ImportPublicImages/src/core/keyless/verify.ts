@@ -18,6 +18,7 @@ import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@
 import { checkPayloadClaims } from '../signatures/cosign';
 import { matchesIdentity, describeIdentity, type IdentityPolicy } from './identity';
 import { legacyLayerToBundle, type SignatureLayer } from './legacy';
+import { dsseEnvelopeOf, statementNames } from './statement';
 
 /** Which check decided: the words a platform engineer reads. */
 export type KeylessCheck =
@@ -84,6 +85,33 @@ export function verifyBundle(
   trust: TrustMaterial,
   policy: IdentityPolicy,
 ): KeylessVerdict {
+  return verifyWith(bundleJson, payload, trust, policy, () => checkPayloadClaims(payload, digest));
+}
+
+/**
+ * Verifies a Sigstore bundle stored as an OCI referrer of the image (cosign 3's default format):
+ * a DSSE envelope whose in-toto statement names the digest as its subject. A bundle holding a
+ * message signature names no image to compare with, and is refused in words.
+ */
+export function verifyReferrerBundle(
+  bundleJson: unknown,
+  digest: string,
+  trust: TrustMaterial,
+  policy: IdentityPolicy,
+): KeylessVerdict {
+  const envelope = dsseEnvelopeOf(bundleJson);
+  if (!envelope.ok) return { verified: false, check: 'format', reason: envelope.reason };
+  const payload = envelope.payload;
+  return verifyWith(bundleJson, payload, trust, policy, () => statementNames(payload, digest));
+}
+
+function verifyWith(
+  bundleJson: unknown,
+  payload: Buffer,
+  trust: TrustMaterial,
+  policy: IdentityPolicy,
+  claimsOf: () => { ok: true } | { ok: false; reason: string },
+): KeylessVerdict {
   let entity;
   try {
     entity = toSignedEntity(bundleFromJSON(bundleJson), payload);
@@ -130,7 +158,7 @@ export function verifyBundle(
   const issuer = seen.issuer ?? '';
   const matched = matchesIdentity(policy, identity, issuer);
   if (!matched.ok) return fail('identity', matched.reason);
-  const claims = checkPayloadClaims(payload, digest);
+  const claims = claimsOf();
   if (!claims.ok) return fail('payload', claims.reason);
   return { verified: true, identity, issuer, rekorLogIndex: rekorLogIndex ?? -1 };
 }

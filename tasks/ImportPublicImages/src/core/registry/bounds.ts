@@ -29,6 +29,8 @@ export const BODY_LIMITS = {
   /** An HTTP Helm repository's index.yaml and a chart archive (core/charts/, docs/charts.md). */
   chartIndex: MAX_INDEX_BYTES,
   chartArchive: MAX_ARCHIVE_BYTES,
+  /** Sigstore: a bundle referrer's blob, a TUF metadata file or trusted_root.json (a few KiB each). */
+  sigstore: 1 * MiB,
 } as const;
 
 export type BodyKind = keyof typeof BODY_LIMITS;

@@ -115,8 +115,8 @@ export function countImages(
       ? {
           signatures: {
             verified: sig((s) => s.verified),
-            failed: sig((s) => !s.verified && s.key !== null),
-            notVerified: sig((s) => s.key === null),
+            failed: sig((s) => !s.verified && s.mode !== null),
+            notVerified: sig((s) => s.mode === null),
           },
         }
       : {}),
@@ -161,8 +161,9 @@ export function referrersCell(i: ImageResult): string {
 export function signatureCell(i: ImageResult): string {
   const s = i.signature;
   if (!s) return '';
-  if (s.verified) return '🔏 signature verified';
-  return s.key === null ? 'signature not verified (no key pattern)' : '';
+  if (s.verified)
+    return s.mode === 'keyless' ? `🔏 signed by ${s.identity}` : '🔏 signature verified';
+  return s.mode === null ? 'signature not verified (no key pattern)' : '';
 }
 
 export type Verdict = 'Succeeded' | 'SucceededWithIssues' | 'Failed';

@@ -123,7 +123,7 @@ export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }):
   if (sigs) {
     out.push(mdt``);
     out.push(
-      mdt`Signatures (verifySignatures: cosign-key): **${sigs.verified}** verified · **${sigs.failed}** failed · ${sigs.notVerified} not verified (no key pattern matches).`,
+      mdt`Signatures (verifySignatures): **${sigs.verified}** verified · **${sigs.failed}** failed · ${sigs.notVerified} not verified (no pattern matches).`,
     );
   }
   const withSignature = result.images.some((i) => i.signature);
@@ -176,6 +176,8 @@ export function planMarkdown(result: RunResult, opts: { pullRequest: boolean }):
 function signaturePlanCell(i: ImageResult): Markdown {
   const s = i.signature;
   if (!s) return mdt``;
+  if (s.verified && s.mode === 'keyless')
+    return mdt`✅ signed by ${s.identity ?? ''} (${s.issuer ?? ''})`;
   if (s.verified) return mdt`✅ verified`;
-  return s.key === null ? mdt`not verified (no key pattern)` : mdt`❌ ${s.reason ?? 'failed'}`;
+  return s.mode === null ? mdt`not verified (no key pattern)` : mdt`❌ ${s.reason ?? 'failed'}`;
 }

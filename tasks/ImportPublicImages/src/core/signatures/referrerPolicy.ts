@@ -8,7 +8,7 @@ import { verifyCosignPayload } from './cosign';
 
 export const COPY_REFERRERS = ['none', 'signatures', 'all'] as const;
 export type CopyReferrers = (typeof COPY_REFERRERS)[number];
-export const VERIFY_SIGNATURES = ['off', 'cosign-key'] as const;
+export const VERIFY_SIGNATURES = ['off', 'cosign-key', 'cosign'] as const;
 export type VerifySignatures = (typeof VERIFY_SIGNATURES)[number];
 
 /** OCI referrers whose artifactType makes them a signature (`copyReferrers: signatures`). */
@@ -86,23 +86,34 @@ export interface ReferrerResult {
   error?: string;
 }
 
-/** What signature verification concluded for one line (verifySignatures: cosign-key). */
+/** What signature verification concluded for one line (verifySignatures: cosign-key, cosign). */
 export interface SignatureCheck {
   verified: boolean;
-  /** The cosignPublicKeys line that applied, `PATTERN => path`; null when none matches. */
+  /** key: a cosignPublicKeys line applied; keyless: a cosignIdentities line; null: none matches. */
+  mode: 'key' | 'keyless' | null;
+  /** The cosignPublicKeys line that applied, `PATTERN => path`; null when none (or keyless). */
   key: string | null;
+  /** keyless: the cosignIdentities line that applied, `PATTERN => SUBJECT (issuer ISSUER)`. */
+  policy?: string;
+  /** keyless: who signed (the Fulcio certificate's SAN) and through which OIDC issuer; null when not read. */
+  identity?: string | null;
+  issuer?: string | null;
+  /** keyless: the Rekor entry's log index; null when not read. */
+  rekorLogIndex?: number | null;
   /** Why it failed, or why it was not verified; null when verified. */
   reason: string | null;
 }
 
 export const VERIFY_FAILED = 'signature verification failed';
 
-/** verifySignatures refused the line: its source matched a key and did not verify. */
+/** verifySignatures refused the line: its source matched a key or identity line and did not verify. */
 export function signatureFailed(s: SignatureCheck | undefined): boolean {
-  return s !== undefined && s.key !== null && !s.verified;
+  return s !== undefined && s.mode !== null && !s.verified;
 }
 
 export const NO_KEY_REASON = 'not verified: no cosignPublicKeys pattern matches this source';
+export const NO_POLICY_REASON =
+  'not verified: no cosignIdentities or cosignPublicKeys pattern matches this source';
 
 // --- cosignPublicKeys -------------------------------------------------------------------------
 
@@ -163,10 +174,12 @@ export function keyLabel(k: { pattern: SourcePattern; path: string }): string {
   return `${k.pattern.text} => ${k.path}`;
 }
 
-/** One simple-signing layer of a `.sig` manifest: its payload bytes and its signature. */
+/** One simple-signing layer of a `.sig` manifest: its payload bytes, signature and annotations. */
 export interface SignatureLayer {
   payload: Buffer;
   signature: string;
+  /** Every annotation of the layer (a keyless one: certificate, chain, Rekor bundle). */
+  annotations: Readonly<Record<string, string>>;
 }
 
 /**
@@ -174,7 +187,7 @@ export interface SignatureLayer {
  * and names the digest. Otherwise the reasons, each said once.
  */
 export function judgeSignatures(
-  layers: readonly SignatureLayer[],
+  layers: readonly Pick<SignatureLayer, 'payload' | 'signature'>[],
   publicKeyPem: string,
   digest: string,
 ): { ok: true } | { ok: false; reason: string } {

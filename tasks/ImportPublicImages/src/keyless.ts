@@ -1,0 +1,17 @@
+// The keyless verifier, bundled apart as dist/keyless.js (scripts/bundle.js) and loaded by main.ts
+// only when a cosignIdentities line is set: Sigstore's libraries and TUF client (205 KiB) stay out
+// of dist/index.js and its 1.5 MB budget. It resolves the trusted root (registry/sigstoreTuf.ts)
+// and verifies with it (core/keyless/verify.ts).
+import type { KeylessVerifier } from './core/keyless/verifier';
+import { verifyKeylessLayer, verifyReferrerBundle } from './core/keyless/verify';
+import { loadTrust, type TrustOptions } from './registry/sigstoreTuf';
+
+export async function loadKeylessVerifier(o: TrustOptions): Promise<KeylessVerifier> {
+  const t = await loadTrust(o);
+  return {
+    trustLine: t.line,
+    trustSource: t.source,
+    verifyLayer: (layer, digest, policy) => verifyKeylessLayer(layer, digest, t.trust, policy),
+    verifyBundle: (json, digest, policy) => verifyReferrerBundle(json, digest, t.trust, policy),
+  };
+}

@@ -1,0 +1,218 @@
+// Keyless signatures (issue 19), the bundled task against the emulator's test Sigstore:
+// verifySignatures cosign with an identity line for registry.k8s.io (the Kubernetes release
+// identity, signed keyless on the controller's `.sig`) and key lines for quay.io. Verified lines
+// import the digest verified; a wrong identity fails its lines with no importImage for them; a
+// dry run shows the verdicts and writes nothing; a bad identity line or trusted root fails before
+// any request; with no sigstoreTrustedRoot and TUF unreachable, the shipped root is used and said.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunningEmulator } from '../helpers/emulator';
+import {
+  explain,
+  importRequests,
+  runTask,
+  taskRequests,
+  useEmulator,
+  type ImageResult,
+  type TaskRun,
+} from './runTask';
+
+const K8S = {
+  subject: 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com',
+  issuer: 'https://accounts.google.com',
+};
+const K8S_LINE = `registry.k8s.io/** => ${K8S.issuer} ${K8S.subject}`;
+const CONTROLLER = 'registry.k8s.io/ingress-nginx/controller:v1.11.1 => ingress-nginx/controller';
+const CERTGEN =
+  'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.1 => ingress-nginx/kube-webhook-certgen';
+const CM_CONTROLLER =
+  'quay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller';
+
+interface Signature {
+  verified: boolean;
+  mode: 'key' | 'keyless' | null;
+  key: string | null;
+  policy?: string;
+  identity?: string | null;
+  issuer?: string | null;
+  rekorLogIndex?: number | null;
+  reason: string | null;
+}
+type Image = Omit<ImageResult, 'signature'> & { signature?: Signature };
+const images = (run: TaskRun): Image[] => (run.result?.images ?? []) as Image[];
+const byRepo = (run: TaskRun, repository: string): Image => {
+  const i = images(run).find((x) => x.repository === repository);
+  assert.ok(i, `${repository} in the result\n${explain(run)}`);
+  return i;
+};
+
+describe('e2e: keyless signatures (verifySignatures cosign, bundled task vs emulator)', function () {
+  this.timeout(240000);
+  let em: RunningEmulator;
+  useEmulator({ importLatencyMs: 50 }, (e) => (em = e));
+
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    INPUT_VERIFYSIGNATURES: 'cosign',
+    INPUT_COSIGNIDENTITIES: K8S_LINE,
+    INPUT_COSIGNPUBLICKEYS: `quay.io/** => ${em.ready.cosignPublicKeyPath}`,
+    INPUT_SIGSTORETRUSTEDROOT: em.ready.sigstoreTrustedRootPath,
+    ...extra,
+  });
+
+  it('images.txt: registry.k8s.io verified keyless, quay.io by key; verified lines import their verified digest, the others import nothing', async () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const list = fs.readFileSync(path.join(root, 'images.txt'), 'utf8');
+    const run = await runTask(em.ready, { imageList: list, env: env() });
+    assert.equal(run.status, 'Failed', explain(run));
+    const controller = byRepo(run, 'ingress-nginx/controller');
+    assert.equal(controller.status, 'imported', explain(run));
+    const sig = controller.signature;
+    assert.equal(sig?.verified, true, explain(run));
+    assert.equal(sig?.mode, 'keyless');
+    assert.equal(sig?.key, null);
+    assert.equal(sig?.identity, K8S.subject);
+    assert.equal(sig?.issuer, K8S.issuer);
+    assert.equal(typeof sig?.rekorLogIndex, 'number');
+    assert.match(sig?.policy ?? '', /^registry\.k8s\.io\/\*\* => krel-trust@/);
+    const cm = byRepo(run, 'jetstack/cert-manager-controller');
+    assert.equal(cm.status, 'imported', explain(run));
+    assert.equal(cm.signature?.mode, 'key');
+    assert.equal(cm.signature?.verified, true);
+    const certgen = byRepo(run, 'ingress-nginx/kube-webhook-certgen');
+    assert.equal(certgen.status, 'failed');
+    assert.equal(certgen.signature?.mode, 'keyless');
+    assert.match(certgen.signature?.reason ?? '', /not signed keyless/);
+    const failed = images(run).filter((i) => i.status === 'failed');
+    assert.deepEqual(
+      failed.map((i) => i.repository).sort(),
+      [
+        'ingress-nginx/kube-webhook-certgen',
+        'jetstack/cert-manager-cainjector',
+        'jetstack/cert-manager-webhook',
+      ],
+      explain(run),
+    );
+    const imports = importRequests(await em.admin.requests());
+    for (const i of [controller, cm]) {
+      const post = imports.find((e) => (e.targetTags ?? []).includes(`${i.repository}:${i.tag}`));
+      assert.equal(post?.sourceImage, `${i.repository}@${i.digest}`, explain(run));
+    }
+    for (const i of failed) {
+      assert.ok(
+        imports.every((e) => !(e.sourceImage ?? '').startsWith(`${i.repository}`)),
+        `no importImage for ${i.repository}`,
+      );
+    }
+    const counts = run.result?.counts as { signatures?: Record<string, number> };
+    assert.deepEqual(counts.signatures, { verified: 2, failed: 3, notVerified: 2 });
+    assert.match(
+      run.visible,
+      /Sigstore trusted root: .*\(sigstoreTrustedRoot; .*TUF not contacted/,
+    );
+    assert.match(
+      run.visible,
+      /line \d+: registry\.k8s\.io\/ingress-nginx\/controller:v1\.11\.1 signature verified: signed by krel-trust@k8s-releng-prod\.iam\.gserviceaccount\.com \(issuer https:\/\/accounts\.google\.com\), Rekor log index \d+/,
+    );
+  });
+
+  it('a wrong identity fails the lines it covers, naming both identities, with no importImage for them', async () => {
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready, {
+      imageList: [CONTROLLER, CM_CONTROLLER].join('\n'),
+      env: env({
+        INPUT_COSIGNIDENTITIES: `registry.k8s.io/** => ${K8S.issuer} /release@example\\.com/`,
+      }),
+    });
+    assert.equal(run.status, 'Failed', explain(run));
+    const c = byRepo(run, 'ingress-nginx/controller');
+    assert.equal(c.status, 'failed');
+    assert.equal(c.signature?.verified, false);
+    assert.equal(c.signature?.identity, K8S.subject, 'who did sign');
+    assert.match(
+      c.signature?.reason ?? '',
+      /signed by another identity: .*krel-trust.*release@example/,
+    );
+    assert.equal(byRepo(run, 'jetstack/cert-manager-controller').status, 'imported');
+    const imports = importRequests(await em.admin.requests());
+    assert.ok(imports.every((e) => !(e.sourceImage ?? '').startsWith('ingress-nginx/controller')));
+  });
+
+  it('a dry run shows who signed what and writes nothing', async () => {
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready, {
+      imageList: [CONTROLLER, CERTGEN, CM_CONTROLLER].join('\n'),
+      env: env({ INPUT_DRYRUN: 'true' }),
+    });
+    assert.equal(importRequests(await em.admin.requests()).length, 0);
+    assert.equal(byRepo(run, 'ingress-nginx/controller').status, 'planned', explain(run));
+    assert.equal(byRepo(run, 'ingress-nginx/kube-webhook-certgen').status, 'failed');
+    const plan = (run.summary ?? '').replace(/\\/g, ''); // the markdown's escapes
+    assert.match(
+      plan,
+      /✅ signed by krel-trust@k8s-releng-prod\.iam\.gserviceaccount\.com \(https:\/\/accounts\.google\.com\)/,
+    );
+    assert.match(plan, /❌ the source is not signed keyless/);
+    assert.match(plan, /✅ verified/); // the key line
+  });
+
+  it('a bad identity line or an unreadable trusted root fails before any request, naming the input and the fix', async () => {
+    const dir = fs.mkdtempSync(path.join(em.ready.caCertPath, '..', 'roots-'));
+    const notRoot = path.join(dir, 'trusted_root.json');
+    fs.writeFileSync(
+      notRoot,
+      '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}',
+    );
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { INPUT_COSIGNIDENTITIES: `registry.k8s.io/** => ${K8S.subject}` },
+        /Input cosignIdentities, line 1 .*PATTERN => ISSUER SUBJECT/,
+      ],
+      [
+        { INPUT_COSIGNIDENTITIES: `registry.k8s.io/** => ${K8S.issuer} /krel-trust(/` },
+        /Input cosignIdentities, line 1 .*not a regular expression/,
+      ],
+      [
+        { INPUT_SIGSTORETRUSTEDROOT: path.join(dir, 'missing.json') },
+        /Input sigstoreTrustedRoot .*no such file/,
+      ],
+      [{ INPUT_SIGSTORETRUSTEDROOT: notRoot }, /Input sigstoreTrustedRoot .*names no Fulcio/],
+      [
+        { INPUT_COSIGNIDENTITIES: '', INPUT_COSIGNPUBLICKEYS: '' },
+        /neither cosignIdentities nor cosignPublicKeys has a line/,
+      ],
+    ];
+    for (const [extra, message] of cases) {
+      await em.admin.clearRequests();
+      const run = await runTask(em.ready, { imageList: CONTROLLER, env: env(extra) });
+      assert.equal(run.status, 'Failed', explain(run));
+      assert.match(run.statusMessage ?? '', message);
+      assert.deepEqual(taskRequests(await em.admin.requests()), [], 'no request');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('no sigstoreTrustedRoot and TUF unreachable: the shipped public-good root is used, and the log says so', async () => {
+    const endpoints = JSON.parse(
+      em.ready.taskEnv['IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS'] ?? '{}',
+    ) as Record<string, string>;
+    // A port that refuses: TUF cannot be reached (no test touches the internet).
+    endpoints['tuf-repo-cdn.sigstore.dev'] = 'https://127.0.0.1:1';
+    const run = await runTask(em.ready, {
+      imageList: CONTROLLER,
+      env: env({
+        INPUT_SIGSTORETRUSTEDROOT: '',
+        IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify(endpoints),
+      }),
+    });
+    assert.match(
+      run.visible,
+      /Sigstore trusted root: the public-good instance's, as shipped with the task \(newest key from \d{4}-\d\d-\d\d\): TUF \(https:\/\/tuf-repo-cdn\.sigstore\.dev\) could not be reached/,
+      explain(run),
+    );
+    // The emulator's Fulcio is not the public-good one: its certificate does not chain.
+    const c = byRepo(run, 'ingress-nginx/controller');
+    assert.equal(c.status, 'failed', explain(run));
+    assert.match(c.signature?.reason ?? '', /does not chain to a certificate authority/);
+  });
+});
