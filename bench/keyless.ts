@@ -134,7 +134,7 @@ async function inProcess(em: RunningEmulator, repos: string[]): Promise<[string,
     if (r.value !== n) throw new Error(`keyless ${pass}: ${r.value} of ${n} verified`);
     rows.push([`keyless verification, ${pass} (${n} images)`, perImage(r.ms, n)]);
   }
-  const cosign = await import('../tasks/ImportPublicImages/src/core/cosign');
+  const cosign = await import('../tasks/ImportPublicImages/src/core/signatures/cosign');
   const pem = fs.readFileSync(em.ready.cosignPublicKeyPath, 'utf8');
   for (const pass of ['cold', 're-run']) {
     const r = await cpuMs(
