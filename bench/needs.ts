@@ -5,6 +5,10 @@
 //    condition per subchart, a template with a literal image): time and heap per chart;
 //  - M manifest files (default 5,000) written to a temp folder, three workloads each: the
 //    manifestPaths walk, read and analysis, time and heap per file;
+//  - the same charts as chart lines of the list: each packed as a .tgz (not timed), then read in
+//    memory and analysed as a run does (core/needs/chartLineNeeds.ts: gunzip, tar, analysis), per
+//    chart; the registry side of a chart line (one manifest GET and one layer GET per OCI chart,
+//    none for an HTTP chart) is counted by test/e2e/needsCharts.test.ts's request log;
 //  - the matching of every needed image against a list of one line per distinct image.
 //   node build/bench/bench.js --only needs [--charts N --subcharts S --manifests M]
 import fs from 'node:fs';
@@ -13,9 +17,11 @@ import path from 'node:path';
 import { readManifestFiles } from '../tasks/ImportPublicImages/src/ado/needsFiles';
 import { parseImageList } from '../tasks/ImportPublicImages/src/core/list/imageList';
 import { chartImages } from '../tasks/ImportPublicImages/src/core/needs/chartImages';
+import { chartLineNeeds } from '../tasks/ImportPublicImages/src/core/needs/chartLineNeeds';
 import { matchNeeds } from '../tasks/ImportPublicImages/src/core/needs/match';
 import type { NeededImage } from '../tasks/ImportPublicImages/src/core/needs/needed';
 import { findManifestNeeds } from '../tasks/ImportPublicImages/src/steps/needs';
+import { tgz } from '../test/unit/tarBuilder';
 import { table } from './common';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -103,6 +109,26 @@ export async function needsCost(
   const chartMs = Number(process.hrtime.bigint() - t) / 1e6;
   const chartHeap = heapMiB() - heap0;
 
+  // Chart lines: the same charts packed (not timed), then read from the archive and analysed.
+  const packed = archives.map((files) =>
+    tgz([...files].map(([name, data]) => ({ name, data: Buffer.from(data) }))),
+  );
+  const archiveKiB = packed.reduce((n, b) => n + b.length, 0) / 1024 / charts;
+  const list0 = { file: 'images.txt', name: 'images.txt' };
+  t = process.hrtime.bigint();
+  let lineNeeds = 0;
+  for (const [c, bytes] of packed.entries()) {
+    const item = {
+      line: c + 1,
+      chart: { kind: 'oci' as const, name: `app${c}`, version: `1.0.${c}` },
+      source: { registry: 'quay.io', repository: `bench/charts/app${c}`, tag: `1.0.${c}` },
+    };
+    const needs = chartLineNeeds(item, { ok: true, bytes }, [], list0);
+    if (needs.some((n) => n.unresolved?.includes('could not'))) throw new Error(`app${c}: unread`);
+    lineNeeds += needs.length;
+  }
+  const lineMs = Number(process.hrtime.bigint() - t) / 1e6;
+
   // Manifests: written to a temp folder, then walked, read and analysed as a run does.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-needs-'));
   try {
@@ -147,6 +173,10 @@ export async function needsCost(
         [
           'charts: heap retained',
           `${chartHeap.toFixed(1)} MiB (${((chartHeap * 1024) / charts).toFixed(1)} KiB per chart)`,
+        ],
+        [
+          'chart lines: archive read + analysis',
+          `${lineMs.toFixed(0)} ms (${(lineMs / charts).toFixed(2)} ms per chart, ${archiveKiB.toFixed(1)} KiB archive; ${lineNeeds} needs)`,
         ],
         ['manifests: images found', `${found.needs.length} in ${files.files.length} files`],
         [

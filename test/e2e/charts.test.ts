@@ -23,6 +23,7 @@ import {
   taskRequests,
   useEmulator,
   type ResultImage,
+  type RunOptions,
   type TaskRun,
 } from './runTask';
 
@@ -41,6 +42,9 @@ type ChartImage = ResultImage & {
     archiveDigest?: string;
   };
 };
+/** The charts landing, not the images they need (that is test/e2e/needsCharts.test.ts): off. */
+const runCharts = (ready: Parameters<typeof runTask>[0], opts: RunOptions): Promise<TaskRun> =>
+  runTask(ready, { ...opts, env: { INPUT_UNLISTEDIMAGES: 'off', ...opts.env } });
 const images = (run: TaskRun): ChartImage[] => (run.result?.images ?? []) as ChartImage[];
 const sha = (b: Buffer): string => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 
@@ -93,7 +97,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   }
 
   it("lands both charts (OCI: the upstream digest; HTTP: skopeo reads the index's archive back); a re-run writes nothing", async () => {
-    const first = await runTask(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
+    const first = await runCharts(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
     assert.equal(first.status, 'Succeeded', explain(first));
     const [oci, http] = images(first);
     assert.ok(oci && http, explain(first));
@@ -170,7 +174,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
     }
 
     await em.admin.clearRequests();
-    const again = await runTask(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
+    const again = await runCharts(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
     assert.equal(again.status, 'Succeeded', explain(again));
     assert.deepEqual(
       images(again).map((i) => i.status),
@@ -185,7 +189,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   });
 
   it('a pull-request build plans both charts and writes nothing', async () => {
-    const pr = await runTask(em.ready, {
+    const pr = await runCharts(em.ready, {
       imageList: `${OCI}\n${HTTP}\n`,
       taskEnv: em.ready.taskEnvPullRequest,
       env: { INPUT_PULLREQUESTCOMMENT: 'false' },
@@ -208,7 +212,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   });
 
   it('an archive that does not match the index digest fails its line and writes nothing; the other line lands', async () => {
-    const r = await runTask(em.ready, { imageList: `${SWAPPED}\n${HTTP}\n` });
+    const r = await runCharts(em.ready, { imageList: `${SWAPPED}\n${HTTP}\n` });
     assert.equal(r.status, 'Failed', explain(r));
     const [bad, good] = images(r);
     assert.equal(bad?.status, 'failed');
@@ -225,7 +229,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   });
 
   it('allowedSources and requireDigests apply to chart lines, before anything is written', async () => {
-    const outside = await runTask(em.ready, {
+    const outside = await runCharts(em.ready, {
       imageList: `${OCI}\n${HTTP}\n`,
       env: { INPUT_ALLOWEDSOURCES: 'quay.io/jetstack/**' },
     });
@@ -237,7 +241,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
     assert.deepEqual(writes(await em.admin.requests()), []);
 
     const allowed = 'quay.io/jetstack/**\nkubernetes.github.io/ingress-nginx/*';
-    const unpinned = await runTask(em.ready, {
+    const unpinned = await runCharts(em.ready, {
       imageList: `${OCI}\n${HTTP}\n`,
       env: { INPUT_ALLOWEDSOURCES: allowed, INPUT_REQUIREDIGESTS: 'true' },
     });
@@ -257,7 +261,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   });
 
   it('an oci:// line naming an image, and an image line naming a chart, fail with the line to write', async () => {
-    const r = await runTask(em.ready, {
+    const r = await runCharts(em.ready, {
       imageList:
         'oci://registry.k8s.io/pause:3.10 => pause\n' +
         'quay.io/jetstack/charts/cert-manager:v1.15.2 => charts/cert-manager\n',
@@ -285,7 +289,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       { kind: 'registry429', match: { listener: 'kubernetes.github.io', path: '.tgz' }, count: 1 },
       { kind: 'uploadCut', match: { method: 'PUT', path: '/blobs/uploads/' }, count: 1 },
     ]);
-    const r = await runTask(em.ready, { imageList: `${HTTP}\n` });
+    const r = await runCharts(em.ready, { imageList: `${HTTP}\n` });
     assert.equal(r.status, 'Succeeded', explain(r));
     const [http] = images(r);
     assert.equal(http?.status, 'imported');
@@ -302,7 +306,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
 
   it('a push the ACR refuses fails that line (not the run) naming push rights; the OCI chart still lands', async () => {
     await em.admin.setFaults([{ kind: 'acrPushDenied' }]);
-    const r = await runTask(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
+    const r = await runCharts(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
     assert.equal(r.status, 'Failed', explain(r));
     const [oci, http] = images(r);
     assert.equal(oci?.status, 'imported');
@@ -317,7 +321,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
   it("ARM's refusal of an OCI chart fails its line with ARM's reason and the HTTP-repository workaround", async () => {
     // opRefuseArtifact: the emulator's stand-in for ARM refusing a chart (undocumented).
     await em.admin.setFaults([{ kind: 'opRefuseArtifact' }]);
-    const r = await runTask(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
+    const r = await runCharts(em.ready, { imageList: `${OCI}\n${HTTP}\n` });
     assert.equal(r.status, 'Failed', explain(r));
     const [oci, http] = images(r);
     assert.equal(oci?.status, 'failed');
@@ -333,7 +337,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
     const list = names.map(
       (n) => `https://kubernetes.github.io/hostile ${n}:1.0.0 => charts/hostile/${n}`,
     );
-    const r = await runTask(em.ready, { imageList: `${list.join('\n')}\n` });
+    const r = await runCharts(em.ready, { imageList: `${list.join('\n')}\n` });
     assert.equal(r.status, 'Failed', explain(r));
     const errors = images(r).map((i) => [i.status, i.error ?? '']);
     const expected = [

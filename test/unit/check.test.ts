@@ -190,6 +190,22 @@ redis@${D2}`),
     assert.equal(f.log.filter((l) => l.startsWith('head ')).length, 2);
   });
 
+  it("the needed images' sources join the batch (alsoPrefetch), even in a mode that reads no source", async () => {
+    const f = withPrefetch();
+    const alsoPrefetch = items('quay.io/jetstack/cert-manager-acmesolver:v1.15.2');
+    await checkItems(items('nginx:1.27'), 'missing', {
+      ...f,
+      credentials,
+      concurrency: 1,
+      alsoPrefetch,
+    });
+    assert.equal(f.log.filter((l) => l.startsWith('sources ')).length, 1, 'one batch');
+    assert.ok(
+      f.log.includes('sources quay.io/jetstack/cert-manager-acmesolver:v1.15.2'),
+      f.log.join('\n'),
+    );
+  });
+
   it('an unreachable data plane gets no token requests; missing mode reads no source', async () => {
     const f = withPrefetch('ECONNREFUSED');
     await checkItems(items('nginx:1.27'), 'missing', { ...f, credentials, concurrency: 1 });

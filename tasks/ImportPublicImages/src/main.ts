@@ -19,7 +19,8 @@ import { importFailure, planFailure, planThenFailed, type Plan } from './core/re
 import { verdict, type RunResult } from './core/results/report';
 import type { NeededImage } from './core/needs/needed';
 import { countGaps } from './core/needs/match';
-import { neededLogLines, neededMarkdown } from './core/needs/needsReport';
+import { neededLogLines, neededMarkdown, type UnlistedImages } from './core/needs/needsReport';
+import { unusedChartValues } from './core/needs/chartLineNeeds';
 import { mdJoin, trusted, type Markdown } from './core/results/safeText';
 import { systemClock } from './core/run/clock';
 import { ThrottleGate } from './core/run/throttleGate';
@@ -38,7 +39,8 @@ import { carryStages } from './steps/carry';
 import { verifiesLine, verifyStage } from './steps/verify';
 import { parseList } from './steps/parse';
 import { checkAllowedSources, checkPinned } from './steps/policy';
-import { findManifestNeeds, judgeNeeds } from './steps/needs';
+import { findManifestNeeds, judgeNeeds, neededSources } from './steps/needs';
+import { findChartNeeds } from './steps/chartNeeds';
 import { report } from './steps/report';
 
 export async function run(): Promise<void> {
@@ -101,8 +103,6 @@ interface Reported {
 
 /** The images manifestPaths need, or undefined when a file failed the run (annotated). */
 function discoverNeeds(n: NeedsInputs, out: TaskOutput): NeededImage[] | undefined {
-  // chartValues was checked (a missing or invalid file failed the run), and is not used yet.
-  if (n.chartValues.length > 0 && n.unlistedImages !== 'off') out.warn(CHART_VALUES_UNUSED);
   if (n.unlistedImages === 'off' || n.manifestPaths.length === 0) return [];
   const files = readManifestFiles(n.manifestPaths, n.root);
   for (const w of files.warnings) out.warn(w);
@@ -137,6 +137,13 @@ async function flow(
   const items = planImports(list.entries, inputs.credentials);
   const needs = discoverNeeds(needsInputs, out); // before any request: a bad manifest fails now
   if (!needs) return;
+  // Chart lines are a source of needs too (read after their check, steps/chartNeeds.ts).
+  const readsCharts = needsInputs.unlistedImages !== 'off' && items.some((i) => i.chart);
+  if (needsInputs.unlistedImages !== 'off')
+    for (const p of unusedChartValues(needsInputs.chartValues, items))
+      out.warn(
+        `chartValues: ${p} matches no chart line of ${inputs.imageListInput}: its values files are not used.`,
+      );
 
   const keyless = await loadKeyless(inputs, out, signal); // a bad sigstoreTrustedRoot fails now
   const gate = new ThrottleGate(systemClock);
@@ -173,28 +180,50 @@ async function flow(
   // HTTP Helm repository charts: read at the check, pushed by the import step (never in a dry run).
   const push = inputs.dryRun ? {} : { push: { acr: registries.acr } };
   const charts = new HttpCharts({ overrides, timeoutMs, ...push });
-  const checks = await startChecks(items, inputs.mode, { ...reads, readSource, charts });
+  // The manifests' needed images: their tokens join the check's batches.
+  const alsoPrefetch = neededSources(needs, acr.loginServer, inputs.credentials);
+  const checks = await startChecks(items, inputs.mode, {
+    ...reads,
+    readSource,
+    charts,
+    alsoPrefetch,
+  });
   // requireDigests keeps the barrier: every line is checked before any import.
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), inputs, out)) return;
   // Needed images are judged before any import (a barrier), so that unlistedImages: fail writes nothing.
-  const needed =
-    needs.length === 0
-      ? undefined
-      : {
-          policy: needsInputs.unlistedImages,
-          ...(await judgeNeeds(needs, {
-            sources: registries.sources,
-            acr: registries.acr,
-            credentials: inputs.credentials,
-            entries: list.entries,
-            items,
-            checks: (await checks.all()).checks,
-            loginServer: acr.loginServer,
-            reportUnused: needsInputs.manifestPaths.length > 0,
-            concurrency: concurrency.checks,
-            signal,
-          })),
-        };
+  let needed: ({ policy: UnlistedImages } & Awaited<ReturnType<typeof judgeNeeds>>) | undefined;
+  if (needs.length > 0 || readsCharts) {
+    const checked = (await checks.all()).checks;
+    const fromCharts = readsCharts
+      ? await findChartNeeds(items, checked, {
+          charts,
+          sources: registries.sources,
+          credentials: inputs.credentials,
+          chartValues: needsInputs.chartValues,
+          list: { file: inputs.imageListAnnotationPath, name: inputs.imageListAnnotationPath },
+          concurrency: concurrency.checks,
+          timeoutMs,
+          signal,
+        })
+      : undefined;
+    if (fromCharts)
+      out.log(
+        `${fromCharts.needs.length} image reference(s) in ${fromCharts.charts} chart line(s) (${fromCharts.downloads} OCI chart archive(s) downloaded)`,
+      );
+    const judged = await judgeNeeds([...needs, ...(fromCharts?.needs ?? [])], {
+      sources: registries.sources,
+      acr: registries.acr,
+      credentials: inputs.credentials,
+      entries: list.entries,
+      items,
+      checks: checked,
+      loginServer: acr.loginServer,
+      reportUnused: needsInputs.manifestPaths.length > 0,
+      concurrency: concurrency.checks,
+      signal,
+    });
+    needed = { policy: needsInputs.unlistedImages, ...judged };
+  }
   if (needed) {
     out.log(`needed images: ${needed.reads} registry read(s) beyond the check`);
     publishNeeds(needed.results, needed.policy, out);
@@ -281,5 +310,3 @@ async function loadKeyless(
 
 const PLAN_ONLY =
   'Pull-request build: planning only. The registry is read to compare digests; nothing is written to it. (importOnPullRequest: true imports in pull-request builds.)';
-const CHART_VALUES_UNUSED =
-  'chartValues: chart lines of the list are not read for needed images in this version; the values files were checked. Render the charts (helm template) and set manifestPaths to compare their images with the list.';

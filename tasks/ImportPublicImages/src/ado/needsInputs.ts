@@ -4,19 +4,14 @@
 // request) and unlistedImages.
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { compilePatterns, type SourcePattern } from '../core/plan/allowedSources';
+import { compilePatterns } from '../core/plan/allowedSources';
 import { parseChoice } from '../core/list/inputValues';
 import { globProblem } from '../core/needs/glob';
 import { UNLISTED_IMAGES, type UnlistedImages } from '../core/needs/needsReport';
 import { isObject } from '../core/needs/needed';
-import type { UserValues } from '../core/needs/chartImages';
+import type { ChartValuesLine } from '../core/needs/chartLineNeeds';
 import { readYaml } from '../core/needs/yamlDocs';
 import { readRegularFile } from './needsFiles';
-
-export interface ChartValuesLine {
-  pattern: SourcePattern;
-  values: UserValues[];
-}
 
 export interface NeedsInputs {
   manifestPaths: string[];

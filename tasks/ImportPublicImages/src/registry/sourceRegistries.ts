@@ -10,7 +10,7 @@ import {
 import { batchScopes, pullScope, sourceGroups } from '../core/registry/tokenBatches';
 import { pool } from '../core/run/pool';
 import type { BodyKind } from '../core/registry/bounds';
-import { fetchToken, parseChallenge, requestToken } from './auth';
+import { fetchToken, parseChallenge, requestToken, type Challenge } from './auth';
 import {
   header,
   registryUrl,
@@ -39,6 +39,8 @@ interface RegistryState {
 export class SourceRegistries {
   private readonly states = new Map<string, RegistryState>();
   private readonly warned = new Set<string>();
+  /** Per registry, what its /v2/ ping said (realm and service): asked once per run. */
+  private readonly challenges = new Map<string, Promise<Challenge | undefined>>();
   constructor(
     private readonly overrides: Overrides,
     private readonly onSecret: (s: string) => void = () => undefined,
@@ -68,7 +70,7 @@ export class SourceRegistries {
    * before, by the HEAD that meets a 401.
    */
   async prefetch(
-    items: readonly PlanItem[],
+    items: readonly Pick<PlanItem, 'source' | 'credentialKey'>[],
     credentials: SourceCredentials,
     opts: { concurrency: number; signal?: AbortSignal },
   ): Promise<void> {
@@ -102,16 +104,8 @@ export class SourceRegistries {
     opts: { concurrency: number; signal?: AbortSignal },
   ): Promise<void> {
     if (batches.length === 0) return;
-    // Only a shortcut: a registry slow to answer is given less time than a HEAD (PING_TIMEOUT_MS).
-    const ping = await request(registryUrl(registry, '/v2/', this.overrides), {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      signal: opts.signal,
-      timeoutMs: PING_TIMEOUT_MS,
-      retry: false, // a shortcut: when it fails, the HEADs ask their own tokens
-    }).catch(() => undefined);
-    const challenge = parseChallenge((ping && header(ping, 'www-authenticate')) ?? '');
-    if (ping?.status !== 401 || !challenge) return; // open (or unreachable): the HEADs say
+    const challenge = await this.challenge(registry, opts.signal);
+    if (!challenge) return; // open (or unreachable): the HEADs say
     const req = {
       registry,
       credential,
@@ -132,6 +126,36 @@ export class SourceRegistries {
       },
       opts.signal,
     );
+  }
+
+  /**
+   * The registry's token challenge from its /v2/ ping, asked once per run (a later prefetch, for
+   * the needed images found after the check, goes straight to the token). Only a shortcut: a
+   * registry slow to answer is given less time than a HEAD (PING_TIMEOUT_MS); a ping that fails
+   * is asked again next time.
+   */
+  private challenge(registry: string, signal?: AbortSignal): Promise<Challenge | undefined> {
+    let p = this.challenges.get(registry);
+    if (!p) {
+      p = request(registryUrl(registry, '/v2/', this.overrides), {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        signal,
+        timeoutMs: PING_TIMEOUT_MS,
+        retry: false, // a shortcut: when it fails, the HEADs ask their own tokens
+      }).then(
+        (ping) => {
+          const challenge = parseChallenge(header(ping, 'www-authenticate') ?? '');
+          return ping.status === 401 ? challenge : undefined;
+        },
+        () => {
+          this.challenges.delete(registry);
+          return undefined;
+        },
+      );
+      this.challenges.set(registry, p);
+    }
+    return p;
   }
 
   async head(

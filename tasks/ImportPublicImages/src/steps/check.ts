@@ -37,6 +37,8 @@ export interface CheckDeps {
   timeoutMs?: number;
   /** HTTP Helm repository charts: read (index, archive, layout) to know the digest that lands. */
   charts?: ChartReader;
+  /** Sources read after the check (the needed images' digests): their tokens join its batches. */
+  alsoPrefetch?: readonly Pick<PlanItem, 'source' | 'credentialKey'>[];
 }
 
 export interface CheckOutput {
@@ -81,7 +83,9 @@ export async function startChecks(
   const sourceItems = items.filter((i) => readsSource(i) && !isHttpChart(i));
   const some = sourceItems.length > 0 || need.target;
   // Best effort: a batch that fails is asked again by the HEAD that meets a 401.
-  if (some) void deps.sources.prefetch?.(sourceItems, deps.credentials, opts)?.catch(() => {});
+  const warm = [...sourceItems, ...(deps.alsoPrefetch ?? [])];
+  if (some || warm.length > 0)
+    void deps.sources.prefetch?.(warm, deps.credentials, opts)?.catch(() => {});
   const acrUnreachable = need.target ? await deps.acr.reachable(deps.signal) : undefined;
   // A cancel makes every read fail with "aborted": that says nothing about the ACR.
   if (acrUnreachable && !deps.signal?.aborted) {

@@ -53,7 +53,8 @@ export interface JudgeDeps {
   /** The plan items and what the check read for each (same order). */
   items: readonly PlanItem[];
   checks: readonly CheckResult[];
-  sources: Pick<SourceRegistries, 'head'>;
+  /** prefetch: the tokens of the digest reads, batched, asked before them (fakes may leave it out). */
+  sources: Pick<SourceRegistries, 'head'> & Partial<Pick<SourceRegistries, 'prefetch'>>;
   acr: Pick<AcrDataPlane, 'digest'>;
   credentials: SourceCredentials;
   loginServer: string;
@@ -64,6 +65,29 @@ export interface JudgeDeps {
 }
 
 const key = (r: ImageReference): string => `${r.registry}/${r.repository}:${r.tag ?? 'latest'}`;
+
+/**
+ * The upstream repositories whose digests the needs will be read from, with the credentials each
+ * gets: their tokens join the check's batches (known before it: manifests), or are asked in one
+ * batch per registry before the reads (found after it: charts).
+ */
+export function neededSources(
+  needs: readonly NeededImage[],
+  loginServer: string,
+  credentials: SourceCredentials,
+): Pick<PlanItem, 'source' | 'credentialKey'>[] {
+  return refsWithCredentials(digestsToRead(needs, loginServer), credentials);
+}
+
+function refsWithCredentials(
+  refs: readonly ImageReference[],
+  credentials: SourceCredentials,
+): Pick<PlanItem, 'source' | 'credentialKey'>[] {
+  return refs.map((source) => {
+    const credentialKey = credentialKeyFor(source.registry, credentials);
+    return { source, ...(credentialKey !== undefined ? { credentialKey } : {}) };
+  });
+}
 
 /** Each needed image against the list and the ACR; `reads`: the registry reads it added. */
 export async function judgeNeeds(
@@ -115,6 +139,15 @@ export async function judgeNeeds(
         acrHeld.set(k, await deps.acr.digest(k.slice(0, at), k.slice(at + 1), deps.signal));
       }, deps.signal)
       .catch(() => undefined); // not read: not claimed as held
+  // Their tokens in one batch per registry and identity (none asked for what is cached already).
+  const warm = (refs: readonly ImageReference[]): void => {
+    if (refs.length === 0) return;
+    const opts = { concurrency: Math.max(1, deps.concurrency), signal: deps.signal };
+    const batch = refsWithCredentials(refs, deps.credentials);
+    // Best effort: a HEAD that meets a 401 asks its own token.
+    void deps.sources.prefetch?.(batch, deps.credentials, opts)?.catch(() => undefined);
+  };
+  warm(toRead);
   await Promise.all([...toRead.map(readUpstream), ...acrToRead.map(readAcr)]);
   const known: Known = {
     sourceDigest: (ref) => upstream.get(key(ref)),
@@ -125,7 +158,9 @@ export async function judgeNeeds(
   };
   // An ACR reference nothing imports and the ACR lacks: its likely source, pinned (one read).
   const pins = sourcesToPin(needs, deps.entries, deps.loginServer, known);
-  await Promise.all(pins.filter((r) => !upstream.has(key(r))).map(readUpstream));
+  const toPin = pins.filter((r) => !upstream.has(key(r)));
+  warm(toPin);
+  await Promise.all(toPin.map(readUpstream));
   const results = matchNeeds(
     {
       needs,
