@@ -25,8 +25,8 @@ import { mdJoin, trusted, type Markdown } from './core/results/safeText';
 import { systemClock } from './core/run/clock';
 import { ThrottleGate } from './core/run/throttleGate';
 import { AcrDataPlane } from './registry/acrDataPlane';
-import type { KeylessVerifier } from './core/keyless/verifier';
-import { readOverrides, request, rewriteUrl, useTransport } from './registry/http';
+import { loadKeyless } from './keylessLoad';
+import { readOverrides, useTransport } from './registry/http';
 import { Transport } from './transport/agents';
 import { SourceRegistries } from './registry/sourceRegistries';
 import { HttpCharts } from './steps/charts';
@@ -282,30 +282,6 @@ async function flow(
     out,
   );
   return { result, ...(plan ? { plan } : {}), failurePolicy: inputs.failurePolicy };
-}
-
-/**
- * The keyless verifier, when a cosignIdentities line is set: dist/keyless.js, required now (never
- * otherwise), with its trusted root (sigstoreTrustedRoot, else TUF, else the shipped one).
- * Requests go through the run's transport (this bundle's registry/http.ts request).
- */
-async function loadKeyless(
-  inputs: TaskInputs,
-  out: TaskOutput,
-  signal: AbortSignal,
-): Promise<KeylessVerifier | undefined> {
-  if (inputs.cosignIdentities.length === 0) return undefined;
-  const { loadKeylessVerifier } = await import('./keyless');
-  const file = inputs.sigstoreTrustedRoot;
-  const overrides = readOverrides();
-  const verifier = await loadKeylessVerifier({
-    ...(file ? { file } : {}),
-    cacheDir: inputs.tufCacheDir,
-    send: (url, req) => request(rewriteUrl(url, overrides), req),
-    signal,
-  });
-  out.log(verifier.trustLine);
-  return verifier;
 }
 
 const PLAN_ONLY =
