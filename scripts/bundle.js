@@ -167,14 +167,14 @@ const nodeUrlForNodeFetch = {
 /** The plugins, for any bundle of the task's code (the fidelity tests bundle with them too). */
 /**
  * The keyless verifier (src/keyless.ts: Sigstore's libraries and TUF client) is bundled apart as
- * dist/keyless.js: main.ts's `import('./keyless')` stays a require of that file at run time, made
- * only when a cosignIdentities line is set (issue 19), so dist/index.js keeps its budget.
+ * dist/keyless.js: keylessLoad.ts's `import('./keyless')` stays a require of that file at run
+ * time, made only when a cosignIdentities line is set (issue 19): dist/index.js keeps its budget.
  */
 const keylessApart = {
   name: 'keyless-apart',
   setup(build) {
     build.onResolve({ filter: /^\.\/keyless$/ }, (args) =>
-      /[\\/]src[\\/]main\.ts$/.test(args.importer)
+      /[\\/]src[\\/]keylessLoad\.ts$/.test(args.importer)
         ? { path: './keyless.js', external: true }
         : undefined,
     );

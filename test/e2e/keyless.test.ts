@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
+import { KEYLESS_CASES, type KeylessCaseCheck } from '../emulator/keylessCases';
 import {
   explain,
   importRequests,
@@ -114,6 +115,50 @@ describe('e2e: keyless signatures (verifySignatures cosign, bundled task vs emul
       run.visible,
       /line \d+: registry\.k8s\.io\/ingress-nginx\/controller:v1\.11\.1 signature verified: signed by krel-trust@k8s-releng-prod\.iam\.gserviceaccount\.com \(issuer https:\/\/accounts\.google\.com\), Rekor log index \d+/,
     );
+  });
+
+  it("the emulator's seeded cases (KEYLESS_CASES), both formats: each line gets its verdict and reason; the refused ones import nothing", async () => {
+    await em.admin.clearRequests();
+    // One identity line per case's policy, the longest pattern first (the first match wins).
+    const policy = KEYLESS_CASES.map(
+      (c) => `${c.host}/${c.repository} => ${c.policy.issuer} ${c.policy.subject}`,
+    );
+    const run = await runTask(em.ready, {
+      imageList: KEYLESS_CASES.map((c) => c.line).join('\n'),
+      env: env({ INPUT_COSIGNIDENTITIES: policy.join('\n'), INPUT_COSIGNPUBLICKEYS: '' }),
+    });
+    const words: Record<KeylessCaseCheck, RegExp> = {
+      identity: /signed by another identity: the certificate names "someone-else@/,
+      'rekor-entry': /the Rekor entry is for another signature or payload/,
+      validity: /the Fulcio certificate was not valid when Rekor logged the signature/,
+      unsigned: /the source is not signed keyless/,
+      chain: /does not chain/,
+      sct: /SCT/,
+      rekor: /signed entry timestamp/,
+      signature: /payload was altered/,
+      payload: /names/,
+    };
+    const imports = importRequests(await em.admin.requests());
+    for (const c of KEYLESS_CASES) {
+      const i = byRepo(run, c.repository);
+      const sig = i.signature;
+      if (c.expected.verified) {
+        assert.equal(i.status, 'imported', `${c.name}\n${explain(run)}`);
+        assert.equal(sig?.verified, true, c.name);
+        assert.equal(sig?.identity, c.signer?.subject, c.name);
+        assert.equal(sig?.issuer, c.signer?.issuer, c.name);
+        const post = imports.find((e) => (e.targetTags ?? []).includes(`${c.repository}:${c.tag}`));
+        assert.equal(post?.sourceImage, `${c.repository}@${i.digest}`, c.name);
+      } else {
+        assert.equal(i.status, 'failed', `${c.name}\n${explain(run)}`);
+        assert.equal(sig?.verified, false, c.name);
+        assert.match(sig?.reason ?? '', words[c.expected.check], c.name);
+        assert.ok(
+          imports.every((e) => !(e.sourceImage ?? '').startsWith(c.repository)),
+          `no importImage for ${c.name}`,
+        );
+      }
+    }
   });
 
   it('a wrong identity fails the lines it covers, naming both identities, with no importImage for them', async () => {
