@@ -279,7 +279,9 @@ describe('registry/referrerDiscovery: a cosign signature for verification', () =
       blobs: { [digest]: payload },
     });
     const layers = await cosignSignatureLayers(fake, repo, D);
-    assert.deepEqual(layers, [{ payload, signature: 'c2ln' }]);
+    assert.deepEqual(layers, [
+      { payload, signature: 'c2ln', annotations: { 'dev.cosignproject.cosign/signature': 'c2ln' } },
+    ]);
     assert.equal(await cosignSignatureLayers(fakeRegistry({}), repo, D), null, 'no .sig tag');
 
     const simple = 'application/vnd.dev.cosign.simplesigning.v1+json';

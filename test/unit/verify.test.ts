@@ -104,6 +104,7 @@ describe('steps/verify: a signed line goes on, any other line matching a key is 
     const { logs } = await verify([r], signed(D));
     assert.deepEqual(r.signature, {
       verified: true,
+      mode: 'key',
       key: 'quay.io/org/** => keys/org.pub',
       reason: null,
     });
@@ -141,6 +142,7 @@ describe('steps/verify: a signed line goes on, any other line matching a key is 
     assert.deepEqual(gets, []);
     assert.deepEqual(free.signature, {
       verified: false,
+      mode: null,
       key: null,
       reason: free.signature?.reason,
     });
