@@ -111,8 +111,8 @@ describe('e2e: bounds on what a registry sends (bundled task vs hostile emulator
     for (const [name, reason] of expect) {
       const i = line(r.images, LINES[name]);
       assert.equal(i.status, 'failed', `${name}\n${explain(run)}`);
-      assert.match(i.error ?? '', /signatures and referrers not carried/, name);
-      assert.match(i.error ?? '', reason, name);
+      assert.match(i.error ?? '', /signatures and referrers not carried/, `${name}: ${i.error}`);
+      assert.match(i.error ?? '', reason, `${name}: ${i.error}`);
       // The log closes the line too, after what it said of its referrers.
       const closing = new RegExp(`line ${i.line}: .* failed: signatures and referrers not carried`);
       assert.match(run.visible, closing, name);
@@ -203,7 +203,7 @@ describe('e2e: bounds on what a registry sends (bundled task vs hostile emulator
         i.error ?? '',
         /signature verification failed: could not read the cosign signature/,
       );
-      assert.match(i.error ?? '', reason, name);
+      assert.match(i.error ?? '', reason, `${name}: ${i.error}`);
     }
     assert.equal(line(r.images, LINES.wellBehaved).status, 'imported', explain(run));
     const log = await em.admin.requests();

@@ -103,6 +103,7 @@ describe('e2e: registry reads retried on 429, 5xx and lost answers (bundled task
     assert.equal(line.status, 'imported', explain(run));
     assert.deepEqual(line.signature, {
       verified: true,
+      mode: 'key',
       key: `registry.k8s.io/** => ${key}`,
       reason: null,
     });

@@ -1,12 +1,30 @@
 // Which source registries of the run have the OCI 1.1 referrers API, learnt from the first answer
 // and shared by every line: while one line's first referrers request to a registry is in flight,
 // the other lines of that registry wait for its answer instead of asking too (a run of 1,000 quay.io
-// lines sent 8 such probes, one per concurrent line, before quay.io's 404 was known). A probe that
-// gets no decisive answer (a 5xx, a lost connection) teaches nothing: the next line probes again.
+// lines sent 8 such probes, one per concurrent line, before quay.io's 404 was known), for 2 s at most
+// (a probe that hangs does not hold the others). A probe that gets no decisive answer (a 5xx, a
+// lost connection) teaches nothing: the next line probes again.
 import type { HttpResponse } from './http';
 
 /** A first referrers page answered with one of these: the registry has no referrers API. */
 export const NO_REFERRERS_API = [404, 400, 405, 501];
+
+/** How long a line waits for another line's probe of the same registry before asking itself. */
+export const PROBE_WAIT_MS = 2_000;
+
+/** Whether `pending` settled within `ms` (the timer never keeps the process alive). */
+async function answeredWithin(pending: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([pending.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class ReferrersApis {
   /** Registries that answered a first referrers request with NO_REFERRERS_API. */
@@ -30,8 +48,16 @@ export class ReferrersApis {
     registry: string,
     send: () => Promise<HttpResponse>,
   ): Promise<HttpResponse | undefined> {
-    for (let pending = this.probes.get(registry); pending; pending = this.probes.get(registry))
-      await pending;
+    let waited = false;
+    for (let pending = this.probes.get(registry); pending; pending = this.probes.get(registry)) {
+      // Another line's probe: its answer, or PROBE_WAIT_MS at most. A probe that hangs (one
+      // repository of the registry trickling its answer) must not hold every other line of the
+      // registry until its deadline: past the wait, this line asks for itself.
+      if (!(await answeredWithin(pending, PROBE_WAIT_MS))) {
+        waited = true;
+        break;
+      }
+    }
     if (this.without.has(registry)) return undefined;
     if (this.known.has(registry)) return send();
     const probe = send().then((res) => {
@@ -39,6 +65,7 @@ export class ReferrersApis {
       if (res.status === 200 || NO_REFERRERS_API.includes(res.status)) this.known.add(registry);
       return res;
     });
+    if (waited) return probe; // the hanging probe stays the one others wait for
     const settled = (): void => void this.probes.delete(registry);
     this.probes.set(registry, probe.then(settled, settled));
     return probe;
