@@ -12,8 +12,9 @@ Runs the bundled task on images.txt plus two chart lines (one oci://, one HTTP r
 written to .tmp/start/images.txt, against the local emulator (no Azure account needed).
   --fresh        start from an empty ACR (forget .tmp/start/acr-state.json, what earlier runs left)
   --twice        run the task twice in one go: the second run skips every line
-  --verify       verifySignatures cosign-key with the emulator's key for registry.k8s.io/** and
-                 quay.io/**: 3 lines verified (one the OCI chart), 3 refused (the task fails),
+  --verify       verifySignatures cosign: registry.k8s.io/** keyless (the Kubernetes release
+                 identity, under the emulator's Sigstore root), quay.io/** with the emulator's key:
+                 3 lines verified (one keyless, one the OCI chart), 3 refused (the task fails),
                  3 outside the patterns (one the HTTP chart)
   --latency MS   how long each emulated import takes (default 2000)
   --help         this text

@@ -28,6 +28,9 @@ const CHART_LINES = [
   'oci://quay.io/jetstack/charts/cert-manager:v1.15.2 => charts/cert-manager',
   'https://kubernetes.github.io/ingress-nginx ingress-nginx:4.11.1 => charts/ingress-nginx',
 ];
+/** Who signs registry.k8s.io's images (keyless, through Google's OIDC issuer). */
+const KUBERNETES_IDENTITY = 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com';
+const KUBERNETES_ISSUER = 'https://accounts.google.com';
 let opts;
 try {
   opts = parseStartArgs(process.argv.slice(2));
@@ -148,6 +151,30 @@ function getJson(ready, url) {
   });
 }
 
+/**
+ * --verify: keyless for registry.k8s.io (the Kubernetes release identity, as the emulator's test
+ * Sigstore signs its images), the emulator's key for quay.io, and the test Sigstore's trusted root
+ * (the public-good one would not accept the emulator's certificates; TUF is not contacted).
+ */
+function verifyInputs(ready) {
+  return {
+    INPUT_VERIFYSIGNATURES: 'cosign',
+    INPUT_COSIGNIDENTITIES: `registry.k8s.io/** => ${KUBERNETES_ISSUER} ${KUBERNETES_IDENTITY}`,
+    INPUT_COSIGNPUBLICKEYS: `quay.io/** => ${ready.cosignPublicKeyPath}`,
+    INPUT_SIGSTORETRUSTEDROOT: ready.sigstoreTrustedRootPath,
+  };
+}
+
+/** What --verify asks, said before the run. */
+const VERIFY_WORDS = `  --verify: verifySignatures cosign; the first line matching a source decides:
+    registry.k8s.io/**  keyless, signed by ${KUBERNETES_IDENTITY}
+                        through ${KUBERNETES_ISSUER}, under the emulator's Sigstore root
+                        (sigstoreTrustedRoot: TUF not contacted)
+    quay.io/**          signed with the emulator's cosign key (cosignPublicKeys)
+    other lines         not verified
+  The emulator leaves some of these images unsigned or wrongly signed on purpose: those lines are
+  refused (not imported) and the task fails.`;
+
 /** Runs the bundled task like the agent does; shows its log as it comes, minus agent commands. */
 function runTask(bundle, ready, resultPath, listPath) {
   const env = {
@@ -156,14 +183,7 @@ function runTask(bundle, ready, resultPath, listPath) {
     ...ready.taskEnv,
     INPUT_IMAGELISTPATH: listPath,
     INPUT_RESULTPATH: resultPath,
-    ...(opts.verify
-      ? {
-          INPUT_VERIFYSIGNATURES: 'cosign-key',
-          INPUT_COSIGNPUBLICKEYS: ['registry.k8s.io/**', 'quay.io/**']
-            .map((p) => `${p} => ${ready.cosignPublicKeyPath}`)
-            .join('\n'),
-        }
-      : {}),
+    ...(opts.verify ? verifyInputs(ready) : {}),
     ...opts.inputs,
   };
   return new Promise((resolve) => {
@@ -218,10 +238,14 @@ async function main() {
     say(
       `  ARM ${ready.armUrl}  ACR ${acr.name} (${acr.loginServer})  emulator pid ${ready.pid}\n  registries ${Object.keys(ready.registries).join(', ')}`,
     );
+    if (opts.verify) say(VERIFY_WORDS);
     const runs = opts.twice ? 2 : 1;
     for (let i = 1; i <= runs && !stopping; i++) {
+      const again = opts.verify
+        ? 'every line skipped but the refused ones, refused again'
+        : 'every line skipped';
       say(
-        `\n> run ${i}: the bundled task imports images.txt and 2 chart lines (${shown(listPath)}) into ${acr.name}${i === 2 ? ' again (nothing changed upstream: expect every line skipped)' : ''}`,
+        `\n> run ${i}: the bundled task imports images.txt and 2 chart lines (${shown(listPath)}) into ${acr.name}${i === 2 ? ` again (nothing changed upstream: expect ${again})` : ''}`,
       );
       const started = Date.now();
       const resultPath = path.join(startDir, `run-${i}.json`);
@@ -242,7 +266,11 @@ async function main() {
       say(`> ${acr.loginServer} now holds ${tags.length} tag(s):`);
       for (const t of tags) say(`  ${t.repository}:${t.tag}  ${t.digest.slice(0, 19)}…`);
       if (!opts.twice && !warm) {
-        say('\n> run `npm start` again: the ACR keeps its images, so every line is skipped');
+        say(
+          opts.verify
+            ? '\n> run `npm start -- --verify` again: what it imported is skipped, the refused lines are refused again; a plain `npm start` imports them'
+            : '\n> run `npm start` again: the ACR keeps its images, so every line is skipped',
+        );
       }
     }
   } finally {

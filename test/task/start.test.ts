@@ -1,7 +1,8 @@
 // `npm start` (scripts/start.js) as a newcomer runs it: its exit code is the task's result, a
 // misspelled option or input is refused naming the right one, each run's JSON result is kept,
 // its two chart lines are imported then skipped and show cert-manager's two needed images as gaps,
-// README's --verify sentence holds after plain runs and with --fresh, and the emulator ends with
+// README's --verify sentence (registry.k8s.io keyless, quay.io by key) holds after plain runs, with
+// --fresh and --twice, and before a plain run, and the emulator ends with
 // start.js however start.js ends (SIGKILL, SIGTERM, a closed stdout). START_DIR keeps these runs
 // away from the developer's own .tmp/start.
 import assert from 'node:assert/strict';
@@ -11,6 +12,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ImageEntry } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { SIGNED_IMAGES } from '../emulator/signatures';
 import { listEntries, verifyOutcome } from '../e2e/exampleList';
 import type { ImageResult, RunResult } from '../e2e/runTask';
 
@@ -76,6 +79,28 @@ function listening(url: string): Promise<boolean> {
 const result = (dir: string, run = 1): RunResult =>
   JSON.parse(fs.readFileSync(path.join(dir, `run-${run}.json`), 'utf8')) as RunResult;
 
+/**
+ * What --verify makes of a line, from what the emulator signs (test/emulator/signatures.ts):
+ * registry.k8s.io keyless (verified when its `.sig` has the Kubernetes identity's keyless layer),
+ * quay.io with the emulator's key, the rest not verified.
+ */
+function verifyExpected(e: ImageEntry): { mode: 'keyless' | 'key' | null; verified: boolean } {
+  if (e.source.registry === 'registry.k8s.io') {
+    const signed = SIGNED_IMAGES.find(
+      (s) =>
+        s.host === e.source.registry &&
+        s.repository === e.source.repository &&
+        s.tag === e.source.tag,
+    );
+    return { mode: 'keyless', verified: signed?.keyless === true };
+  }
+  const outcome = verifyOutcome(e, ['quay.io']);
+  if (outcome === 'notVerified') return { mode: null, verified: false };
+  return { mode: 'key', verified: outcome === 'verified' };
+}
+
+const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
 describe('npm start (scripts/start.js)', function () {
   this.timeout(180000);
   let dir: string;
@@ -106,9 +131,10 @@ describe('npm start (scripts/start.js)', function () {
     assert.equal(await s.ended, 0);
     for (const o of ['--fresh', '--twice', '--verify', '--latency', 'INPUT_', 'Exit code'])
       assert.ok(s.stdout().includes(o), o);
+    assert.match(s.stdout(), /--verify +verifySignatures cosign: registry\.k8s\.io\/\*\* keyless/);
   });
 
-  it('exits 0 on Succeeded, 1 on Failed; --verify refuses the same lines after a plain run and with --fresh', async () => {
+  it('exits 0 on Succeeded, 1 on Failed; --verify (registry.k8s.io keyless, quay.io by key) refuses the same lines after a plain run, with --fresh and --twice, and a plain run then imports them, as README says', async () => {
     const plain = start(['--fresh', '--latency', '50'], dir);
     assert.equal(await plain.ended, 0, plain.stdout() + plain.stderr());
     // The list start.js ran (images.txt and its 2 chart lines), read with the task's grammar, and
@@ -116,10 +142,25 @@ describe('npm start (scripts/start.js)', function () {
     const listPath = path.join(dir, 'images.txt');
     const listed = listEntries(fs.readFileSync(listPath, 'utf8'), listPath);
     const total = listed.length;
-    const refused = listed.filter(
-      (e) =>
-        !['verified', 'notVerified'].includes(verifyOutcome(e, ['registry.k8s.io', 'quay.io'])),
-    ).length;
+    const expected = listed.map((e) => ({ line: e.line, ...verifyExpected(e) }));
+    const checked = expected.filter((e) => e.mode !== null);
+    const refused = checked.filter((e) => !e.verified).length;
+    const keyless = checked.filter((e) => e.mode === 'keyless' && e.verified).length;
+    // README's sentence, with the numbers these runs show.
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const [nChecked, nVerified, nKeyless, nRefused, nOther] = [
+      checked.length,
+      checked.length - refused,
+      keyless,
+      refused,
+      total - checked.length,
+    ].map((n) => WORDS[n]);
+    assert.ok(
+      readme.includes(
+        `of those ${nChecked} lines (one the OCI chart) ${nVerified} verify (${nKeyless} keyless) and ${nRefused} are refused, not imported, so the task fails whatever earlier runs left (a plain run imports them); the other ${nOther} lines`,
+      ),
+      `README's --verify sentence: ${nChecked} checked, ${nVerified} verified (${nKeyless} keyless), ${nRefused} refused, ${nOther} others`,
+    );
     assert.equal(result(dir).counts.imported, total);
     assert.ok(fs.existsSync(path.join(dir, 'run-1.summary.md')), 'the summary is kept');
     assert.match(plain.stdout(), /kept: .*run-1\.json/);
@@ -169,20 +210,65 @@ describe('npm start (scripts/start.js)', function () {
       skipped: total - refused,
       failed: refused,
     });
+    // Each line's verdict and mode: the controller keyless, by the Kubernetes release identity.
+    const verdicts = (run: number) =>
+      result(dir, run)
+        .images.map((i) => {
+          const sig = (
+            i as unknown as {
+              signature?: { mode: 'keyless' | 'key' | null; verified: boolean; identity?: string };
+            }
+          ).signature;
+          return { line: i.line, mode: sig?.mode ?? null, verified: sig?.verified ?? false };
+        })
+        .sort((a, b) => a.line - b.line);
+    assert.deepEqual(verdicts(1), expected, warm.stdout());
+    assert.match(
+      warm.stdout(),
+      /registry\.k8s\.io\/ingress-nginx\/controller:v1\.11\.1 signature verified: signed by krel-trust@k8s-releng-prod\.iam\.gserviceaccount\.com \(issuer https:\/\/accounts\.google\.com\)/,
+    );
+    assert.match(
+      warm.stdout(),
+      /Sigstore trusted root: .*\(sigstoreTrustedRoot; .*TUF not contacted/,
+    );
 
-    const fresh = start(['--verify', '--fresh', '--latency', '50'], dir);
+    // From an empty ACR, twice in one go: the second run refuses the same lines again.
+    const fresh = start(['--verify', '--fresh', '--twice', '--latency', '50'], dir);
     assert.equal(await fresh.ended, 1, fresh.stdout());
-    assert.deepEqual(result(dir).counts, {
-      ...result(dir).counts,
+    assert.deepEqual(result(dir, 1).counts, {
+      ...result(dir, 1).counts,
       imported: total - refused,
       failed: refused,
+    });
+    assert.deepEqual(verdicts(1), expected);
+    assert.deepEqual(result(dir, 2).counts, {
+      ...result(dir, 2).counts,
+      imported: 0,
+      skipped: total - refused,
+      failed: refused,
+    });
+    assert.match(fresh.stdout(), /expect every line skipped but the refused ones, refused again/);
+
+    const once = start(['--verify', '--fresh', '--latency', '50'], dir);
+    assert.equal(await once.ended, 1, once.stdout());
+    assert.match(
+      once.stdout(),
+      /run `npm start -- --verify` again: .* a plain `npm start` imports them/,
+    );
+    const after = start(['--latency', '50'], dir); // a plain run after it imports the refused lines
+    assert.equal(await after.ended, 0, after.stdout());
+    assert.deepEqual(result(dir).counts, {
+      ...result(dir).counts,
+      imported: refused,
+      skipped: total - refused,
+      failed: 0,
     });
 
     const warn = start(['--verify', '--latency', '50', 'INPUT_FAILUREPOLICY=warn'], dir);
     assert.equal(await warn.ended, 0, 'SucceededWithIssues exits 0');
     assert.match(warn.stdout(), /task result SucceededWithIssues/);
     assert.doesNotMatch(
-      [plain, again, warm, fresh, warn].map((s) => s.stdout() + s.stderr()).join(''),
+      [plain, again, warm, fresh, once, after, warn].map((s) => s.stdout() + s.stderr()).join(''),
       /ECONNREFUSED/,
     );
   });

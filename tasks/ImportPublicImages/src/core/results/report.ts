@@ -69,7 +69,7 @@ export interface Counts {
   total: number;
   /** copyReferrers (not none): the referrers of every line, by status. */
   referrers?: Record<ReferrerStatus, number>;
-  /** verifySignatures cosign-key: lines verified, failed, and not verified (no key pattern). */
+  /** verifySignatures (cosign-key or cosign): lines verified, failed, and not verified (no pattern). */
   signatures?: { verified: number; failed: number; notVerified: number };
   /** manifestPaths / chart lines: the needed images by status (docs/needed-images.md). */
   needed?: NeededCounts;
@@ -130,7 +130,7 @@ export function extraCountLines(c: Counts, bold = false): string[] {
   if (c.signatures) {
     const s = c.signatures;
     lines.push(
-      `signatures: ${b(s.verified)} verified, ${b(s.failed)} failed, ${s.notVerified} not verified (no key pattern)`,
+      `signatures: ${b(s.verified)} verified, ${b(s.failed)} failed, ${s.notVerified} not verified (no pattern)`,
     );
   }
   if (c.referrers) {
@@ -163,7 +163,7 @@ export function signatureCell(i: ImageResult): string {
   if (!s) return '';
   if (s.verified)
     return s.mode === 'keyless' ? `🔏 signed by ${s.identity}` : '🔏 signature verified';
-  return s.mode === null ? 'signature not verified (no key pattern)' : '';
+  return s.mode === null ? 'signature not verified (no pattern)' : '';
 }
 
 export type Verdict = 'Succeeded' | 'SucceededWithIssues' | 'Failed';

@@ -179,5 +179,5 @@ function signaturePlanCell(i: ImageResult): Markdown {
   if (s.verified && s.mode === 'keyless')
     return mdt`✅ signed by ${s.identity ?? ''} (${s.issuer ?? ''})`;
   if (s.verified) return mdt`✅ verified`;
-  return s.mode === null ? mdt`not verified (no key pattern)` : mdt`❌ ${s.reason ?? 'failed'}`;
+  return s.mode === null ? mdt`not verified (no pattern)` : mdt`❌ ${s.reason ?? 'failed'}`;
 }
