@@ -65,6 +65,12 @@ export interface ReadyFile {
    * registry.k8s.io/ingress-nginx/controller's `.sig` also holds a keyless layer it verifies,
    * signed as the Kubernetes release identity (test/emulator/sigstore.ts). */
   sigstoreTrustedRootPath: string;
+  /** `https://127.0.0.1:PORT`: a TUF repository (`SIGSTORE_TUF_HOST`, tuf-repo-cdn.sigstore.dev,
+   * in taskEnv's host overrides) whose target `trusted_root.json` is that trusted root. */
+  sigstoreTufUrl: string;
+  /** That repository's `1.root.json`: a TUF client's cache seeded with it (as an agent's cache
+   * holds a root from an earlier run) trusts the repository. */
+  sigstoreTufRootPath: string;
   /** Process id of the emulator. */
   pid: number;
 }

@@ -23,6 +23,7 @@ import { createClientCertificate } from './clientauth';
 import { ARM_AUDIENCE, buildPullRequestEnv, buildTaskEnv, CONNECTION_ID } from './taskenv';
 import { AzureDevOps } from './ado';
 import { listenImds, SYSTEM_ASSIGNED_CLIENT_ID, USER_ASSIGNED_CLIENT_ID } from './imds';
+import { SIGSTORE_TUF_HOST, tufFiles, tufRepository } from './sigstoreTuf';
 
 export { parseArgs, USAGE } from './args';
 
@@ -40,7 +41,16 @@ export async function start(
   if (opts.faultsFile) em.faults.loadFile(opts.faultsFile);
   if (opts.acrStateFile) loadAcrState(em.acrs, opts.acrStateFile);
   const hosts = [...em.stores.keys()];
-  const tls = createTls(path.join(stateDir, 'tls'), [...hosts, ...em.helmFiles.keys()]);
+  const tls = createTls(path.join(stateDir, 'tls'), [
+    ...hosts,
+    ...em.helmFiles.keys(),
+    SIGSTORE_TUF_HOST,
+  ]);
+  // Sigstore's TUF repository, distributing the test Sigstore's trusted root (sigstoreTuf.ts).
+  const sigstoreTrustedRootPath = em.sigstore.writeTrustedRoot(path.join(stateDir, 'sigstore'));
+  const tuf = tufRepository(fs.readFileSync(sigstoreTrustedRootPath));
+  const sigstoreTufRootPath = path.join(stateDir, 'sigstore', 'tuf-root.json');
+  fs.writeFileSync(sigstoreTufRootPath, tuf.rootJson);
   const ado = new AzureDevOps(em);
   const importer = new Importer(em);
   const logEntry = (e: RequestLogEntry) => void em.log.push(e);
@@ -105,8 +115,9 @@ export async function start(
     em.registryUrls[host] = l.url;
     listeners.push(l);
   }
-  // HTTP Helm repositories (charts.ts): static files, faults as on a registry listener.
-  for (const [host, files] of em.helmFiles) {
+  // HTTP Helm repositories (charts.ts) and Sigstore's TUF repository: static files, faults as on a
+  // registry listener.
+  for (const [host, files] of [...em.helmFiles, [SIGSTORE_TUF_HOST, tufFiles(tuf)] as const]) {
     const l = await listen(
       tls,
       host,
@@ -116,7 +127,8 @@ export async function start(
       },
       logEntry,
     );
-    em.helmUrls[host] = l.url;
+    if (host === SIGSTORE_TUF_HOST) em.sigstoreTufUrls[host] = l.url;
+    else em.helmUrls[host] = l.url;
     listeners.push(l);
   }
   // Plain HTTP, so not a Listener; closed with them on stop.
@@ -183,7 +195,9 @@ export async function start(
     ...(imds ? { imdsUrl: imds.url } : {}),
     taskEnvPullRequest: buildPullRequestEnv(envInput, ado),
     ...em.cosignKeys.write(path.join(stateDir, 'cosign')),
-    sigstoreTrustedRootPath: em.sigstore.writeTrustedRoot(path.join(stateDir, 'sigstore')),
+    sigstoreTrustedRootPath,
+    sigstoreTufUrl: em.sigstoreTufUrls[SIGSTORE_TUF_HOST]!,
+    sigstoreTufRootPath,
     pid: process.pid,
   };
   const readyFile = opts.readyFile ?? path.join(stateDir, 'ready.json');

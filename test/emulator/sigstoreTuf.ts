@@ -3,9 +3,14 @@
 // metadata (TUF 1.0, one ed25519 key for every role, no consistent snapshots) and the target
 // `trusted_root.json`. Sigstore clients that only take their trusted root from TUF (`sigstore
 // verify` of @sigstore/cli: --tuf-mirror-url, --tuf-root-path) are pointed at it.
+// The emulator serves one at SIGSTORE_TUF_HOST (the public-good repository's host, which taskEnv's
+// host overrides send to its listener), as static files: the task's TUF refresh finds it there.
 import crypto from 'node:crypto';
+import type { HelmFiles } from './charts';
 import { canonical } from './sigstoreDer';
 
+/** The public-good instance's TUF repository host, served by the emulator. */
+export const SIGSTORE_TUF_HOST = 'tuf-repo-cdn.sigstore.dev';
 const SPEC_VERSION = '1.0.31';
 const EXPIRES = '2040-01-01T00:00:00Z';
 
@@ -16,7 +21,8 @@ export interface TufRepository {
   files: Map<string, Buffer>;
 }
 
-export function tufRepository(trustedRoot: Buffer): TufRepository {
+/** `expires`: every role's expiry (an expired repository for tests: a past date). */
+export function tufRepository(trustedRoot: Buffer, expires = EXPIRES): TufRepository {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
   const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
   const key = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw.toString('hex') } };
@@ -38,7 +44,7 @@ export function tufRepository(trustedRoot: Buffer): TufRepository {
     _type: type,
     spec_version: SPEC_VERSION,
     version: 1,
-    expires: EXPIRES,
+    expires,
   });
   const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -75,4 +81,11 @@ export function tufRepository(trustedRoot: Buffer): TufRepository {
       ['targets/trusted_root.json', trustedRoot],
     ]),
   };
+}
+
+/** The repository as a static host serves it (chartrepo.ts's handler): `/<path>` -> the file. */
+export function tufFiles(repo: TufRepository): HelmFiles {
+  return new Map(
+    [...repo.files].map(([p, body]) => [`/${p}`, { contentType: 'application/json', body }]),
+  );
 }

@@ -93,6 +93,8 @@ export class Emulator {
   readonly push = new PushState();
   /** HTTP Helm repository host -> https URL of its listener. */
   readonly helmUrls: Record<string, string> = {};
+  /** Sigstore's TUF repository host (tuf-repo-cdn.sigstore.dev) -> https URL of its listener. */
+  readonly sigstoreTufUrls: Record<string, string> = {};
   /** docker.io rate limit: identity ('' anonymous) -> remaining pulls. */
   readonly pullsUsed = new Map<string, number>();
   /** Generation counter for moveTag: each move makes new content. */

@@ -48,7 +48,11 @@ function commonEnv(t: TaskEnvInput, data: Record<string, string> = {}): Record<s
     // The emulator's CA as an agent configured with `config --sslcacert` hands its CA to a task:
     // the task trusts it through its transport (docs/network.md), as a corporate CA.
     AGENT_CAINFO: t.caCertPath,
-    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({ ...em.registryUrls, ...em.helmUrls }),
+    IMPORT_PUBLIC_IMAGES_REGISTRY_ENDPOINTS: JSON.stringify({
+      ...em.registryUrls,
+      ...em.helmUrls,
+      ...em.sigstoreTufUrls,
+    }),
   };
   const allData: Record<string, string> = {
     SUBSCRIPTIONID: fx.subscriptionId,

@@ -3,8 +3,12 @@
 // public-good instance's trusted_root.json fetched through Sigstore's TUF repository (tuf-js's
 // Updater: every metadata file signed, versions and expiry checked, starting from the TUF root
 // shipped with @sigstore/tuf), over the run's transport (proxy, CAs) with a deadline; and when
-// that fails (no route to the internet, a proxy refusing it), the trusted_root.json shipped with
-// the task (@sigstore/tuf's seed). The log says which, and the root's date.
+// that fails (no route to the internet, a proxy refusing it, metadata that does not verify: expired,
+// signed by keys the cached TUF root does not name), the trusted_root.json shipped with the task
+// (@sigstore/tuf's seed). The log says which, why, and the root's date. tuf-js starts from the
+// root.json in the cache when there is one (a long-running agent's, from an earlier run), else
+// from @sigstore/tuf's; it keeps the metadata and the target there, and a later run downloads only
+// what changed (timestamp.json tells).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -57,8 +61,11 @@ export async function loadTrust(o: TrustOptions): Promise<Trust> {
     };
   }
   let why: string;
+  const deadline = AbortSignal.timeout(o.deadlineMs ?? TUF_DEADLINE_MS);
+  const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+  const fetcher = new TransportFetcher(o.send, signal);
   try {
-    const text = await fetchTrustedRoot(o);
+    const text = await fetchTrustedRoot(o, fetcher, signal);
     const parsed = parseTrustedRoot(text);
     if (parsed.ok) {
       return {
@@ -67,9 +74,13 @@ export async function loadTrust(o: TrustOptions): Promise<Trust> {
         line: `Sigstore trusted root: the public-good instance's, refreshed through TUF (${PUBLIC_GOOD_TUF}; ${rootDate(text)})`,
       };
     }
-    why = `its trusted_root.json cannot be used: ${parsed.reason}`;
+    why = `answered, but its trusted_root.json cannot be used (${parsed.reason})`;
   } catch (err) {
-    why = err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : String(err);
+    why =
+      fetcher.unreachable || err instanceof Unanswered
+        ? `could not be reached (${message})`
+        : `answered, but its metadata did not verify (${message})`;
   }
   const text = shippedTrustedRoot();
   const parsed = parseTrustedRoot(text);
@@ -77,7 +88,7 @@ export async function loadTrust(o: TrustOptions): Promise<Trust> {
   return {
     trust: parsed.trust,
     source: 'shipped',
-    line: `Sigstore trusted root: the public-good instance's, as shipped with the task (${rootDate(text)}): TUF (${PUBLIC_GOOD_TUF}) could not be reached (${why})`,
+    line: `Sigstore trusted root: the public-good instance's, as shipped with the task (${rootDate(text)}): TUF (${PUBLIC_GOOD_TUF}) ${why}; nothing from it is used`,
   };
 }
 
@@ -87,10 +98,15 @@ export function shippedTrustedRoot(): string {
   return Buffer.from(target, 'base64').toString('utf8');
 }
 
+/** The deadline passed with no answer. */
+class Unanswered extends Error {}
+
 /** trusted_root.json through TUF, within the deadline; throws when it cannot. */
-async function fetchTrustedRoot(o: TrustOptions): Promise<string> {
-  const deadline = AbortSignal.timeout(o.deadlineMs ?? TUF_DEADLINE_MS);
-  const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+async function fetchTrustedRoot(
+  o: TrustOptions,
+  fetcher: TransportFetcher,
+  signal: AbortSignal,
+): Promise<string> {
   const dir = path.join(o.cacheDir, 'sigstore-tuf', new URL(PUBLIC_GOOD_TUF).host);
   const targets = path.join(dir, 'targets');
   fs.mkdirSync(targets, { recursive: true });
@@ -103,7 +119,7 @@ async function fetchTrustedRoot(o: TrustOptions): Promise<string> {
     metadataBaseUrl: PUBLIC_GOOD_TUF,
     targetDir: targets,
     targetBaseUrl: `${PUBLIC_GOOD_TUF}/targets`,
-    fetcher: new TransportFetcher(o.send, signal),
+    fetcher,
   });
   const work = (async () => {
     await updater.refresh();
@@ -115,15 +131,22 @@ async function fetchTrustedRoot(o: TrustOptions): Promise<string> {
   // tuf-js does not take a signal: the deadline ends the wait (its requests end with the signal).
   const expired = new Promise<never>((_, reject) => {
     const stop = () =>
-      reject(new Error(`no answer within ${(o.deadlineMs ?? TUF_DEADLINE_MS) / 1000} s`));
+      reject(new Unanswered(`no answer within ${(o.deadlineMs ?? TUF_DEADLINE_MS) / 1000} s`));
     if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
   });
   return Promise.race([work, expired]);
 }
 
-/** tuf-js's downloads through the run's transport (registry/http.ts), each body bounded. */
+/**
+ * tuf-js's downloads through the run's transport (registry/http.ts), each body bounded. Notes when
+ * the repository could not be reached (no answer, or an HTTP error other than 403/404, which
+ * tuf-js reads as "no newer root"): tuf-js wraps some download errors in its own, so the error
+ * it throws does not always say.
+ */
 class TransportFetcher extends BaseFetcher {
+  unreachable = false;
+
   constructor(
     private readonly send: TrustOptions['send'],
     private readonly signal: AbortSignal,
@@ -132,13 +155,22 @@ class TransportFetcher extends BaseFetcher {
   }
 
   override async fetch(url: string): Promise<NodeJS.ReadableStream> {
-    const res = await this.send(url, {
-      method: 'GET',
-      headers: { accept: '*/*' },
-      signal: this.signal,
-      answer: 'sigstore',
-    });
-    if (res.status !== 200) throw new DownloadHTTPError(`GET ${url}: ${res.status}`, res.status);
+    let res: HttpResponse;
+    try {
+      res = await this.send(url, {
+        method: 'GET',
+        headers: { accept: '*/*' },
+        signal: this.signal,
+        answer: 'sigstore',
+      });
+    } catch (err) {
+      this.unreachable = true;
+      throw err;
+    }
+    if (res.status !== 200) {
+      if (res.status !== 403 && res.status !== 404) this.unreachable = true;
+      throw new DownloadHTTPError(`GET ${url}: ${res.status}`, res.status);
+    }
     return Readable.from([res.bytes ?? Buffer.from(res.body)]);
   }
 }
