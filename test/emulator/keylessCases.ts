@@ -25,11 +25,13 @@ import {
 import { signingKey, type EmulatorSigstore, type SigningRequest } from './sigstoreState';
 import { MT, type RegistryStore } from './store';
 
-/** The identity of the GitHub workflow that signs the bundle-format case. */
+/** The identity of the GitHub workflow that signs the bundle-format case, and its claims
+ * (Fulcio's workflow repository and ref extensions). */
 export const GITHUB_IDENTITY = {
   subject:
     'https://github.com/keyless/bundle-signed/.github/workflows/release.yml@refs/tags/v1.0.0',
   issuer: 'https://token.actions.githubusercontent.com',
+  github: { repository: 'keyless/bundle-signed', ref: 'refs/tags/v1.0.0' },
 } as const;
 
 /** An identity that is not the Kubernetes release identity (same OIDC issuer). */
@@ -60,8 +62,8 @@ export interface KeylessCase {
   /** legacy: cosign's `.sig` tag with the Fulcio certificate and Rekor bundle in annotations;
    * bundle: cosign 3's Sigstore bundle as an OCI referrer; none: unsigned. */
   format: 'legacy' | 'bundle' | 'none';
-  /** Who signed (the certificate's SAN and OIDC issuer). */
-  signer?: { subject: string; issuer: string };
+  /** Who signed (the certificate's SAN and OIDC issuer, a GitHub workflow's claims). */
+  signer?: { subject: string; issuer: string; github?: { repository: string; ref: string } };
   /** The identity a policy line requires for this image. */
   policy: { subject: string; issuer: string };
   expected: { verified: true } | { verified: false; check: KeylessCaseCheck };

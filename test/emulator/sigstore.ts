@@ -45,6 +45,8 @@ export interface KeylessSignOptions {
   subject: string;
   /** The OIDC issuer written in the Fulcio issuer extensions. */
   issuer: string;
+  /** A GitHub workflow's repository (OWNER/REPO) and ref, written in Fulcio's claim extensions. */
+  github?: { repository: string; ref: string };
   /** When Rekor logged the entry (default: now). */
   integratedTime?: Date;
   /** The leaf's NotBefore (default: one minute before integratedTime). */

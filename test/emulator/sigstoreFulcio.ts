@@ -1,6 +1,7 @@
 // The test Sigstore's Fulcio-like CA (sigstore.ts): a self-signed ECDSA P-384 root, an
 // intermediate, and leaf certificates as Fulcio issues them (ten minutes, code signing, the SAN
-// and the OIDC issuer extensions, an SCT from the CT log key over the precertificate).
+// and the OIDC issuer extensions, for a GitHub workflow its repository and ref claims, an SCT from
+// the CT log key over the precertificate).
 import crypto, { type KeyObject, type webcrypto } from 'node:crypto';
 import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it loaded first
 import * as x509 from '@peculiar/x509';
@@ -13,6 +14,12 @@ x509.cryptoProvider.set(
 const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const OID_FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
+// A GitHub workflow's claims: GitHub's own (deprecated, raw strings) and the provider-neutral ones
+// (DER UTF8String), as Fulcio writes both for a GitHub Actions token.
+const OID_GITHUB_WORKFLOW_REPOSITORY = '1.3.6.1.4.1.57264.1.5';
+const OID_GITHUB_WORKFLOW_REF = '1.3.6.1.4.1.57264.1.6';
+const OID_SOURCE_REPOSITORY_URI = '1.3.6.1.4.1.57264.1.12';
+const OID_SOURCE_REPOSITORY_REF = '1.3.6.1.4.1.57264.1.14';
 const P384 = { name: 'ECDSA', namedCurve: 'P-384' } as const;
 const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 export const VALID_FROM = new Date('2020-01-01T00:00:00Z');
@@ -27,6 +34,23 @@ export interface LeafOptions {
   issuer: string;
   /** NotBefore (default: one minute before the signing time). */
   notBefore?: Date;
+  /** A GitHub workflow's claims: its repository (OWNER/REPO) and git ref. */
+  github?: { repository: string; ref: string };
+}
+
+/** The extensions of a GitHub workflow's claims (none without `github`). */
+function githubExtensions(github: LeafOptions['github']): x509.Extension[] {
+  if (!github) return [];
+  return [
+    new x509.Extension(OID_GITHUB_WORKFLOW_REPOSITORY, false, Buffer.from(github.repository)),
+    new x509.Extension(OID_GITHUB_WORKFLOW_REF, false, Buffer.from(github.ref)),
+    new x509.Extension(
+      OID_SOURCE_REPOSITORY_URI,
+      false,
+      derUtf8(`https://github.com/${github.repository}`),
+    ),
+    new x509.Extension(OID_SOURCE_REPOSITORY_REF, false, derUtf8(github.ref)),
+  ];
 }
 
 async function cryptoPair(
@@ -126,6 +150,7 @@ export async function createFulcio(keys: {
         await x509.AuthorityKeyIdentifierExtension.create(intermediateKeys.publicKey),
         new x509.Extension(OID_FULCIO_ISSUER_V1, false, Buffer.from(o.issuer)),
         new x509.Extension(OID_FULCIO_ISSUER_V2, false, derUtf8(o.issuer)),
+        ...githubExtensions(o.github),
       ],
     };
     // The SCT is over the certificate without its SCT extension (RFC 6962 precert entry).

@@ -73,3 +73,55 @@ describe('cosignIdentities lines (core/keyless/identityLines)', () => {
     );
   });
 });
+
+describe('cosignIdentities lines: workflow claims repository= and ref= (core/keyless/identityLines)', () => {
+  const SUBJECT = 'https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1.0.0';
+  const good: [string, object][] = [
+    [
+      `ghcr.io/org/** => ${GH} ${SUBJECT} repository=org/app ref=refs/tags/v1.0.0`,
+      {
+        repository: { name: 'org/app', uri: 'https://github.com/org/app' },
+        ref: 'refs/tags/v1.0.0',
+      },
+    ],
+    [`ghcr.io/org/** => ${GH} ${SUBJECT} ref=refs/heads/main`, { ref: 'refs/heads/main' }],
+    [
+      `registry.gitlab.com/** => https://gitlab.com /.+/ repository=https://gitlab.com/group/sub/project`,
+      {
+        repository: { name: 'group/sub/project', uri: 'https://gitlab.com/group/sub/project' },
+      },
+    ],
+  ];
+  for (const [line, claims] of good) {
+    it(`reads ${JSON.stringify(line.slice(line.indexOf(' => ') + 4))}`, () => {
+      const [parsed] = parseIdentityLines(line);
+      assert.deepEqual(parsed?.policy.claims, claims);
+    });
+  }
+
+  it('a line without claims has none', () => {
+    const [parsed] = parseIdentityLines(`ghcr.io/** => ${GH} ${SUBJECT}`);
+    assert.equal(parsed?.policy.claims, undefined);
+  });
+
+  const bad: [string, RegExp][] = [
+    [`repo=org/app`, /"repo=org\/app" is not a workflow claim; .*repository=OWNER\/REPO/],
+    [`repository=org`, /repository=org is neither OWNER\/REPO nor a repository's https URL/],
+    [`repository=http://github.com/org/app`, /neither OWNER\/REPO nor a repository's https URL/],
+    [`repository=https://github.com/org/app?x=1`, /neither OWNER\/REPO/],
+    [`ref=main`, /ref=main is not a git ref; .*ref=refs\/heads\/main/],
+    [`ref=refs/heads/a ref=refs/heads/b`, /ref= is written twice/],
+  ];
+  for (const [claims, re] of bad) {
+    it(`refuses ${claims} naming the input, the line and the fix`, () => {
+      assert.throws(
+        () => parseIdentityLines(`ghcr.io/** => ${GH} ${SUBJECT} ${claims}`),
+        (e: Error) => {
+          assert.match(e.message, /^Input cosignIdentities, line 1 /);
+          assert.match(e.message, re);
+          return true;
+        },
+      );
+    });
+  }
+});

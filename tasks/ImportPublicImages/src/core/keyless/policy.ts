@@ -6,6 +6,7 @@
 // a key to keyless is written once, as an identity line, above a broader key pattern. Pure.
 import type { SourcePattern } from '../plan/allowedSources';
 import { keyFor } from '../signatures/referrerPolicy';
+import { describeIdentity } from './identity';
 import { identityFor, type IdentityLine } from './identityLines';
 
 export type PolicyLine<K> =
@@ -25,5 +26,5 @@ export function policyFor<K extends { pattern: SourcePattern }>(
 
 /** `cosignIdentities line N (PATTERN)`: how the log and the result name the line that applied. */
 export function identityLabel(l: IdentityLine): string {
-  return `${l.pattern.text} => ${'subject' in l.policy ? l.policy.subject : `/${l.policy.subjectRegExp.source}/`} (issuer ${l.policy.issuer})`;
+  return `${l.pattern.text} => ${describeIdentity(l.policy)}`;
 }

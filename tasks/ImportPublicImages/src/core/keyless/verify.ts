@@ -10,13 +10,20 @@
 //   4. the Rekor entry's SET verifies against a Rekor log key of the trusted root;
 //   5. the Rekor entry is for this signature and this payload;
 //   6. the signature verifies over the payload with the leaf's key;
-//   7. the leaf's OIDC issuer and SAN match the policy;
+//   7. the leaf's OIDC issuer and SAN match the policy, and its workflow claims (repository, ref)
+//      when the policy names them;
 //   8. the payload names the digest that will be imported.
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify';
 import { checkPayloadClaims } from '../signatures/cosign';
-import { matchesIdentity, describeIdentity, type IdentityPolicy } from './identity';
+import {
+  matchesIdentity,
+  describeIdentity,
+  WORKFLOW_OIDS,
+  type CertificateClaims,
+  type IdentityPolicy,
+} from './identity';
 import { legacyLayerToBundle, type SignatureLayer } from './legacy';
 import { dsseEnvelopeOf, statementNames } from './statement';
 
@@ -156,7 +163,7 @@ function verifyWith(
   }
   const identity = seen.identity ?? '';
   const issuer = seen.issuer ?? '';
-  const matched = matchesIdentity(policy, identity, issuer);
+  const matched = matchesIdentity(policy, identity, issuer, workflowClaims(leaf));
   if (!matched.ok) return fail('identity', matched.reason);
   const claims = claimsOf();
   if (!claims.ok) return fail('payload', claims.reason);
@@ -166,15 +173,34 @@ function verifyWith(
 const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 
-/** The SAN and OIDC issuer a Fulcio leaf claims (read before trust, for the reason's words). */
-function signerOf(cert: {
+interface Leaf {
   subjectAltName: string | undefined;
   extension(oid: string): { value: Buffer; valueObj: { subs: { value: Buffer }[] } } | undefined;
-}): { identity?: string; issuer?: string } {
-  const v2 = cert.extension(OID_ISSUER_V2);
-  const issuer = v2
-    ? v2.valueObj.subs[0]?.value.toString('utf8')
-    : cert.extension(OID_ISSUER_V1)?.value.toString('utf8');
+}
+
+/** A Fulcio extension's text: raw (the deprecated 1.1-1.6) or a DER UTF8String (1.8 on). */
+const rawText = (cert: Leaf, oid: string) => cert.extension(oid)?.value.toString('utf8');
+const derText = (cert: Leaf, oid: string) =>
+  cert.extension(oid)?.valueObj.subs[0]?.value.toString('utf8');
+
+/** The workflow claims a Fulcio leaf carries (after it verified). */
+function workflowClaims(cert: Leaf): CertificateClaims {
+  const found: [keyof CertificateClaims, string | undefined][] = [
+    ['repository', rawText(cert, WORKFLOW_OIDS.repository)],
+    ['ref', rawText(cert, WORKFLOW_OIDS.ref)],
+    ['sourceRepositoryUri', derText(cert, WORKFLOW_OIDS.sourceRepositoryUri)],
+    ['sourceRepositoryRef', derText(cert, WORKFLOW_OIDS.sourceRepositoryRef)],
+  ];
+  const claims: CertificateClaims = {};
+  for (const [k, v] of found) if (v !== undefined) claims[k] = v;
+  return claims;
+}
+
+/** The SAN and OIDC issuer a Fulcio leaf claims (read before trust, for the reason's words). */
+function signerOf(cert: Leaf): { identity?: string; issuer?: string } {
+  const issuer = cert.extension(OID_ISSUER_V2)
+    ? derText(cert, OID_ISSUER_V2)
+    : rawText(cert, OID_ISSUER_V1);
   return {
     ...(cert.subjectAltName !== undefined ? { identity: cert.subjectAltName } : {}),
     ...(issuer !== undefined ? { issuer } : {}),
