@@ -20,20 +20,12 @@ import {
   SIGSTORE_ANNOTATIONS,
   type TestSigstore,
 } from '../emulator/sigstore';
+import { cosignPayload } from '../emulator/signatureLayout';
 
 const GH = 'https://token.actions.githubusercontent.com';
 const SUBJECT = 'https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1.0.0';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-const PAYLOAD = Buffer.from(
-  JSON.stringify({
-    critical: {
-      identity: { 'docker-reference': 'ghcr.io/org/app' },
-      image: { 'docker-manifest-digest': DIGEST },
-      type: 'cosign container image signature',
-    },
-    optional: null,
-  }),
-);
+const PAYLOAD = cosignPayload('ghcr.io/org/app', DIGEST);
 
 /** The policy of one identity line's text after the issuer. */
 const policy = (rest: string): IdentityPolicy =>
