@@ -1,5 +1,5 @@
 // The keyless verifier, bundled apart as dist/keyless.js (scripts/bundle.js) and loaded by keylessLoad.ts
-// only when a cosignIdentities line is set: Sigstore's libraries and TUF client (205 KiB) stay out
+// only when a cosignIdentities line is set: Sigstore's libraries and TUF client (207 KiB) stay out
 // of dist/index.js and its 1.5 MB budget. It resolves the trusted root (registry/sigstoreTuf.ts)
 // and verifies with it (core/keyless/verify.ts).
 import type { KeylessVerifier } from './core/keyless/verifier';
