@@ -97,6 +97,7 @@ export function taskInputs(over: Partial<TaskInputs> = {}): TaskInputs {
     verifySignatures: 'off',
     cosignKeys: [],
     cosignIdentities: [],
+    cosignKeyTransparencyLog: 'if-present',
     tufCacheDir: '/tmp/tuf',
     ...over,
   };
@@ -186,6 +187,9 @@ export function fakePlatform(listText: string, clients: () => FlowClients): Flow
     publishNeeds: () => {},
     audit: (path) => ({ run: {}, list: { path } }),
     loadKeyless: async () => undefined,
+    loadSigstore: async () => {
+      throw new Error('the fakes have no Sigstore: no key signature here carries a Rekor bundle');
+    },
     connect: async () => clients(),
   };
 }

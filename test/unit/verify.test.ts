@@ -86,6 +86,8 @@ async function verify(records: LineRecord[], answers: Record<string, HttpRespons
       keys,
       identities: [],
       keyless: undefined,
+      keyTransparencyLog: 'if-present',
+      rekorVerifier: () => Promise.reject(new Error('no Rekor bundle here: never loaded')),
       timeoutMs: 60_000,
       readConcurrency: 2,
     },
@@ -106,6 +108,7 @@ describe('steps/verify: a signed line goes on, any other line matching a key is 
       verified: true,
       mode: 'key',
       key: 'quay.io/org/** => keys/org.pub',
+      rekorLogIndex: null,
       reason: null,
     });
     assert.equal(r.hold, undefined);

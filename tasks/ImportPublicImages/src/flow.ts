@@ -65,10 +65,13 @@ export interface FlowPlatform {
   /** The run and list records of the JSON result. */
   audit(listInput: string, sha256: string | undefined): { run: BuildRecord; list: ListRecord };
   /**
-   * The keyless verifier when a cosignIdentities line is set (dist/keyless.js and its trusted
-   * root, keylessLoad.ts); throws on an unreadable sigstoreTrustedRoot, before any registry request.
+   * The Sigstore verifier before any request, when a cosignIdentities line or a sigstoreTrustedRoot
+   * file needs it (dist/keyless.js and its trusted root, keylessLoad.ts); throws on an unreadable
+   * sigstoreTrustedRoot.
    */
   loadKeyless(signal: AbortSignal): Promise<KeylessVerifier | undefined>;
+  /** The Sigstore verifier, loaded now: the first key signature carrying a Rekor bundle asks. */
+  loadSigstore(signal: AbortSignal): Promise<KeylessVerifier>;
   /** Signs in and finds the registry; undefined when canceled meanwhile (the task has failed). */
   connect(ctx: RunContext<RunReporter>): Promise<FlowClients | undefined>;
 }
@@ -121,6 +124,10 @@ export async function runFlow(
   warnUnusedChartValues(needsInputs, items, inputs.imageListInput, out);
 
   const keyless = await platform.loadKeyless(signal); // a bad sigstoreTrustedRoot fails now
+  // Key signatures' Rekor bundles: the same verifier, loaded once, at the first bundle met.
+  let sigstore = keyless ? Promise.resolve(keyless) : undefined;
+  const rekorVerifier = (): Promise<KeylessVerifier> =>
+    (sigstore ??= platform.loadSigstore(signal));
   const clients = await platform.connect(ctx);
   if (!clients) return;
   const { sources, dataPlane, registry } = clients;
@@ -245,7 +252,17 @@ export async function runFlow(
     ...(keys.length + identities.length > 0
       ? [
           verifyStage(
-            { sources, credentials, keys, identities, keyless, timeoutMs, readConcurrency },
+            {
+              sources,
+              credentials,
+              keys,
+              identities,
+              keyless,
+              keyTransparencyLog: inputs.cosignKeyTransparencyLog,
+              rekorVerifier,
+              timeoutMs,
+              readConcurrency,
+            },
             ctx,
           ),
         ]

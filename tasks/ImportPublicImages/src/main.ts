@@ -20,7 +20,7 @@ import { mdJoin, trusted, type Markdown } from './core/results/safeText';
 import { systemClock } from './core/run/clock';
 import { ThrottleGate } from './core/run/throttleGate';
 import { runFlow, type FlowClients, type FlowPlatform, type Reported } from './flow';
-import { loadKeyless } from './keylessLoad';
+import { loadKeyless, loadSigstore } from './keylessLoad';
 import { AcrDataPlane } from './registry/acrDataPlane';
 import { readOverrides, useTransport } from './registry/http';
 import { SourceRegistries } from './registry/sourceRegistries';
@@ -139,6 +139,7 @@ function agentPlatform(inputs: TaskInputs, transport: Transport, out: TaskOutput
     publishNeeds: (results, policy) => publishNeeds(results, policy, out),
     audit: auditRecord,
     loadKeyless: (signal) => loadKeyless(inputs, out, signal),
+    loadSigstore: (signal) => loadSigstore(inputs, out, signal),
     connect: (ctx) => connectClients(inputs, transport, ctx),
   };
 }

@@ -15,6 +15,7 @@ import {
   type CopyReferrers,
 } from '../core/signatures/referrerPolicy';
 import { UNLISTED_IMAGES } from '../core/needs/needsReport';
+import { KEY_TRANSPARENCY_LOG } from '../core/signatures/keySignatures';
 import { signatureInputs, type SignatureInputs } from './signatureInputs';
 import { readEndpointSecret, readSecretInput } from './endpoints';
 import { warning } from './output';
@@ -164,6 +165,7 @@ export const CHOICE_INPUTS = {
   failurePolicy: FAILURE_POLICIES,
   copyReferrers: COPY_REFERRERS,
   verifySignatures: VERIFY_SIGNATURES,
+  cosignKeyTransparencyLog: KEY_TRANSPARENCY_LOG,
   unlistedImages: UNLISTED_IMAGES,
 } as const;
 

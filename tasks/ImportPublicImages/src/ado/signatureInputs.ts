@@ -2,13 +2,22 @@
 //   verifySignatures   off | cosign-key (key lines only) | cosign (identity lines, then key lines)
 //   cosignPublicKeys   PATTERN => path to a PEM public key (ado/cosignKeys.ts)
 //   cosignIdentities   PATTERN => ISSUER SUBJECT (core/keyless/identityLines.ts)
-//   sigstoreTrustedRoot  a trusted_root.json (else the public-good root: shipped, refreshed by TUF)
+//   cosignKeyTransparencyLog  if-present | required | ignore: a key signature's Rekor entry
+//   sigstoreTrustedRoot  a trusted_root.json (else the public-good root: shipped, refreshed by TUF),
+//                        for keyless signatures and the Rekor entries of key signatures
 // A bad line or file fails the task naming the input, the line and the fix.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseIdentityLines, type IdentityLine } from '../core/keyless/identityLines';
+import { parseChoice } from '../core/list/inputValues';
 import { resolveInputPath } from '../core/list/paths';
+import {
+  DEFAULT_KEY_TRANSPARENCY_LOG,
+  KEY_TRANSPARENCY_LOG,
+  KEY_TRANSPARENCY_LOG_INPUT,
+  type KeyTransparencyLog,
+} from '../core/signatures/keySignatures';
 import type { CosignKey, VerifySignatures } from '../core/signatures/referrerPolicy';
 import { cosignKeysInput } from './cosignKeys';
 import { readRegularFile } from './files';
@@ -24,6 +33,8 @@ export interface SignatureInputs {
   cosignKeys: CosignKey[];
   /** cosignIdentities (verifySignatures: cosign); empty otherwise. */
   cosignIdentities: IdentityLine[];
+  /** Whether a key signature's Rekor bundle is verified when present, required, or ignored. */
+  cosignKeyTransparencyLog: KeyTransparencyLog;
   /** sigstoreTrustedRoot's file, read (its Sigstore form is checked when the verifier loads). */
   sigstoreTrustedRoot?: { path: string; text: string };
   /** Where Sigstore's TUF metadata is kept between runs of the agent (Agent.TempDirectory). */
@@ -34,21 +45,37 @@ export function signatureInputs(verify: VerifySignatures): SignatureInputs {
   const identities = parseIdentityLines(tl.getInput('cosignIdentities', false) ?? '');
   const rootInput = tl.getInput('sigstoreTrustedRoot', false)?.trim() || undefined;
   const tufCacheDir = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
-  if (verify !== 'cosign') {
-    if (identities.length > 0 || rootInput) {
-      warning(
-        `Input ${identities.length > 0 ? 'cosignIdentities' : 'sigstoreTrustedRoot'} is set but verifySignatures is ${verify}: no keyless signature is verified (set verifySignatures: cosign).`,
-      );
-    }
-    const keys = cosignKeysInput(verify);
-    return { verifySignatures: verify, cosignKeys: keys, cosignIdentities: [], tufCacheDir };
+  const tlog = parseChoice(
+    KEY_TRANSPARENCY_LOG_INPUT,
+    tl.getInput(KEY_TRANSPARENCY_LOG_INPUT, false),
+    KEY_TRANSPARENCY_LOG,
+    DEFAULT_KEY_TRANSPARENCY_LOG,
+  );
+  if (verify === 'off' && tlog === 'required') {
+    warning(
+      `Input ${KEY_TRANSPARENCY_LOG_INPUT} is required but verifySignatures is off: no signature is verified (set verifySignatures: cosign-key or cosign).`,
+    );
   }
-  const keys = cosignKeysInput(verify, identities.length > 0);
-  const root = rootInput === undefined ? undefined : trustedRootFile(rootInput);
+  if (verify !== 'cosign' && identities.length > 0) {
+    warning(
+      `Input cosignIdentities is set but verifySignatures is ${verify}: no keyless signature is verified (set verifySignatures: cosign).`,
+    );
+  }
+  const keys = cosignKeysInput(verify, verify === 'cosign' && identities.length > 0);
+  // The trusted root serves keyless lines, and the Rekor entries of key signatures unless ignored.
+  const rootUsed =
+    verify === 'cosign' || (verify === 'cosign-key' && keys.length > 0 && tlog !== 'ignore');
+  if (rootInput && !rootUsed) {
+    warning(
+      `Input sigstoreTrustedRoot is set but verifySignatures is ${verify}${verify === 'cosign-key' ? ` and ${KEY_TRANSPARENCY_LOG_INPUT} ignore` : ''}: no Rekor entry or keyless signature is verified with it.`,
+    );
+  }
+  const root = rootInput !== undefined && rootUsed ? trustedRootFile(rootInput) : undefined;
   return {
     verifySignatures: verify,
     cosignKeys: keys,
-    cosignIdentities: identities,
+    cosignIdentities: verify === 'cosign' ? identities : [],
+    cosignKeyTransparencyLog: tlog,
     tufCacheDir,
     ...(root ? { sigstoreTrustedRoot: root } : {}),
   };

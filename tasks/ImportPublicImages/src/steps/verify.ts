@@ -14,7 +14,6 @@ import {
 } from '../core/plan/decisions';
 import {
   cosignTag,
-  judgeSignatures,
   keyLabel,
   NO_KEY_REASON,
   NO_POLICY_REASON,
@@ -22,6 +21,7 @@ import {
   type SignatureCheck,
   VERIFY_FAILED,
 } from '../core/signatures/referrerPolicy';
+import { judgeKeySignatures, type KeyTransparencyLog } from '../core/signatures/keySignatures';
 import { deadline, readsTimedOut } from '../core/registry/bounds';
 import type { IdentityLine } from '../core/keyless/identityLines';
 import { SIGSTORE_CERTIFICATE_ANNOTATION } from '../core/keyless/legacy';
@@ -29,6 +29,7 @@ import { identityLabel, policyFor, type PolicyLine } from '../core/keyless/polic
 import type { KeylessVerifier } from '../core/keyless/verifier';
 import type { KeylessVerdict } from '../core/keyless/verify';
 import { brief } from '../core/results/logText';
+import { rekorNote } from '../core/results/report';
 import type { RunContext } from '../core/run/runContext';
 import { limitedStage, type LineStage } from '../core/run/lineStages';
 import { describeError } from '../registry/http';
@@ -43,6 +44,10 @@ export interface VerifyDeps {
   identities: readonly IdentityLine[];
   /** The keyless verifier (dist/keyless.js), loaded when there is an identity line. */
   keyless: KeylessVerifier | undefined;
+  /** cosignKeyTransparencyLog: a key signature's Rekor bundle verified if present, required, ignored. */
+  keyTransparencyLog: KeyTransparencyLog;
+  /** The same verifier for key signatures' Rekor bundles, loaded at the first one (once a run). */
+  rekorVerifier: () => Promise<KeylessVerifier>;
   /** The longest a line's signature reads may take (importTimeoutMinutes). */
   timeoutMs: number;
 }
@@ -66,7 +71,6 @@ function policyOf(item: LineRecord['item'], deps: VerifyDeps): PolicyLine<Cosign
   return policyFor(deps.keys, deps.identities, item.source.registry, item.source.repository);
 }
 
-/** Verifies one line; sets record.signature, and drops its import when verification fails. */
 /** Whether a line is read for its signature: the source exists and nothing held it back yet. */
 export const verifyApplies = (record: LineRecord): boolean =>
   record.decision.action !== 'none' && record.hold === undefined;
@@ -102,7 +106,7 @@ export async function verifyLine(
     ctx.out.log(
       check.mode === 'keyless'
         ? `${label} signature verified: signed by ${check.identity} (issuer ${check.issuer}), Rekor log index ${check.rekorLogIndex}`
-        : `${label} signature verified (cosignPublicKeys ${check.key?.split(' => ')[0]})`,
+        : `${label} signature verified (cosignPublicKeys ${check.key?.split(' => ')[0]})${rekorNote(check.rekorLogIndex)}`,
     );
     return;
   }
@@ -150,7 +154,7 @@ async function judge(
   const { item } = record;
   const { digest, repo } = target(record, deps);
   const fail = (reason: string): Judged => ({
-    check: { verified: false, mode: 'key', key: keyLabel(key), reason },
+    check: { verified: false, mode: 'key', key: keyLabel(key), rekorLogIndex: null, reason },
   });
   if (!digest) {
     return fail(
@@ -168,9 +172,17 @@ async function judge(
       `the source is not signed: ${item.source.registry}/${item.source.repository} has no cosign signature tag ${cosignTag(digest, 'sig')} for ${digest}`,
     );
   }
-  const verdict = judgeSignatures(layers, key.pem, digest);
+  const verdict = await judgeKeySignatures(layers, key.pem, digest, deps.keyTransparencyLog, (l) =>
+    deps.rekorVerifier().then((v) => v.verifyKeyRekor(l, key.pem)),
+  );
   if (!verdict.ok) return fail(verdict.reason);
-  const check: SignatureCheck = { verified: true, mode: 'key', key: keyLabel(key), reason: null };
+  const check: SignatureCheck = {
+    verified: true,
+    mode: 'key',
+    key: keyLabel(key),
+    rekorLogIndex: verdict.rekorLogIndex,
+    reason: null,
+  };
   return { check, digest, manifest: seen.manifestDigest };
 }
 
@@ -270,7 +282,7 @@ export function verifyStage(
       const reason = `could not verify the signature: ${describeError(err)}`;
       record.signature =
         policy.kind === 'key'
-          ? { verified: false, mode: 'key', key: keyLabel(policy.key), reason }
+          ? { verified: false, mode: 'key', key: keyLabel(policy.key), rekorLogIndex: null, reason }
           : {
               verified: false,
               mode: 'keyless',

@@ -107,7 +107,8 @@ type RekorEntry = {
   logID: string;
 };
 
-function parseRekorBundle(text: string): RekorEntry | { ok: false; reason: string } {
+/** The `dev.sigstore.cosign/bundle` annotation read: SET, entry body, time, index and log; or why not. */
+export function parseRekorBundle(text: string): RekorEntry | { ok: false; reason: string } {
   const bad = (what: string) => ({
     ok: false as const,
     reason: `${SIGSTORE_BUNDLE_ANNOTATION} is not a Rekor bundle (${what})`,

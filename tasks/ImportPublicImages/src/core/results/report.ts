@@ -157,12 +157,17 @@ export function referrersCell(i: ImageResult): string {
   return `${list.length} referrer(s): ${parts.join(', ')}`;
 }
 
+/** `, Rekor log index N` when a key signature's Rekor entry was verified; else nothing. */
+export function rekorNote(index: number | null | undefined): string {
+  return typeof index === 'number' ? `, Rekor log index ${index}` : '';
+}
+
 /** The verification of one line, for a summary or plan cell. */
 export function signatureCell(i: ImageResult): string {
   const s = i.signature;
   if (!s) return '';
-  if (s.verified)
-    return s.mode === 'keyless' ? `🔏 signed by ${s.identity}` : '🔏 signature verified';
+  if (s.verified && s.mode === 'keyless') return `🔏 signed by ${s.identity}`;
+  if (s.verified) return `🔏 signature verified${rekorNote(s.rekorLogIndex)}`;
   return s.mode === null ? 'signature not verified (no pattern)' : '';
 }
 

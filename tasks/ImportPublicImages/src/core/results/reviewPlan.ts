@@ -2,7 +2,7 @@
 // change (lines to import, tags that would move, lines that could not be checked, failures),
 // each with the source digest now and, for a moved tag, the digest the target holds; the lines
 // already up to date are one count. Pure: the summary tab and the pull-request comment show it.
-import { referrersCell, type ImageResult, type RunResult } from './report';
+import { referrersCell, rekorNote, type ImageResult, type RunResult } from './report';
 import { mdt, mdCode, mdJoin, trusted, type Markdown } from './safeText';
 
 export type PlanChange = 'import' | 'update' | 'unverified' | 'failed' | 'up to date';
@@ -178,6 +178,6 @@ function signaturePlanCell(i: ImageResult): Markdown {
   if (!s) return mdt``;
   if (s.verified && s.mode === 'keyless')
     return mdt`✅ signed by ${s.identity ?? ''} (${s.issuer ?? ''})`;
-  if (s.verified) return mdt`✅ verified`;
+  if (s.verified) return mdt`✅ verified${rekorNote(s.rekorLogIndex)}`;
   return s.mode === null ? mdt`not verified (no pattern)` : mdt`❌ ${s.reason ?? 'failed'}`;
 }

@@ -81,6 +81,20 @@ export function verifyCosignPayload(
   publicKeyPem: string,
   digest: string,
 ): CosignVerdict {
+  const signed = verifyCosignSignature(payload, signatureB64, publicKeyPem);
+  if (!signed.ok) return signed;
+  return checkPayloadClaims(payload, digest);
+}
+
+/**
+ * Is `signatureB64` a valid signature by `publicKeyPem` over `payload`, with the digest cosign signs
+ * with for the key's type? (Only the signature; verifyCosignPayload checks the claims too.)
+ */
+export function verifyCosignSignature(
+  payload: Buffer,
+  signatureB64: string,
+  publicKeyPem: string,
+): CosignVerdict {
   const parsed = parseCosignPublicKey(publicKeyPem);
   if (!parsed.ok) return { ok: false, reason: `the public key cannot be used: ${parsed.reason}` };
   const algorithm = keyAlgorithm(parsed.key);
@@ -111,8 +125,7 @@ export function verifyCosignPayload(
       reason: `the signature does not verify with the given public key (${algorithm.name}): signed with another key, or the payload was altered`,
     };
   }
-
-  return checkPayloadClaims(payload, digest);
+  return { ok: true };
 }
 
 /**
