@@ -15,7 +15,17 @@ import {
 } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
 import type { CosignKey } from '../../tasks/ImportPublicImages/src/core/signatures/referrerPolicy';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
-import { verifyStage } from '../../tasks/ImportPublicImages/src/steps/verify';
+import type { KeyTransparencyLog } from '../../tasks/ImportPublicImages/src/core/signatures/keySignatures';
+import { loadKeylessVerifier } from '../../tasks/ImportPublicImages/src/keyless';
+import {
+  createTestSigstore,
+  loadOrCreateSigstoreKeys,
+  type TestSigstore,
+} from '../emulator/sigstore';
+
+/** No request leaves a unit test (the trusted root is a file: TUF is not contacted). */
+const offline = (): Promise<HttpResponse> => Promise.reject(new Error('offline'));
+import { verifyStage, type VerifyDeps } from '../../tasks/ImportPublicImages/src/steps/verify';
 
 const D = `sha256:${'d'.repeat(64)}`;
 const SIG_MANIFEST = `sha256:${'5'.repeat(64)}`;
@@ -27,7 +37,11 @@ const keys: CosignKey[] = [
 ];
 
 /** The `.sig` manifest and payload of a signature of `digest` by `key`. */
-function signed(digest: string, key = signer.privateKey): Record<string, HttpResponse> {
+function signed(
+  digest: string,
+  key = signer.privateKey,
+  rekor?: (payload: Buffer, signature: string) => string,
+): Record<string, HttpResponse> {
   const payload = Buffer.from(
     JSON.stringify({
       critical: {
@@ -49,7 +63,10 @@ function signed(digest: string, key = signer.privateKey): Record<string, HttpRes
         mediaType: COSIGN_SIMPLESIGNING_MEDIA_TYPE,
         digest: blob,
         size: payload.length,
-        annotations: { 'dev.cosignproject.cosign/signature': signature },
+        annotations: {
+          'dev.cosignproject.cosign/signature': signature,
+          ...(rekor ? { 'dev.sigstore.cosign/bundle': rekor(payload, signature) } : {}),
+        },
       },
     ],
   };
@@ -69,7 +86,14 @@ function record(line: string): LineRecord {
   return r!;
 }
 
-async function verify(records: LineRecord[], answers: Record<string, HttpResponse>) {
+async function verify(
+  records: LineRecord[],
+  answers: Record<string, HttpResponse>,
+  rekor: Pick<VerifyDeps, 'keyTransparencyLog' | 'rekorVerifier'> = {
+    keyTransparencyLog: 'if-present',
+    rekorVerifier: () => Promise.reject(new Error('no Rekor bundle here: never loaded')),
+  },
+) {
   const gets: string[] = [];
   const logs: string[] = [];
   const sources = {
@@ -86,8 +110,8 @@ async function verify(records: LineRecord[], answers: Record<string, HttpRespons
       keys,
       identities: [],
       keyless: undefined,
-      keyTransparencyLog: 'if-present',
-      rekorVerifier: () => Promise.reject(new Error('no Rekor bundle here: never loaded')),
+      keyTransparencyLog: rekor.keyTransparencyLog,
+      rekorVerifier: rekor.rekorVerifier,
       timeoutMs: 60_000,
       readConcurrency: 2,
     },
@@ -152,5 +176,77 @@ describe('steps/verify: a signed line goes on, any other line matching a key is 
     assert.ok(goesToImport(free));
     assert.equal(held.signature, undefined);
     assert.equal(held.hold.by, 'allowUpdates', 'the first hold stands');
+  });
+
+  describe('a key signature carrying a Rekor bundle (cosignKeyTransparencyLog)', function () {
+    this.timeout(20_000);
+    let sigstore: TestSigstore;
+    let trustedRoot: string;
+    before(async () => {
+      sigstore = await createTestSigstore(loadOrCreateSigstoreKeys());
+      trustedRoot = JSON.stringify(sigstore.trustedRoot);
+    });
+    /** The real verifier (keyless.ts) on the test Sigstore's root, counting the loads asked. */
+    const loader = (tlog: KeyTransparencyLog = 'if-present') => {
+      const loads = { count: 0 };
+      const deps = {
+        keyTransparencyLog: tlog,
+        rekorVerifier: () => {
+          loads.count++;
+          const file = { path: 'trusted_root.json', text: trustedRoot };
+          return loadKeylessVerifier({ file, cacheDir: '/nonexistent', send: offline });
+        },
+      };
+      return { loads, deps };
+    };
+
+    it('logged in Rekor for this signature: verified, with its log index in the result and the log', async () => {
+      const r = record('quay.io/org/app:v1 => org/app');
+      const { loads, deps } = loader();
+      const logged = signed(D, signer.privateKey, (p, sig) =>
+        sigstore.rekorBundleForKey(p, sig, pem),
+      );
+      const { logs } = await verify([r], logged, deps);
+      assert.equal(r.signature?.verified, true, r.signature?.reason ?? '');
+      assert.equal(typeof r.signature?.rekorLogIndex, 'number');
+      assert.ok(goesToImport(r));
+      assert.equal(loads.count, 1);
+      assert.match(
+        logs[0] ?? '',
+        new RegExp(
+          `signature verified \\(cosignPublicKeys quay\\.io/org/\\*\\*\\), Rekor log index ${r.signature?.rekorLogIndex}$`,
+        ),
+      );
+    });
+
+    it('a Rekor entry for another payload: held back, the reason says which check failed', async () => {
+      const r = record('quay.io/org/app:v1 => org/app');
+      const elsewhere = Buffer.from('{"critical":{}}');
+      const forged = signed(D, signer.privateKey, (_p, sig) =>
+        sigstore.rekorBundleForKey(elsewhere, sig, pem),
+      );
+      await verify([r], forged, loader().deps);
+      assert.equal(r.hold?.by, 'verify');
+      assert.equal(r.signature?.verified, false);
+      assert.equal(r.signature?.rekorLogIndex, null);
+      assert.match(
+        r.signature?.reason ?? '',
+        /the Rekor entry is for another signature or payload/,
+      );
+    });
+
+    it('no Rekor bundle: verified without loading Sigstore (if-present), held back (required)', async () => {
+      const present = record('quay.io/org/app:v1 => org/app');
+      const a = loader('if-present');
+      await verify([present], signed(D), a.deps);
+      assert.equal(present.signature?.verified, true);
+      assert.equal(a.loads.count, 0, 'dist/keyless.js not loaded');
+      const required = record('quay.io/org/app:v1 => org/app');
+      const b = loader('required');
+      await verify([required], signed(D), b.deps);
+      assert.equal(required.hold?.by, 'verify');
+      assert.match(required.signature?.reason ?? '', /never logged in Rekor/);
+      assert.equal(b.loads.count, 0);
+    });
   });
 });
