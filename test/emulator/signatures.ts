@@ -34,8 +34,9 @@ export interface SignedImage {
   /** Also signed keyless (test/emulator/sigstore.ts) by the Kubernetes release identity: a second
    * layer of the same `.sig` manifest, as cosign appends one when an image is signed again. */
   keyless?: boolean;
-  /** The key signature was logged in Rekor: its layer carries a `dev.sigstore.cosign/bundle`. */
-  rekor?: boolean;
+  /** The key signature was logged in Rekor: its layer carries a `dev.sigstore.cosign/bundle`;
+   * `other-payload`: a bundle (validly signed by the log) whose entry hashes another payload. */
+  rekor?: boolean | 'other-payload';
   /** A cosign attestation tag `.att` (DSSE envelope of an in-toto statement). */
   attestation?: boolean;
   /** A cosign SBOM tag `.sbom`. */
@@ -111,7 +112,11 @@ export function signingRequests(
     if (s.rekor && s.cosign === 'good') {
       const signature = keys.sign('main', payload);
       const key = signingKey('key-rekor', signature);
-      out.push({ key, kind: 'keyRekor', payload, signature, publicKeyPem });
+      const logged =
+        s.rekor === 'other-payload'
+          ? cosignPayload(`${s.host}/keyrekor/another-image`, `sha256:${'0'.repeat(64)}`)
+          : payload;
+      out.push({ key, kind: 'keyRekor', payload: logged, signature, publicKeyPem });
     }
     return out;
   });

@@ -11,6 +11,7 @@ import { CosignKeys } from './cosignKeys';
 import { seedSignatures, type SignedImage } from './signatures';
 import { EmulatorSigstore } from './sigstoreState';
 import { addKeylessCaseImages, keylessBenchImages, seedKeylessCases } from './keylessCases';
+import { keyRekorSignedImages } from './keyRekorCases';
 import { RegistryStore } from './store';
 import { TokenService } from './tokens';
 import { PushState } from './upload';
@@ -76,7 +77,8 @@ export class Emulator {
   readonly cosignKeys: CosignKeys;
   /** The test Sigstore (sigstoreState.ts): keyless signatures and the keyless cases' images. */
   readonly sigstore: EmulatorSigstore;
-  /** Signed images added by options (`--keyless-images`), beside signatures.ts's SIGNED_IMAGES. */
+  /** Signed images beside signatures.ts's SIGNED_IMAGES: the key Rekor cases (keyRekorCases.ts)
+   * and those added by options (`--keyless-images`), each in its host's store. */
   readonly extraSigned: SignedImage[];
   readonly log: RequestLogEntry[] = [];
   readonly registries = new Map<string, RegistryConfig>();
@@ -105,7 +107,7 @@ export class Emulator {
   constructor(readonly opts: Options) {
     this.cosignKeys = new CosignKeys(opts.acrStateFile && `${opts.acrStateFile}.cosign.json`);
     this.sigstore = new EmulatorSigstore(opts.acrStateFile && `${opts.acrStateFile}.sigstore.json`);
-    this.extraSigned = keylessBenchImages(opts.keylessImages ?? 0);
+    this.extraSigned = [...keyRekorSignedImages(), ...keylessBenchImages(opts.keylessImages ?? 0)];
     const acrDefs = [...fixtures.acrs];
     for (let i = 0; i < opts.extraAcrs; i++) {
       acrDefs.push({
@@ -149,9 +151,8 @@ export class Emulator {
           : {}),
         images: raw.images,
       };
-      if (r.host === 'registry.k8s.io') {
-        for (const b of this.extraSigned)
-          cfg.images.push({ repository: b.repository, tags: [b.tag] });
+      for (const b of this.extraSigned) {
+        if (b.host === r.host) cfg.images.push({ repository: b.repository, tags: [b.tag] });
       }
       if (r.host === 'quay.io' && opts.extraImages > 0) {
         for (let i = 0; i < opts.extraImages; i++) {
