@@ -99,6 +99,7 @@ describe('e2e: allowUpdates false, no tag moves (bundled task vs emulator)', fun
         INPUT_ALLOWUPDATES: 'false',
         INPUT_VERIFYSIGNATURES: 'cosign-key',
         INPUT_COSIGNPUBLICKEYS: `quay.io/** => ${em.ready.cosignPublicKeyPath}`,
+        INPUT_SIGSTORETRUSTEDROOT: em.ready.sigstoreTrustedRootPath, // its signature is logged in Rekor
       },
     });
     await untilLogged(em, (log) => importRequests(log).some((e) => e.status === 429), running);

@@ -187,6 +187,8 @@ describe('e2e: bounds on what a registry sends (bundled task vs hostile emulator
           `registry.k8s.io/** => ${key}`,
           `quay.io/** => ${key}`,
         ].join('\n'),
+        // the well-behaved line's signature is logged in the emulator's Rekor
+        INPUT_SIGSTORETRUSTEDROOT: em.ready.sigstoreTrustedRootPath,
       },
     });
     assert.equal(run.status, 'SucceededWithIssues', explain(run));

@@ -94,12 +94,22 @@ export type VerifyOutcome = 'verified' | 'unsigned' | 'wrongDigest' | 'otherKey'
  */
 export function verifyOutcome(e: ImageEntry, hosts: readonly string[]): VerifyOutcome {
   if (!hosts.includes(e.source.registry)) return 'notVerified';
-  const signed = SIGNED_IMAGES.find(
+  const signed = signedImageOf(e);
+  if (!signed) return 'unsigned';
+  return signed.cosign === 'good' ? 'verified' : signed.cosign;
+}
+
+/** Whether the emulator logged the line's key signature in its Rekor (a Rekor bundle on the layer). */
+export function rekorLogged(e: ImageEntry): boolean {
+  const signed = signedImageOf(e);
+  return signed?.rekor === true && signed.cosign === 'good';
+}
+
+function signedImageOf(e: ImageEntry) {
+  return SIGNED_IMAGES.find(
     (s) =>
       s.host === e.source.registry &&
       s.repository === e.source.repository &&
       s.tag === e.source.tag,
   );
-  if (!signed) return 'unsigned';
-  return signed.cosign === 'good' ? 'verified' : signed.cosign;
 }

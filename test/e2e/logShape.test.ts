@@ -47,6 +47,7 @@ describe('e2e: the log has one line per event per list line, each reason once (b
       env: {
         INPUT_VERIFYSIGNATURES: 'cosign-key',
         INPUT_COSIGNPUBLICKEYS: VERIFIED_HOSTS.map((h) => `${h}/** => ${key}`).join('\n'),
+        INPUT_SIGSTORETRUSTEDROOT: em.ready.sigstoreTrustedRootPath, // for the emulator's Rekor entries
       },
     });
     assert.equal(run.status, 'Failed', explain(run));

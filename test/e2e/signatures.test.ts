@@ -16,6 +16,7 @@ import type { ImageEntry } from '../../tasks/ImportPublicImages/src/core/list/im
 import {
   EXAMPLE,
   EXAMPLE_LIST_PATH,
+  rekorLogged,
   targetOf,
   verifyOutcome,
   type VerifyOutcome,
@@ -227,6 +228,9 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
       env: {
         INPUT_VERIFYSIGNATURES: 'cosign-key',
         INPUT_COSIGNPUBLICKEYS: `# the emulator's key\n${hosts.map((h) => `${h}/** => ${key}`).join('\n')}`,
+        // cert-manager-controller's signature is logged in the emulator's Rekor (cosignKeyTransparencyLog
+        // if-present verifies it): its trusted root, as a private Sigstore's
+        INPUT_SIGSTORETRUSTEDROOT: em.ready.sigstoreTrustedRootPath,
       },
     });
     assert.equal(run.status, 'Failed', explain(run));
@@ -264,12 +268,16 @@ describe('e2e: signatures and referrers travel with the image (bundled task vs e
     for (const e of verified) {
       const i = result(e);
       assert.equal(i.status, 'imported', explain(run));
+      // the signatures logged in Rekor (SIGNED_IMAGES' rekor) carry their log index
+      const logged = rekorLogged(e);
       assert.deepEqual(i.signature, {
         verified: true,
         mode: 'key',
         key: `${i.registry}/** => ${key}`,
+        rekorLogIndex: logged ? i.signature?.rekorLogIndex : null,
         reason: null,
       });
+      if (logged) assert.equal(typeof i.signature?.rekorLogIndex, 'number', `line ${e.line}`);
     }
     for (const e of outside) {
       const i = result(e);
