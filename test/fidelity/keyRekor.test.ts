@@ -7,7 +7,6 @@
 // (@sigstore/cli's `sigstore verify` takes no public key, only certificates: it cannot check a
 // key-signed bundle, so OpenSSL is the independent client here.)
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,22 +16,10 @@ import { parseTrustedRoot } from '../../tasks/ImportPublicImages/src/core/keyles
 import { KEY_REKOR_CASES, type KeyRekorCase } from '../emulator/keyRekorCases';
 import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { registryClient } from './keylessSupport';
+import { openssl } from './support';
 
 const BUNDLE = 'dev.sigstore.cosign/bundle';
 const SIGNATURE = 'dev.cosignproject.cosign/signature';
-
-function openssl(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('openssl', args, { timeout: 60000 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT')
-        return reject(new Error(`'openssl' is not installed (scripts/setup.sh installs it)`));
-      resolve({
-        code: err ? Number((err as { code?: number }).code ?? 1) : 0,
-        out: stdout + stderr,
-      });
-    });
-  });
-}
 
 interface RekorBundle {
   SignedEntryTimestamp: string;

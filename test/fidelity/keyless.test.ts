@@ -6,7 +6,6 @@
 // Then every seeded case of KEYLESS_CASES (test/emulator/keylessCases.ts), read from the emulator as
 // a registry client would, gets the verdict the case expects, with the check that fails.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,25 +18,12 @@ import { useEmulator, type RunningEmulator } from '../helpers/emulator';
 import { KEYLESS_CASES, type KeylessCase } from '../emulator/keylessCases';
 import { KUBERNETES_IDENTITY, SIGSTORE_ANNOTATIONS } from '../emulator/sigstore';
 import { fetchCaseSignature } from './keylessSupport';
-import { ACCEPT, httpsGet } from './support';
+import { ACCEPT, httpsGet, openssl } from './support';
 
 interface Layer {
   mediaType: string;
   digest: string;
   annotations?: Record<string, string>;
-}
-
-function openssl(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('openssl', args, { timeout: 60000 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT')
-        return reject(new Error(`'openssl' is not installed (scripts/setup.sh installs it)`));
-      resolve({
-        code: err ? Number((err as { code?: number }).code ?? 1) : 0,
-        out: stdout + stderr,
-      });
-    });
-  });
 }
 
 describe('fidelity: keyless signatures of the test Sigstore (@sigstore/verify, OpenSSL)', function () {

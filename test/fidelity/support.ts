@@ -1,5 +1,6 @@
 // Shared pieces of the fidelity tests: a TokenCredential against the emulator's Entra v2 endpoint
 // and an ARM client from the real @azure/arm-containerregistry SDK.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
@@ -149,5 +150,19 @@ export function httpsGet(
       })
       .on('error', reject)
       .end();
+  });
+}
+
+/** Runs the openssl CLI (an independent check): its exit code and what it printed. */
+export function openssl(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('openssl', args, { timeout: 60000 }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT')
+        return reject(new Error(`'openssl' is not installed (scripts/setup.sh installs it)`));
+      resolve({
+        code: err ? Number((err as { code?: number }).code ?? 1) : 0,
+        out: stdout + stderr,
+      });
+    });
   });
 }

@@ -16,21 +16,9 @@ import {
   SIGSTORE_ANNOTATIONS,
   type TestSigstore,
 } from '../emulator/sigstore';
+import { cosignPayload } from '../emulator/signatureLayout';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
-
-function cosignPayload(digest: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      critical: {
-        identity: { 'docker-reference': 'quay.io/org/app' },
-        image: { 'docker-manifest-digest': digest },
-        type: 'cosign container image signature',
-      },
-      optional: null,
-    }),
-  );
-}
 
 const pemOf = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
 
@@ -47,7 +35,7 @@ describe('core/keyless/keyRekor: the Rekor bundle of a key signature (cosign ver
   const signer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const stranger = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const pem = pemOf(signer.publicKey);
-  const payload = cosignPayload(DIGEST);
+  const payload = cosignPayload('quay.io/org/app', DIGEST);
   const signature = sign('sha256', payload, signer.privateKey).toString('base64');
 
   const layer = (bundle: string | undefined, p = payload, sig = signature): KeySignatureLayer => ({
@@ -89,7 +77,7 @@ describe('core/keyless/keyRekor: the Rekor bundle of a key signature (cosign ver
   });
 
   it('an entry (validly logged) for another payload, or another signature: rekor-entry', () => {
-    const elsewhere = cosignPayload('sha256:' + 'b'.repeat(64));
+    const elsewhere = cosignPayload('quay.io/org/app', 'sha256:' + 'b'.repeat(64));
     const forOther = sigstore.rekorBundleForKey(elsewhere, signature, pem);
     const v = failed(verifyKeyRekor(layer(forOther), pem, trust));
     assert.equal(v.check, 'rekor-entry');

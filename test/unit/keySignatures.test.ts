@@ -10,6 +10,7 @@ import {
   type KeySignatureLayer,
   type KeyTransparencyLog,
 } from '../../tasks/ImportPublicImages/src/core/signatures/keySignatures';
+import { cosignPayload } from '../emulator/signatureLayout';
 
 const D = 'sha256:' + 'd'.repeat(64);
 const signer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -20,16 +21,7 @@ const BUNDLE = 'dev.sigstore.cosign/bundle';
 function layer(
   o: { bundle?: string; key?: typeof signer.privateKey; digest?: string } = {},
 ): KeySignatureLayer {
-  const payload = Buffer.from(
-    JSON.stringify({
-      critical: {
-        identity: { 'docker-reference': 'quay.io/org/app' },
-        image: { 'docker-manifest-digest': o.digest ?? D },
-        type: 'cosign container image signature',
-      },
-      optional: null,
-    }),
-  );
+  const payload = cosignPayload('quay.io/org/app', o.digest ?? D);
   const signature = sign('sha256', payload, o.key ?? signer.privateKey).toString('base64');
   return {
     payload,

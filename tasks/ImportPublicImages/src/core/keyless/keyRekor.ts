@@ -51,14 +51,14 @@ export function verifyKeyRekor(
   if (body.kind !== 'hashedrekord') {
     return fail(
       'rekor-entry',
-      `the Rekor entry is a ${body.kind} entry, not the hashedrekord entry cosign logs for a key signature`,
+      `the Rekor entry is a ${word(body.kind)} entry, not the hashedrekord entry cosign logs for a key signature`,
     );
   }
   const algorithm = DIGESTS[body.hashAlgorithm];
   if (!algorithm) {
     return fail(
       'rekor-entry',
-      `the Rekor entry hashes the payload with ${body.hashAlgorithm}, not sha256, sha384 or sha512`,
+      `the Rekor entry hashes the payload with ${word(body.hashAlgorithm)}, not sha256, sha384 or sha512`,
     );
   }
   const policyKey = createPublicKey(publicKeyPem);
@@ -208,6 +208,11 @@ function explain(e: unknown): [KeyRekorCheck, string] {
     default:
       return ['format', `the Rekor bundle could not be verified (${detail})`];
   }
+}
+
+/** A name the entry gives (registry data), shown only when it is a short plain word. */
+function word(v: string): string {
+  return /^[A-Za-z0-9_.-]{1,32}$/.test(v) ? v : '(unreadable)';
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
