@@ -110,6 +110,28 @@ describe('core/keyless/keyRekor: the Rekor bundle of a key signature (cosign ver
     assert.equal(v.check, 'rekor');
   });
 
+  it("an entry that is not a hashedrekord: rekor-entry; the entry's kind is shown only when a plain word", () => {
+    const bundle = (kind: string) => {
+      const b = JSON.parse(sigstore.rekorBundleForKey(payload, signature, pem)) as {
+        Payload: { body: string };
+      };
+      const body = JSON.parse(Buffer.from(b.Payload.body, 'base64').toString()) as {
+        kind: string;
+      };
+      body.kind = kind;
+      b.Payload.body = Buffer.from(JSON.stringify(body)).toString('base64');
+      return JSON.stringify(b);
+    };
+    const rekord = failed(verifyKeyRekor(layer(bundle('rekord')), pem, trust));
+    assert.equal(rekord.check, 'rekor-entry');
+    assert.match(rekord.reason, /is a rekord entry, not the hashedrekord entry cosign logs/);
+    const hostile = failed(
+      verifyKeyRekor(layer(bundle('x\n##vso[task.setvariable variable=a]b')), pem, trust),
+    );
+    assert.match(hostile.reason, /is a \(unreadable\) entry/);
+    assert.doesNotMatch(hostile.reason, /##vso|\n/);
+  });
+
   it('an annotation that is not a Rekor bundle, or none: format, naming the annotation', () => {
     for (const text of ['not json', '{}', '{"SignedEntryTimestamp":"AAAA","Payload":{}}']) {
       const v = failed(verifyKeyRekor(layer(text), pem, trust));
