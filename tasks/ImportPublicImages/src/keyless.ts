@@ -1,6 +1,6 @@
 // The keyless verifier, bundled apart as dist/keyless.js (scripts/bundle.js) and loaded by keylessLoad.ts
 // only when a cosignIdentities line is set or a key signature carries a Rekor bundle: Sigstore's
-// libraries and TUF client (about 210 KiB) stay out
+// libraries and TUF client (212 KiB) stay out
 // of dist/index.js and its 1.5 MB budget. It resolves the trusted root (registry/sigstoreTuf.ts)
 // and verifies with it (core/keyless/verify.ts).
 import type { KeylessVerifier } from './core/keyless/verifier';
