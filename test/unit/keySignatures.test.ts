@@ -108,6 +108,9 @@ describe('core/signatures/keySignatures: a key line with cosignKeyTransparencyLo
   it("cosign's rule: the first layer passing every check verifies; the others' reasons are said once", async () => {
     const ok = await judge([layer({ bundle: 'forged' }), layer({ bundle: 'good:7' })], 'required');
     assert.deepEqual(ok.v, { ok: true, rekorLogIndex: 7 });
+    const other = 'sha256:' + 'e'.repeat(64);
+    const twice = await judge([layer({ digest: other }), layer({ digest: other })], 'ignore');
+    assert.equal(twice.v.ok ? 0 : twice.v.reason.match(/another image/g)?.length, 1, 'said once');
     const bad = await judge([layer({ bundle: 'x' }), layer({ bundle: 'x' })], 'if-present');
     assert.deepEqual(bad.v, { ok: false, reason: 'the Rekor entry is bad (x)' });
     const none = await judge([], 'if-present');

@@ -6,6 +6,7 @@
 // dist/keyless.js, passed in as `rekor` so that a run whose signatures carry no bundle never loads
 // it). Pure: the check of a bundle comes in as a function.
 import { verifyCosignPayload } from './cosign';
+import type { SignatureLayer } from './referrerPolicy';
 
 /** cosignKeyTransparencyLog: what a key signature's Rekor entry must be. */
 export const KEY_TRANSPARENCY_LOG = ['if-present', 'required', 'ignore'] as const;
@@ -26,11 +27,7 @@ export type KeyRekorVerdict =
   | { ok: false; check: KeyRekorCheck; reason: string };
 
 /** One simple-signing layer of a `.sig` manifest, as read from the registry. */
-export interface KeySignatureLayer {
-  payload: Buffer;
-  signature: string;
-  annotations: Readonly<Record<string, string>>;
-}
+export type KeySignatureLayer = SignatureLayer;
 
 export type KeyJudgement =
   { ok: true; rekorLogIndex: number | null } | { ok: false; reason: string };

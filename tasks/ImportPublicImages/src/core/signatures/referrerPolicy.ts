@@ -4,7 +4,6 @@
 // registry/referrerDiscovery.ts, the per-line work in steps/verify.ts and steps/carry.ts.
 import { compilePatterns, matchesPattern, type SourcePattern } from '../plan/allowedSources';
 import { sourceIdentity } from '../list/identity';
-import { verifyCosignPayload } from './cosign';
 
 export const COPY_REFERRERS = ['none', 'signatures', 'all'] as const;
 export type CopyReferrers = (typeof COPY_REFERRERS)[number];
@@ -180,27 +179,6 @@ export interface SignatureLayer {
   signature: string;
   /** Every annotation of the layer (a keyless one: certificate, chain, Rekor bundle). */
   annotations: Readonly<Record<string, string>>;
-}
-
-/**
- * cosign's rule: the image is verified when at least one signature layer verifies with the key
- * and names the digest. Otherwise the reasons, each said once.
- */
-export function judgeSignatures(
-  layers: readonly Pick<SignatureLayer, 'payload' | 'signature'>[],
-  publicKeyPem: string,
-  digest: string,
-): { ok: true } | { ok: false; reason: string } {
-  if (layers.length === 0) {
-    return { ok: false, reason: 'the signature manifest holds no simple-signing layer' };
-  }
-  const reasons: string[] = [];
-  for (const l of layers) {
-    const r = verifyCosignPayload(l.payload, l.signature, publicKeyPem, digest);
-    if (r.ok) return r;
-    if (!reasons.includes(r.reason)) reasons.push(r.reason);
-  }
-  return { ok: false, reason: reasons.join('; ') };
 }
 
 /** The referrer counts of a run (for the summary, the JSON counts and the log). */
