@@ -154,4 +154,17 @@ describe('e2e: key signatures and their Rekor entries (cosignKeyTransparencyLog,
     );
     assert.deepEqual(taskRequests(await em.admin.requests()), [], 'no request');
   });
+
+  it('required with verifySignatures off: a warning says nothing is verified, and nothing is', async () => {
+    const run = await runTask(em.ready, {
+      imageList: byName('unlogged').line,
+      env: { INPUT_VERIFYSIGNATURES: 'off', INPUT_COSIGNKEYTRANSPARENCYLOG: 'required' },
+    });
+    assert.equal(run.status, 'Succeeded', explain(run));
+    assert.match(
+      run.visible,
+      /Input cosignKeyTransparencyLog is required but verifySignatures is off: no signature is verified/,
+    );
+    assert.equal(resultOf(run, byName('unlogged')).signature, undefined);
+  });
 });
