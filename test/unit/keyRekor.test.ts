@@ -65,6 +65,21 @@ describe('core/keyless/keyRekor: the Rekor bundle of a key signature (cosign ver
     assert.equal(v.integratedTime, at.getTime() / 1000);
   });
 
+  it("a P-384 key (cosign signs SHA-384) and an Ed25519 key: the signature is checked by cosign's rule, not the entry's sha256", () => {
+    const keys = [
+      generateKeyPairSync('ec', { namedCurve: 'secp384r1' }),
+      generateKeyPairSync('ed25519'),
+    ];
+    for (const k of keys) {
+      const hash = k.publicKey.asymmetricKeyType === 'ed25519' ? null : 'sha384';
+      const sig = sign(hash, payload, k.privateKey).toString('base64');
+      const keyPem = pemOf(k.publicKey);
+      const bundle = sigstore.rekorBundleForKey(payload, sig, keyPem);
+      const v = verifyKeyRekor(layer(bundle, payload, sig), keyPem, trust);
+      assert.ok(v.ok, `${k.publicKey.asymmetricKeyType}: ${JSON.stringify(v)}`);
+    }
+  });
+
   it('a SET made by another log than the trusted root names: rekor', () => {
     const v = failed(
       verifyKeyRekor(layer(other.rekorBundleForKey(payload, signature, pem)), pem, trust),
