@@ -113,6 +113,7 @@ export async function runFlow(
   if (!list) return;
   const sourcesPolicy = {
     imageListInput: inputs.imageListInput,
+    imageListAnnotationPath: inputs.imageListAnnotationPath,
     allowedSources: inputs.allowedSources,
   };
   if (!checkAllowedSources(list, sourcesPolicy, out)) return; // before any request, like an invalid line
@@ -161,7 +162,11 @@ export async function runFlow(
     ctx,
   );
   // requireDigests keeps the barrier: every line is checked before any import.
-  const pinned = { imageListInput: inputs.imageListInput, requireDigests: inputs.requireDigests };
+  const pinned = {
+    imageListInput: inputs.imageListInput,
+    imageListAnnotationPath: inputs.imageListAnnotationPath,
+    requireDigests: inputs.requireDigests,
+  };
   if (inputs.requireDigests && !checkPinned(items, await checks.all(), pinned, out)) return;
   // Needed images are judged before any import (a barrier), so that unlistedImages: fail writes nothing.
   const needed = await judgeRunNeeds(

@@ -9,9 +9,16 @@ import type { CheckResult, PlanItem } from '../core/plan/decisions';
 import { unpinnedProblems } from '../core/plan/policy';
 import type { RunReporter } from '../core/results/reporter';
 
+/** The list file: as the input names it (in messages), and as annotations name it. */
+interface ListFile {
+  imageListInput: string;
+  /** The list's path in annotations (relative to the repository when inside it), as parse's. */
+  imageListAnnotationPath: string;
+}
+
 /** Annotates the problems on their lines and fails the task; false when there were any. */
 function refuse(
-  file: string,
+  list: ListFile,
   problems: readonly ListProblem[],
   what: string,
   out: RunReporter,
@@ -19,7 +26,8 @@ function refuse(
 ): boolean {
   const first = problems[0];
   if (first === undefined) return true;
-  out.listProblems(file, capped(file, 'error', problems, exampleMax));
+  const file = list.imageListInput;
+  out.listProblems(list.imageListAnnotationPath, capped(file, 'error', problems, exampleMax));
   out.fail(
     clip(
       `${problems.length} ${what} in ${file}, nothing was imported; line ${first.line}: ${first.message}`,
@@ -36,11 +44,11 @@ function refuse(
  */
 export function checkAllowedSources(
   list: ParsedList,
-  inputs: { imageListInput: string; allowedSources: readonly string[] },
+  inputs: ListFile & { allowedSources: readonly string[] },
   out: RunReporter,
 ): boolean {
   const problems = sourceViolations(list.entries, compilePatterns(inputs.allowedSources));
-  return refuse(inputs.imageListInput, problems, 'line(s) outside allowedSources', out);
+  return refuse(inputs, problems, 'line(s) outside allowedSources', out);
 }
 
 /**
@@ -51,11 +59,11 @@ export function checkAllowedSources(
 export function checkPinned(
   items: readonly PlanItem[],
   checked: { checks: readonly CheckResult[]; canceled: boolean },
-  inputs: { imageListInput: string; requireDigests: boolean },
+  inputs: ListFile & { requireDigests: boolean },
   out: RunReporter,
 ): boolean {
   if (!inputs.requireDigests || checked.canceled) return true;
   const problems = unpinnedProblems(items, checked.checks);
   // The fix is the whole line pinned: shown whole, to be pasted.
-  return refuse(inputs.imageListInput, problems, 'unpinned line(s)', out, MAX_ECHO * 4);
+  return refuse(inputs, problems, 'unpinned line(s)', out, MAX_ECHO * 4);
 }
