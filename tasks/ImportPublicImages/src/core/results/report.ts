@@ -187,9 +187,8 @@ export function verdict(
   const parts = [
     result.dryRun ? `${c.planned} planned` : `${c.imported} imported`,
     `${c.skipped} skipped`,
-    `${c.failed} failed`,
+    `${c.failed} failed${c.timedOut > 0 ? ` (${c.timedOut} timed out)` : ''}`,
   ];
-  if (c.timedOut > 0) parts.push(`(${c.timedOut} timed out)`);
   if (c.canceled > 0) parts.push(`${c.canceled} canceled`);
   const summary = `${parts.join(', ')} of ${c.total} in ${formatDuration(result.durationMs)}`;
   if (result.canceled) return { result: 'Failed', message: `Run canceled: ${summary}`, summary };
