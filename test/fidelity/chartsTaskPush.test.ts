@@ -1,10 +1,10 @@
 // The task's own chart push (steps/charts.ts pushChart over registry/acrPush.ts, the chart laid
 // out by core/charts/oci.ts as `helm push` does) against Debian's docker-registry (distribution
 // 2.8, anonymous: the authorization the task sends is ignored there) and against the emulator's
-// ACR (a bearer token scoped to push, injected as chartPush.test.ts does): docker-registry gives
-// back the manifest and both blobs byte for byte, under the digest the task computed, and both
-// registries hold the chart under the same manifest digest. Fails (does not skip) when
-// docker-registry is missing: scripts/setup.sh installs it.
+// ACR (a bearer token scoped to push, injected as test/unit/steps/charts.test.ts does):
+// docker-registry gives back the manifest and both blobs byte for byte, under the digest the task
+// computed, and both registries hold the chart under the same manifest digest. Fails (does not
+// skip) when docker-registry is missing: scripts/setup.sh installs it.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

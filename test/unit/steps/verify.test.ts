@@ -4,28 +4,28 @@
 // a fake registry (the `.sig` manifest, then its payload blob).
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { compilePatterns } from '../../tasks/ImportPublicImages/src/core/plan/allowedSources';
-import { COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../../tasks/ImportPublicImages/src/core/signatures/cosign';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { compilePatterns } from '../../../tasks/ImportPublicImages/src/core/plan/allowedSources';
+import { COSIGN_SIMPLESIGNING_MEDIA_TYPE } from '../../../tasks/ImportPublicImages/src/core/signatures/cosign';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   goesToImport,
   planImports,
   planRecords,
   type LineRecord,
-} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
-import type { CosignKey } from '../../tasks/ImportPublicImages/src/core/signatures/referrerPolicy';
-import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
-import type { KeyTransparencyLog } from '../../tasks/ImportPublicImages/src/core/signatures/keySignatures';
-import { loadKeylessVerifier } from '../../tasks/ImportPublicImages/src/keyless';
+} from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
+import type { CosignKey } from '../../../tasks/ImportPublicImages/src/core/signatures/referrerPolicy';
+import type { HttpResponse } from '../../../tasks/ImportPublicImages/src/registry/http';
+import type { KeyTransparencyLog } from '../../../tasks/ImportPublicImages/src/core/signatures/keySignatures';
+import { loadKeylessVerifier } from '../../../tasks/ImportPublicImages/src/keyless';
 import {
   createTestSigstore,
   loadOrCreateSigstoreKeys,
   type TestSigstore,
-} from '../emulator/sigstore';
+} from '../../emulator/sigstore';
 
 /** No request leaves a unit test (the trusted root is a file: TUF is not contacted). */
 const offline = (): Promise<HttpResponse> => Promise.reject(new Error('offline'));
-import { verifyStage, type VerifyDeps } from '../../tasks/ImportPublicImages/src/steps/verify';
+import { verifyStage, type VerifyDeps } from '../../../tasks/ImportPublicImages/src/steps/verify';
 
 const D = `sha256:${'d'.repeat(64)}`;
 const SIG_MANIFEST = `sha256:${'5'.repeat(64)}`;

@@ -4,13 +4,19 @@
 // that fails with no manifest written, and the checks before anything is pushed (the index's
 // digest, the line's pin, the nearest versions, the archive's size).
 import assert from 'node:assert/strict';
-import { HttpCharts, pushChart } from '../../tasks/ImportPublicImages/src/steps/charts';
-import type { HttpRequest, HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
-import { PushError } from '../../tasks/ImportPublicImages/src/registry/acrPush';
-import { sha256 } from '../../tasks/ImportPublicImages/src/core/charts/oci';
-import { BODY_LIMITS, bodyTooLarge } from '../../tasks/ImportPublicImages/src/core/registry/bounds';
-import type { HttpChart } from '../../tasks/ImportPublicImages/src/core/charts/line';
-import { chartTgz } from './tarBuilder';
+import { HttpCharts, pushChart } from '../../../tasks/ImportPublicImages/src/steps/charts';
+import type {
+  HttpRequest,
+  HttpResponse,
+} from '../../../tasks/ImportPublicImages/src/registry/http';
+import { PushError } from '../../../tasks/ImportPublicImages/src/registry/acrPush';
+import { sha256 } from '../../../tasks/ImportPublicImages/src/core/charts/oci';
+import {
+  BODY_LIMITS,
+  bodyTooLarge,
+} from '../../../tasks/ImportPublicImages/src/core/registry/bounds';
+import type { HttpChart } from '../../../tasks/ImportPublicImages/src/core/charts/line';
+import { chartTgz } from '../tarBuilder';
 
 type Handler = (url: string, req: HttpRequest) => Partial<HttpResponse> | undefined;
 

@@ -3,17 +3,17 @@
 // the line to write instead. Which lines are read at all (one manifest GET) and what a failed read
 // does (a chart line fails closed, an image line goes on).
 import assert from 'node:assert/strict';
-import { HELM_CONFIG, OCI_MANIFEST } from '../../tasks/ImportPublicImages/src/core/charts/oci';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
+import { HELM_CONFIG, OCI_MANIFEST } from '../../../tasks/ImportPublicImages/src/core/charts/oci';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
 import {
   goesToImport,
   planImports,
   planRecords,
   type CheckResult,
   type LineRecord,
-} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
-import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
-import { kindStage, readsKind } from '../../tasks/ImportPublicImages/src/steps/kinds';
+} from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
+import type { HttpResponse } from '../../../tasks/ImportPublicImages/src/registry/http';
+import { kindStage, readsKind } from '../../../tasks/ImportPublicImages/src/steps/kinds';
 
 const D = `sha256:${'d'.repeat(64)}`;
 const manifest = (config: string): HttpResponse => ({

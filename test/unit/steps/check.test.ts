@@ -1,17 +1,20 @@
 // The check step (steps/check.ts) with fake registries: source and target digests, fallbacks,
 // and the Docker Hub rate-limit probe.
 import assert from 'node:assert/strict';
-import { planImports, type PlanItem } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
-import { eachLine } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
-import { checkItems, startChecks } from '../../tasks/ImportPublicImages/src/steps/check';
+import {
+  planImports,
+  type PlanItem,
+} from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
+import { eachLine } from '../../../tasks/ImportPublicImages/src/core/run/lineStages';
+import { checkItems, startChecks } from '../../../tasks/ImportPublicImages/src/steps/check';
 import {
   decideLine,
   dockerHubBudget,
   probeDockerHub,
-} from '../../tasks/ImportPublicImages/src/steps/decide';
-import type { ManifestHead } from '../../tasks/ImportPublicImages/src/registry/manifests';
-import type { Credential } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
+} from '../../../tasks/ImportPublicImages/src/steps/decide';
+import type { ManifestHead } from '../../../tasks/ImportPublicImages/src/registry/manifests';
+import type { Credential } from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
 
 interface HeadCall {
   registry: string;

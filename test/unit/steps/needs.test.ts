@@ -2,14 +2,14 @@
 // read is not read again, and the digests it reads for needed images get their tokens in one
 // batch asked before the HEADs (SourceRegistries.prefetch), with the credentials of each registry.
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
-import type { NeededImage } from '../../tasks/ImportPublicImages/src/core/needs/needed';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
+import type { NeededImage } from '../../../tasks/ImportPublicImages/src/core/needs/needed';
 import {
   planImports,
   type PlanItem,
   type SourceCredentials,
-} from '../../tasks/ImportPublicImages/src/core/plan/decisions';
-import { judgeNeeds, neededSources } from '../../tasks/ImportPublicImages/src/steps/needs';
+} from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { judgeNeeds, neededSources } from '../../../tasks/ImportPublicImages/src/steps/needs';
 
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 const LIST = `quay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller

@@ -1,8 +1,8 @@
 // The ARM importImage body for a job (steps/imports.ts importParameters).
 import assert from 'node:assert/strict';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
-import { decide, planImports } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
-import { importParameters } from '../../tasks/ImportPublicImages/src/steps/imports';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
+import { decide, planImports } from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { importParameters } from '../../../tasks/ImportPublicImages/src/steps/imports';
 
 const D = `sha256:${'d'.repeat(64)}`;
 const credentials = {

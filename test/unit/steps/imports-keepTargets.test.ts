@@ -3,17 +3,20 @@
 // carried cosign tag is imported from the digest discovery (and verification) saw, with NoForce.
 import assert from 'node:assert/strict';
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
-import { parseImageList } from '../../tasks/ImportPublicImages/src/core/list/imageList';
-import { planImports, planRecords } from '../../tasks/ImportPublicImages/src/core/plan/decisions';
-import { holdUpdates } from '../../tasks/ImportPublicImages/src/core/plan/policy';
-import type { Reporter } from '../../tasks/ImportPublicImages/src/core/results/reporter';
-import { imageResult } from '../../tasks/ImportPublicImages/src/core/results/imageResult';
-import { isAlreadyExists } from '../../tasks/ImportPublicImages/src/core/run/retry';
-import { Limiter } from '../../tasks/ImportPublicImages/src/core/run/lineStages';
-import { systemClock } from '../../tasks/ImportPublicImages/src/core/run/clock';
-import { ThrottleGate } from '../../tasks/ImportPublicImages/src/core/run/throttleGate';
-import { lineImporter, targetTaken } from '../../tasks/ImportPublicImages/src/steps/imports';
-import { referrerImport } from '../../tasks/ImportPublicImages/src/steps/carry';
+import { parseImageList } from '../../../tasks/ImportPublicImages/src/core/list/imageList';
+import {
+  planImports,
+  planRecords,
+} from '../../../tasks/ImportPublicImages/src/core/plan/decisions';
+import { holdUpdates } from '../../../tasks/ImportPublicImages/src/core/plan/policy';
+import type { Reporter } from '../../../tasks/ImportPublicImages/src/core/results/reporter';
+import { imageResult } from '../../../tasks/ImportPublicImages/src/core/results/imageResult';
+import { isAlreadyExists } from '../../../tasks/ImportPublicImages/src/core/run/retry';
+import { Limiter } from '../../../tasks/ImportPublicImages/src/core/run/lineStages';
+import { systemClock } from '../../../tasks/ImportPublicImages/src/core/run/clock';
+import { ThrottleGate } from '../../../tasks/ImportPublicImages/src/core/run/throttleGate';
+import { lineImporter, targetTaken } from '../../../tasks/ImportPublicImages/src/steps/imports';
+import { referrerImport } from '../../../tasks/ImportPublicImages/src/steps/carry';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
