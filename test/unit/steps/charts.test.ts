@@ -231,3 +231,62 @@ describe('steps/charts: read, check and push an HTTP chart', () => {
     assert.equal(repo.log.filter((l) => l.endsWith('index.yaml')).length, 1);
   });
 });
+
+describe("steps/charts: HttpCharts, one run's HTTP charts", () => {
+  it('a dry run (no ACR to push to): push refuses before any request', async () => {
+    const repo = repository(index());
+    const charts = new HttpCharts({ overrides: {}, send: repo.send });
+    await assert.rejects(charts.push({ line: 1, chart: chart() }, 'charts/app', ['4.11.1']), {
+      message: 'a dry run pushes nothing',
+    });
+    assert.deepEqual(repo.log, []);
+  });
+
+  it("an index with no digest for the version: refused unless the line pins the archive's sha256", async () => {
+    const noDigest = index().replace(/ {6}digest: .*\n/, '');
+    const unpinned = await new HttpCharts({ overrides: {}, send: repository(noDigest).send }).read({
+      line: 1,
+      chart: chart(),
+    });
+    assert.deepEqual(unpinned, {
+      ok: false,
+      message:
+        "https://charts.example.com/ingress/index.yaml gives no digest for ingress-nginx 4.11.1: pin the archive's sha256 on the line (CHART:VERSION@sha256:<64 hex>) to import it",
+    });
+    const pinned = await new HttpCharts({ overrides: {}, send: repository(noDigest).send }).read({
+      line: 1,
+      chart: chart({ archiveDigest: D }),
+    });
+    assert.equal(pinned.ok, true);
+  });
+
+  it("a failed index is asked again by the next line; a line's read is kept, so its push downloads nothing more", async () => {
+    let indexAnswers = 0;
+    const flaky = fake((url) => {
+      const p = new URL(url).pathname;
+      if (p === '/ingress/index.yaml')
+        return ++indexAnswers === 1 ? { status: 503 } : { body: index() };
+      if (p === '/ingress/ingress-nginx-4.11.1.tgz') return { bytes: archive };
+      return undefined;
+    });
+    const reg = registry();
+    const charts = new HttpCharts({
+      overrides: {},
+      send: async (url, req) =>
+        url.startsWith(acr.baseUrl) ? reg.send(url, req) : flaky.send(url, req),
+      push: { acr },
+    });
+    const first = await charts.read({ line: 1, chart: chart() });
+    assert.equal(first.ok, false);
+    assert.match(first.ok ? '' : first.message, /503/);
+    const second = await charts.read({ line: 2, chart: chart() });
+    assert.equal(second.ok, true);
+    await charts.push({ line: 2, chart: chart() }, 'charts/app', ['4.11.1']);
+    assert.deepEqual(flaky.log, [
+      'GET /ingress/index.yaml',
+      'GET /ingress/index.yaml',
+      'GET /ingress/ingress-nginx-4.11.1.tgz',
+    ]);
+    assert.ok(reg.manifests.has('4.11.1'));
+  });
+});
