@@ -29,8 +29,12 @@ export class RecordingReporter implements RunReporter {
   readonly warnings: string[] = [];
   readonly annotations: ListAnnotation[] = [];
   readonly secrets: string[] = [];
+  /** The file each listProblems call annotated. */
+  readonly annotatedFiles: string[] = [];
   published?: { result: RunResult; resultPath: string; summary: Markdown };
   failure?: string;
+  /** fail()'s failedCount (the failedCount output variable). */
+  failedCount?: number;
   finished?: { result: RunResult; policy: 'fail' | 'warn' };
   log(text: string): void {
     this.lines.push(text);
@@ -48,14 +52,16 @@ export class RecordingReporter implements RunReporter {
   raw(text: string): void {
     this.lines.push(text);
   }
-  listProblems(_file: string, annotations: readonly ListAnnotation[]): void {
+  listProblems(file: string, annotations: readonly ListAnnotation[]): void {
+    this.annotatedFiles.push(file);
     this.annotations.push(...annotations);
   }
   nothingToImport(warning: string): void {
     this.warnings.push(warning);
   }
-  fail(message: string): void {
+  fail(message: string, failedCount?: number): void {
     this.failure = message;
+    this.failedCount = failedCount;
   }
   get failedBeforeReport(): string | undefined {
     return this.failure;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import MarkdownIt from 'markdown-it';
 import { TaskOutput } from '../../tasks/ImportPublicImages/src/ado/output';
+import { captureStdout } from './stdout';
 import {
   planFailure,
   planMarkdown,
@@ -278,20 +279,7 @@ describe('output discipline: the report builders with hostile data in every fiel
 });
 
 /** Everything written to stdout while `f` runs. */
-function captureStdout(f: () => void): string {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    f();
-  } finally {
-    process.stdout.write = write;
-  }
-  return chunks.join('');
-}
+const stdoutOf = (f: () => void): string => captureStdout(f).text;
 
 const OURS = new Set([
   'task.debug', // task-lib's own, its message escaped by task-lib
@@ -309,7 +297,7 @@ describe('output discipline: the door (ado/output.ts TaskOutput) writes what the
   for (const h of HOSTILE) {
     it(`log, raw, warn, progress, annotations and fail with ${JSON.stringify(h.slice(0, 40))}`, () => {
       const out = new TaskOutput();
-      const stdout = captureStdout(() => {
+      const stdout = stdoutOf(() => {
         out.log(`line 1: ${h}`);
         out.raw(h);
         out.warn(h);
@@ -339,13 +327,13 @@ describe('output discipline: the door (ado/output.ts TaskOutput) writes what the
 describe('output discipline: debug lines (System.Debug) go through the same door', () => {
   for (const h of HOSTILE) {
     it(`debug with ${JSON.stringify(h.slice(0, 40))}: one task.debug line, only when debugging`, () => {
-      const on = captureStdout(() => new TaskOutput(Date.now(), true).debug(`detail: ${h}`));
+      const on = stdoutOf(() => new TaskOutput(Date.now(), true).debug(`detail: ${h}`));
       const lines = on.split('\n').filter((l) => l !== '');
       assert.equal(lines.length, 1, on.slice(0, 2000));
       assert.match(lines[0]!, /^##vso\[task\.debug\]\[ *[\d.]+s\] detail: /);
       assert.doesNotMatch(lines[0]!.slice(6), COMMAND, lines[0]!.slice(0, 200));
       assert.equal(
-        captureStdout(() => new TaskOutput(Date.now(), false).debug(h)),
+        stdoutOf(() => new TaskOutput(Date.now(), false).debug(h)),
         '',
       );
     });

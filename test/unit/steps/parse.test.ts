@@ -18,25 +18,8 @@ const inputs = (over: Partial<ParseInputs> = {}): ParseInputs => ({
 /** The list file, read and decoded as the platform hands it over. */
 const text = (t: string): DecodedList => ({ ok: true, text: t, sha256: digest('0') });
 
-/** The file annotations were attached to, per call of listProblems. */
-class FileRecordingReporter extends RecordingReporter {
-  readonly files: string[] = [];
-  failedCount?: number;
-  override listProblems(
-    file: string,
-    annotations: Parameters<RecordingReporter['listProblems']>[1],
-  ): void {
-    this.files.push(file);
-    super.listProblems(file, annotations);
-  }
-  override fail(message: string, failedCount?: number): void {
-    this.failedCount = failedCount;
-    super.fail(message);
-  }
-}
-
 function parse(t: DecodedList, over: Partial<ParseInputs> = {}) {
-  const out = new FileRecordingReporter();
+  const out = new RecordingReporter();
   const list = parseList(t, inputs(over), out);
   return { out, list };
 }
@@ -64,7 +47,7 @@ describe('steps/parse: the list is read before any request', () => {
       },
     ]);
     // annotated on the file as the repository knows it, so the pull request shows it on the line
-    assert.deepEqual(out.files, ['repo/lists/images.txt']);
+    assert.deepEqual(out.annotatedFiles, ['repo/lists/images.txt']);
     assert.deepEqual(out.lines, [], 'no "N image(s)" line: nothing was counted as listed');
   });
 

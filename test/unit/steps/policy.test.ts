@@ -24,30 +24,13 @@ quay.io/org/b@${digest('b')} => org/b
 registry.k8s.io/pause => pause
 `;
 
-/** The reporter, with the file each annotation batch was attached to and the failed count. */
-class PolicyReporter extends RecordingReporter {
-  readonly files: string[] = [];
-  failedCount?: number;
-  override listProblems(
-    file: string,
-    annotations: Parameters<RecordingReporter['listProblems']>[1],
-  ): void {
-    this.files.push(file);
-    super.listProblems(file, annotations);
-  }
-  override fail(message: string, failedCount?: number): void {
-    this.failedCount = failedCount;
-    super.fail(message);
-  }
-}
-
 const FILES = {
   imageListInput: 'lists/images.txt',
   imageListAnnotationPath: 'deploy/lists/images.txt',
 };
 
 function allowed(patterns: string[], text = LIST) {
-  const out = new PolicyReporter();
+  const out = new RecordingReporter();
   const ok = checkAllowedSources(parseImageList(text), { ...FILES, allowedSources: patterns }, out);
   return { ok, out };
 }
@@ -57,7 +40,7 @@ function pinned(
   over: { requireDigests?: boolean; canceled?: boolean } = {},
   text = LIST,
 ) {
-  const out = new PolicyReporter();
+  const out = new RecordingReporter();
   const items = planImports(parseImageList(text).entries, { registries: {} });
   const ok = checkPinned(
     items,
@@ -92,7 +75,7 @@ describe('steps/policy: allowedSources, before any request', () => {
 
   it("annotations go on the list as the repository knows it (as an invalid line's do)", () => {
     const { out } = allowed(['quay.io/**']);
-    assert.deepEqual(out.files, ['deploy/lists/images.txt']);
+    assert.deepEqual(out.annotatedFiles, ['deploy/lists/images.txt']);
   });
 
   it('every line inside the patterns, or no patterns at all: the run goes on, nothing said', () => {
@@ -162,7 +145,7 @@ describe('steps/policy: requireDigests, after the check', () => {
       ),
     );
     assert.equal(out.failedCount, 4);
-    assert.deepEqual(out.files, ['deploy/lists/images.txt']);
+    assert.deepEqual(out.annotatedFiles, ['deploy/lists/images.txt']);
   });
 
   it("a long line's fix is shown whole, to be pasted", () => {

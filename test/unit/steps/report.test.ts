@@ -19,6 +19,7 @@ import type { RunResult } from '../../../tasks/ImportPublicImages/src/core/resul
 import type { Outcome } from '../../../tasks/ImportPublicImages/src/core/run/outcome';
 import { report, type ReportInputs } from '../../../tasks/ImportPublicImages/src/steps/report';
 import { digest, RecordingReporter } from '../flowFakes';
+import { captureStdout } from '../stdout';
 
 const A = digest('a');
 const B = digest('b');
@@ -104,36 +105,16 @@ const inputs = (dir: string, over: Partial<ReportInputs> = {}): ReportInputs => 
   ...over,
 });
 
-/** Everything written to stdout while `f` runs. */
-function captureStdout<T>(f: () => T): { value: T; stdout: string[] } {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return {
-      value: f(),
-      stdout: chunks
-        .join('')
-        .split('\n')
-        .filter((l) => l !== ''),
-    };
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
 /** The run reported through TaskOutput: what the agent read, and the files it was pointed at. */
 function reportThroughTheDoor(over: Partial<ReportInputs> = {}, debugging = false) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-step-'));
   const ins = inputs(dir, over);
   const { records: recs, list } = records(ins.dryRun);
   const out = new TaskOutput(Date.now(), debugging);
-  const { value, stdout } = captureStdout(() =>
+  const { value, text } = captureStdout(() =>
     report(recs, list, { inputs: ins, acr: ACR, canceled: false, startedAt: new Date(0) }, out),
   );
+  const stdout = text.split('\n').filter((l) => l !== '');
   const variables = Object.fromEntries(
     stdout.flatMap((l) => {
       const m = /^##vso\[task\.setvariable variable=(\w+);[^\]]*\](.*)$/.exec(l);
