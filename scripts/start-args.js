@@ -18,7 +18,8 @@ written to .tmp/start/images.txt, against the local emulator (no Azure account n
                  3 outside the patterns (one the HTTP chart)
   --latency MS   how long each emulated import takes (default 2000)
   --help         this text
-  INPUT_X=value  a task input, as the agent passes it (names from task.json, any case), e.g.
+  INPUT_X=value  a task input, as an argument (names from task.json, any case; one in npm start's
+                 environment is refused: it would not reach the task), e.g.
                  INPUT_IMPORTMODE=force INPUT_DRYRUN=true INPUT_COPYREFERRERS=none
 Exit code: 0 when the task Succeeded or SucceededWithIssues (failurePolicy: warn; the pipeline
 goes on), 1 when it Failed (with --twice, when either run did), 2 for a bad option, 128+N when
@@ -61,11 +62,22 @@ const FLAGS = ['--fresh', '--twice', '--verify', '--latency', '--help'];
 
 /**
  * The options of `npm start`, or a UsageError naming the argument and the nearest valid one.
- * `inputs` maps INPUT_NAME (upper case, as task-lib reads it) to its value.
+ * `inputs` maps INPUT_NAME (upper case, as task-lib reads it) to its value. `env`: npm start's own
+ * environment, which it does not hand to the task: an INPUT_X=value there (`INPUT_X=v npm start`,
+ * as an agent would pass it) is refused, saying how to write it.
  */
-function parseStartArgs(argv, inputNames = taskInputs()) {
+function parseStartArgs(argv, inputNames = taskInputs(), env = {}) {
   const o = { fresh: false, twice: false, verify: false, latency: 2000, help: false, inputs: {} };
   const envNames = inputNames.map((n) => `INPUT_${n.toUpperCase()}`);
+  const inEnv = Object.keys(env).find((k) => /^INPUT_/i.test(k));
+  if (inEnv !== undefined) {
+    const near = envNames.includes(inEnv.toUpperCase())
+      ? inEnv.toUpperCase()
+      : nearest(inEnv.toUpperCase(), envNames);
+    throw new UsageError(
+      `${inEnv} is set in the environment, which npm start does not pass to the task: write it after --, npm start -- ${near}=${env[inEnv]}`,
+    );
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.indexOf('=');

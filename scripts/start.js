@@ -33,7 +33,7 @@ const KUBERNETES_IDENTITY = 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com'
 const KUBERNETES_ISSUER = 'https://accounts.google.com';
 let opts;
 try {
-  opts = parseStartArgs(process.argv.slice(2));
+  opts = parseStartArgs(process.argv.slice(2), undefined, process.env);
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
   console.error(`npm start: ${err.message}\n(npm start -- --help lists the options)`);

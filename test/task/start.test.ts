@@ -29,10 +29,10 @@ interface Started {
   ended: Promise<number | null>;
 }
 
-function start(args: string[], dir: string): Started {
+function start(args: string[], dir: string, env: Record<string, string> = {}): Started {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, START_DIR: dir },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, START_DIR: dir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -124,6 +124,19 @@ describe('npm start (scripts/start.js)', function () {
     const bare = start(['failurPolicy=warn'], dir);
     assert.equal(await bare.ended, 2);
     assert.match(bare.stderr(), /did you mean INPUT_FAILUREPOLICY=warn\?/);
+  });
+
+  it('refuses an input set in its environment (not passed to the task), saying how to write it, exit 2', async () => {
+    const s = start([], dir, { INPUT_IMPORTMODE: 'force' });
+    assert.equal(await s.ended, 2);
+    assert.match(
+      s.stderr(),
+      /INPUT_IMPORTMODE is set in the environment, which npm start does not pass to the task: write it after --, npm start -- INPUT_IMPORTMODE=force/,
+    );
+    const misspelled = start([], dir, { INPUT_importmod: 'force' });
+    assert.equal(await misspelled.ended, 2);
+    assert.match(misspelled.stderr(), /npm start -- INPUT_IMPORTMODE=force/);
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 
   it('--help prints every option and the exit codes, exit 0', async () => {
