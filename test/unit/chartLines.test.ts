@@ -215,6 +215,11 @@ describe('chart lines: each malformed form, its error and its fix', () => {
       'https://example.com/charts app:1.0.0 => app',
     ],
     [
+      'oci://quay.io/jetstack/charts/cert-manager:v1.15.2 =>',
+      /the destination after "=>" is empty; name an ACR repository, or leave out "=>" to use the source's path/,
+      'oci://quay.io/jetstack/charts/cert-manager:v1.15.2 => jetstack/charts/cert-manager',
+    ],
+    [
       'helm://example.com/charts app:1.0.0',
       /not a source this list reads/,
       'oci://quay.io/jetstack/charts/cert-manager:v1.15.2',

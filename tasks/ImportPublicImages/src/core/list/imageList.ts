@@ -111,6 +111,31 @@ function defaultDestination(sourceText: string): string | undefined {
   return parsed.ok ? parsed.ref.repository : undefined;
 }
 
+/**
+ * A line's destination: its `=> DEST`, or without `=>` the source's repository path, already
+ * valid (a dotted first part there is a path part, as in gcr.io/google.com/cloudsdktool/cloud-sdk,
+ * not a registry host). A refusal's example is the whole line rewritten.
+ */
+function lineDestination(
+  sourceText: string,
+  destText: string | undefined,
+  sourceRepository: string,
+): Destination {
+  if (destText === undefined) return { ok: true, repository: sourceRepository };
+  const example = (dest: string): string => `${sourceText} ${ARROW} ${dest}`;
+  if (destText === '') {
+    return {
+      ok: false,
+      message:
+        `the destination after "${ARROW}" is empty; name an ACR repository, or leave out ` +
+        `"${ARROW}" to use the source's path`,
+      example: example(sourceRepository),
+    };
+  }
+  const dest = parseDestination(destText, sourceRepository);
+  return dest.ok ? dest : { ...dest, example: example(dest.example) };
+}
+
 function parseLine(text: string, line: number): ImageEntry | ListProblem {
   const problem = (message: string, example: string): ListProblem => ({
     line,
@@ -151,20 +176,8 @@ function parseLine(text: string, line: number): ImageEntry | ListProblem {
     );
   }
   const ref = source.ref;
-  if (destText === '') {
-    return problem(
-      `the destination after "${ARROW}" is empty; name an ACR repository, or leave out ` +
-        `"${ARROW}" to use the source's path`,
-      `${sourceText} ${ARROW} ${ref.repository}`,
-    );
-  }
-  // No `=>`: the source's repository path, already valid (a dotted first part there is a path
-  // part, as in gcr.io/google.com/cloudsdktool/cloud-sdk, not a registry host).
-  const dest: Destination =
-    destText === undefined
-      ? { ok: true, repository: ref.repository }
-      : parseDestination(destText, ref.repository);
-  if (!dest.ok) return problem(dest.message, `${sourceText} ${ARROW} ${dest.example}`);
+  const dest = lineDestination(sourceText, destText, ref.repository);
+  if (!dest.ok) return problem(dest.message, dest.example);
 
   const sourceTag = ref.tag ?? (ref.digest === undefined ? 'latest' : undefined);
   const targetTag = dest.tag ?? sourceTag;
@@ -193,17 +206,8 @@ function parseChartLine(
   const source = parseChartSource(sourceText);
   if (!source.ok) return problem(source.message, source.example);
   const { ref, chart } = source;
-  if (destText === '') {
-    return problem(
-      `the destination after "${ARROW}" is empty`,
-      `${sourceText} ${ARROW} ${ref.repository}`,
-    );
-  }
-  const dest: Destination =
-    destText === undefined
-      ? { ok: true, repository: ref.repository }
-      : parseDestination(destText, ref.repository);
-  if (!dest.ok) return problem(dest.message, `${sourceText} ${ARROW} ${dest.example}`);
+  const dest = lineDestination(sourceText, destText, ref.repository);
+  if (!dest.ok) return problem(dest.message, dest.example);
   if (dest.tag !== undefined) {
     return problem(
       "a chart's tag is its version (helm install --version reads it): the destination names a repository only",
