@@ -9,7 +9,10 @@ import {
   type ReferrerSources,
 } from '../../tasks/ImportPublicImages/src/registry/referrerDiscovery';
 import { ReferrersApis } from '../../tasks/ImportPublicImages/src/registry/referrersApi';
-import { cosignSignatureLayers } from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
+import {
+  cosignSignatureLayers,
+  sigstoreBundles,
+} from '../../tasks/ImportPublicImages/src/registry/signatureLayers';
 import type { HttpResponse } from '../../tasks/ImportPublicImages/src/registry/http';
 
 const hex = (c: string): string => c.repeat(64);
@@ -295,5 +298,42 @@ describe('registry/referrerDiscovery: a cosign signature for verification', () =
       blobs: { [digest]: Buffer.from('{"critical":{"x":1}}') },
     });
     await assert.rejects(cosignSignatureLayers(tampered, repo, D), /do not match its digest/);
+  });
+});
+
+describe('registry/signatureLayers: the Sigstore bundles referring to an image', () => {
+  const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+  const json = Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}');
+  const blob = `sha256:${createHash('sha256').update(json).digest('hex')}`;
+  /** One bundle referrer of D (manifest sha256:9…), its layer `blob`, served as `bytes`. */
+  const registry = (bytes?: Buffer) =>
+    fakeRegistry({
+      referrers: { [D]: [[{ digest: `sha256:${hex('9')}`, artifactType: BUNDLE }]] },
+      manifests: {
+        [`sha256:${hex('9')}`]: {
+          digest: `sha256:${hex('9')}`,
+          body: { layers: [{ mediaType: BUNDLE, digest: blob }] },
+        },
+      },
+      blobs: bytes ? { [blob]: bytes } : {},
+    });
+
+  it('each bundle read, its bytes checked against its layer digest, with its manifest digest', async () => {
+    const fake = registry(json);
+    assert.deepEqual(await sigstoreBundles(fake, repo, D), [
+      { manifestDigest: `sha256:${hex('9')}`, json: JSON.parse(json.toString()) },
+    ]);
+    assert.ok(fake.calls.includes(`GET blobs/${blob}`));
+  });
+
+  it('a bundle whose bytes are not its digest, or that is not sent, is refused', async () => {
+    await assert.rejects(
+      sigstoreBundles(registry(Buffer.from('{}')), repo, D),
+      /the Sigstore bundle's bytes do not match its digest sha256:/,
+    );
+    await assert.rejects(
+      sigstoreBundles(registry(), repo, D),
+      /GET registry\.example\/team\/app Sigstore bundle sha256:\w+ answered 404/,
+    );
   });
 });

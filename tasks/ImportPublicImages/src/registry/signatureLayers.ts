@@ -43,28 +43,7 @@ export async function cosignSignatureLayers(
   }
   for (const l of listed) {
     if (l.mediaType !== COSIGN_SIMPLESIGNING_MEDIA_TYPE || typeof l.digest !== 'string') continue;
-    const res = await sources.get(
-      repo.registry,
-      repo.repository,
-      `blobs/${l.digest}`,
-      repo.credential,
-      '*/*',
-      signal,
-      'signaturePayload',
-    );
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `GET ${repo.registry}/${repo.repository} signature payload ${l.digest} ${answered(res)}`,
-        res.status,
-      );
-    }
-    const payload = res.bytes ?? Buffer.from(res.body);
-    const actual = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
-    if (l.digest.startsWith('sha256:') && actual !== l.digest) {
-      throw new RegistryError(
-        `the signature payload's bytes do not match its digest ${l.digest} (got ${actual})`,
-      );
-    }
+    const payload = await checkedBlob(sources, repo, l.digest, 'signaturePayload', signal);
     const annotations = l.annotations ?? {};
     const signature = annotations[COSIGN_SIGNATURE_ANNOTATION] ?? '';
     layers.push({ payload, signature, annotations });
@@ -106,28 +85,7 @@ export async function sigstoreBundles(
       (l) => typeof l.digest === 'string' && isSigstoreBundle(l.mediaType),
     );
     if (!layer?.digest) continue;
-    const res = await sources.get(
-      repo.registry,
-      repo.repository,
-      `blobs/${layer.digest}`,
-      repo.credential,
-      '*/*',
-      signal,
-      'sigstore',
-    );
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `GET ${repo.registry}/${repo.repository} Sigstore bundle ${layer.digest} ${answered(res)}`,
-        res.status,
-      );
-    }
-    const bytes = res.bytes ?? Buffer.from(res.body);
-    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    if (layer.digest.startsWith('sha256:') && actual !== layer.digest) {
-      throw new RegistryError(
-        `the Sigstore bundle's bytes do not match its digest ${layer.digest} (got ${actual})`,
-      );
-    }
+    const bytes = await checkedBlob(sources, repo, layer.digest, 'sigstore', signal);
     let json: unknown;
     try {
       json = JSON.parse(bytes.toString('utf8'));
@@ -137,6 +95,47 @@ export async function sigstoreBundles(
     out.push({ manifestDigest: manifest.digest, json });
   }
   return out;
+}
+
+/** What each blob kind is called in errors. */
+const BLOB_NAMES = { signaturePayload: 'signature payload', sigstore: 'Sigstore bundle' } as const;
+
+/**
+ * A signature blob's bytes (bounded as `kind`), checked against its digest: a RegistryError when
+ * the registry does not send it, or sends other bytes.
+ */
+async function checkedBlob(
+  sources: ReferrerSources,
+  repo: SourceRepo,
+  digest: string,
+  kind: keyof typeof BLOB_NAMES,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  const name = BLOB_NAMES[kind];
+  const blob = `blobs/${digest}`;
+  const res = await sources.get(
+    repo.registry,
+    repo.repository,
+    blob,
+    repo.credential,
+    '*/*',
+    signal,
+    kind,
+  );
+  if (res.status !== 200) {
+    throw new RegistryError(
+      `GET ${repo.registry}/${repo.repository} ${name} ${digest} ${answered(res)}`,
+      res.status,
+    );
+  }
+  const bytes = res.bytes ?? Buffer.from(res.body);
+  const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  if (digest.startsWith('sha256:') && actual !== digest) {
+    throw new RegistryError(
+      `the ${name}'s bytes do not match its digest ${digest} (got ${actual})`,
+    );
+  }
+  return bytes;
 }
 
 function isSigstoreBundle(type: string | undefined): boolean {
