@@ -51,6 +51,13 @@ function pinned(
   return { ok, out };
 }
 
+/** imageListPath written absolute: annotations still name the file inside the repository. */
+const ABSOLUTE = {
+  imageListInput: '/agent/s/deploy/images.txt',
+  imageListPath: '/agent/s/deploy/images.txt',
+  imageListAnnotationPath: 'deploy/images.txt',
+};
+
 describe('steps/policy: allowedSources, before any request', () => {
   it('a line outside the patterns fails the task: each such line annotated with its fix, the first named', () => {
     const { ok, out } = allowed(['quay.io/org/*', 'docker.io/library/*']);
@@ -94,13 +101,18 @@ describe('steps/policy: allowedSources, before any request', () => {
     assert.equal(allowed(['docker.io/library/redis'], 'nginx:1.27 => nginx\n').ok, false);
   });
 
-  it('through the flow: refused before the registries are asked anything', async () => {
+  it('through the flow: refused before the registries are asked anything, annotated on the repository path', async () => {
     const world = new FakeWorld({ 'quay.io/org/a:v1': A });
-    const inputs = taskInputs({ allowedSources: ['docker.io/**'] });
+    const inputs = taskInputs({ allowedSources: ['docker.io/**'], ...ABSOLUTE });
     const { done, out } = await runFake('quay.io/org/a:v1 => org/a\n', world, inputs);
     assert.equal(done, undefined);
-    assert.match(out.failure ?? '', /^1 line\(s\) outside allowedSources/);
+    assert.match(
+      out.failure ?? '',
+      /^1 line\(s\) outside allowedSources in \/agent\/s\/deploy\/images\.txt/,
+    );
     assert.deepEqual([world.heads, world.gets, world.imports], [[], [], []]);
+    // parse's (nothing to say) and the policy's
+    assert.deepEqual(out.annotatedFiles, ['deploy/images.txt', 'deploy/images.txt']);
   });
 });
 
@@ -158,6 +170,17 @@ describe('steps/policy: requireDigests, after the check', () => {
       out.annotations[0]?.message.endsWith(`Write it like: ${fix}`),
       out.annotations[0]?.message,
     );
+  });
+
+  it('through the flow: refused after the check, before any import, annotated on the repository path', async () => {
+    const world = new FakeWorld({ 'quay.io/org/a:v1': A });
+    const inputs = taskInputs({ requireDigests: true, ...ABSOLUTE });
+    const { done, out } = await runFake('quay.io/org/a:v1 => org/a\n', world, inputs);
+    assert.equal(done, undefined);
+    assert.match(out.failure ?? '', /^1 unpinned line\(s\) in \/agent\/s\/deploy\/images\.txt/);
+    assert.deepEqual(world.imports, []);
+    // parse's (nothing to say) and the policy's
+    assert.deepEqual(out.annotatedFiles, ['deploy/images.txt', 'deploy/images.txt']);
   });
 
   it('every line pinned, requireDigests off, or the run canceled during the check: the run goes on', () => {
