@@ -16,7 +16,6 @@ import { imageResult } from '../../../tasks/ImportPublicImages/src/core/results/
 import { Limiter } from '../../../tasks/ImportPublicImages/src/core/run/lineStages';
 import type { RunContext } from '../../../tasks/ImportPublicImages/src/core/run/runContext';
 import { ThrottleGate } from '../../../tasks/ImportPublicImages/src/core/run/throttleGate';
-import type { HttpResponse } from '../../../tasks/ImportPublicImages/src/registry/http';
 import type { ReferrerSources } from '../../../tasks/ImportPublicImages/src/registry/referrerDiscovery';
 import {
   carryReferrers,
@@ -24,6 +23,7 @@ import {
   type CarryDeps,
 } from '../../../tasks/ImportPublicImages/src/steps/carry';
 import { FakeClock } from '../fakeClock';
+import { fakeRegistry } from '../fakeRegistry';
 import { digest, RecordingReporter } from '../flowFakes';
 
 const D = digest('d'); // the image
@@ -33,39 +33,29 @@ const OTHER = digest('9');
 const SIG_TAG = `sha256-${'d'.repeat(64)}.sig`;
 const ACR = { name: 'contosoacr', resourceGroup: 'rg', loginServer: 'contosoacr.azurecr.io' };
 
-/** The source registry: the image's `.sig` tag and one Notation referrer; every request counted. */
+/** The source registry: the image's `.sig` tag and one Notation referrer; `fail`: every request fails. */
 function source(fail?: Error): ReferrerSources & { calls: string[] } {
-  const calls: string[] = [];
-  const res = (status: number, body = '', headers: Record<string, string> = {}): HttpResponse => ({
-    status,
-    headers,
-    body,
-    bytes: Buffer.from(body),
-  });
-  return {
-    calls,
-    async head(_registry, _repository, reference) {
-      calls.push(`HEAD ${reference}`);
-      if (fail) throw fail;
-      return reference === SIG_TAG
-        ? { digest: SIG, mediaType: 'application/vnd.oci.image.manifest.v1+json' }
-        : { digest: null };
+  const registry = fakeRegistry({
+    manifests: {
+      [SIG_TAG]: { digest: SIG, body: {}, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
     },
-    async get(_registry, _repository, path) {
-      calls.push(`GET ${path}`);
-      if (fail) throw fail;
-      if (path === `referrers/${D}`) {
-        const manifests = [
+    referrers: {
+      [D]: [
+        [
           {
             mediaType: 'application/vnd.oci.image.manifest.v1+json',
             digest: NOTE,
             artifactType: 'application/vnd.cncf.notary.signature',
           },
-        ];
-        return res(200, JSON.stringify({ manifests }));
-      }
-      return res(404);
+        ],
+      ],
     },
+  });
+  if (!fail) return registry;
+  return {
+    calls: registry.calls,
+    head: (...a) => registry.head(...a).then(() => Promise.reject(fail)),
+    get: (...a) => registry.get(...a).then(() => Promise.reject(fail)),
   };
 }
 
