@@ -51,6 +51,10 @@ describe('fidelity: azure-arm-rest AzureRMEndpoint against the emulator', functi
     ]) {
       assert.match(endpoints[host] ?? '', /^https:\/\/127\.0\.0\.1:\d+$/, host);
     }
-    assert.deepEqual(endpoints, { ...em.ready.registries, ...em.ready.helmRepositories });
+    assert.deepEqual(endpoints, {
+      ...em.ready.registries,
+      ...em.ready.helmRepositories,
+      'tuf-repo-cdn.sigstore.dev': em.ready.sigstoreTufUrl, // the emulator's Sigstore TUF repository
+    });
   });
 });
