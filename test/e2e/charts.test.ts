@@ -13,9 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
-import type { RequestLogEntry } from '../emulator/contract';
 import {
-  armWrites,
+  acrWrites,
   errorIssues,
   explain,
   importRequests,
@@ -46,16 +45,6 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
     });
   });
 }
-
-/** Writes into the ACR: ARM writes and data-plane uploads and manifest PUTs. */
-const writes = (log: RequestLogEntry[]): RequestLogEntry[] =>
-  taskRequests(log).filter(
-    (e) =>
-      armWrites([e]).length > 0 ||
-      (e.host.endsWith('.azurecr.io') &&
-        ['POST', 'PUT', 'PATCH'].includes(e.method) &&
-        !e.path.startsWith('/oauth2/')),
-  );
 
 describe('e2e: Helm charts in the list (bundled task vs emulator)', function () {
   this.timeout(240000);
@@ -112,7 +101,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       source: 'http',
     });
     assert.equal(await held('charts/ingress-nginx', '4.11.1'), http.digest);
-    const pushed = writes(await em.admin.requests()).filter((e) =>
+    const pushed = acrWrites(await em.admin.requests()).filter((e) =>
       e.path.includes('/charts/ingress-nginx/'),
     );
     assert.deepEqual(
@@ -175,7 +164,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       [oci.digest, http.digest],
       'the same manifest digests',
     );
-    assert.deepEqual(writes(await em.admin.requests()), [], 'zero writes');
+    assert.deepEqual(acrWrites(await em.admin.requests()), [], 'zero writes');
   });
 
   it('a pull-request build plans both charts and writes nothing', async () => {
@@ -197,7 +186,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       images(pr).every((i) => /^sha256:[a-f0-9]{64}$/.test(i.digest ?? '')),
       'the digests that would land',
     );
-    assert.deepEqual(writes(await em.admin.requests()), []);
+    assert.deepEqual(acrWrites(await em.admin.requests()), []);
     assert.deepEqual(await em.admin.tags(acrName()), []);
   });
 
@@ -228,7 +217,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       errorIssues(outside).map((c) => c.props.linenumber),
       ['2'],
     );
-    assert.deepEqual(writes(await em.admin.requests()), []);
+    assert.deepEqual(acrWrites(await em.admin.requests()), []);
 
     const allowed = 'quay.io/jetstack/**\nkubernetes.github.io/ingress-nginx/*';
     const unpinned = await runCharts(em.ready, {
@@ -247,7 +236,7 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       issues[0]!.message,
       /oci:\/\/quay\.io\/jetstack\/charts\/cert-manager:v1\.15\.2@sha256:[a-f0-9]{64} => charts\/cert-manager/,
     );
-    assert.deepEqual(writes(await em.admin.requests()), []);
+    assert.deepEqual(acrWrites(await em.admin.requests()), []);
   });
 
   it('an oci:// line naming an image, and an image line naming a chart, fail with the line to write', async () => {
@@ -344,6 +333,6 @@ describe('e2e: Helm charts in the list (bundled task vs emulator)', function () 
       assert.equal(errors[i]?.[0], 'failed', `${names[i]}: ${explain(r)}`);
       assert.match(errors[i]?.[1] ?? '', m, names[i]);
     });
-    assert.deepEqual(writes(await em.admin.requests()), [], 'nothing written');
+    assert.deepEqual(acrWrites(await em.admin.requests()), [], 'nothing written');
   });
 });

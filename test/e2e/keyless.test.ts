@@ -2,7 +2,8 @@
 // verifySignatures cosign with an identity line for registry.k8s.io (the Kubernetes release
 // identity, signed keyless on the controller's `.sig`) and key lines for quay.io. Verified lines
 // import the digest verified; a wrong identity fails its lines with no importImage for them; a
-// dry run shows the verdicts and writes nothing; a bad identity line or trusted root fails before
+// dry run shows the verdicts and writes nothing, and so does a pull-request build, in the plan it
+// posts as the pull request's thread; a bad identity line or trusted root fails before
 // any request; with no sigstoreTrustedRoot and TUF unreachable, the shipped root is used and said.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../helpers/emulator';
 import { KEYLESS_CASES, type KeylessCaseCheck } from '../emulator/keylessCases';
 import {
+  acrWrites,
   explain,
   importRequests,
   runTask,
@@ -199,6 +201,47 @@ describe('e2e: keyless signatures (verifySignatures cosign, bundled task vs emul
     );
     assert.match(plan, /❌ the source is not signed keyless/);
     assert.match(plan, /✅ verified/); // the key line
+  });
+
+  it('a pull-request build posts the verdicts in its plan thread (keyless signer, key line with its Rekor index, the refused line and why) and writes nothing', async () => {
+    await em.admin.clearRequests();
+    const run = await runTask(em.ready, {
+      taskEnv: em.ready.taskEnvPullRequest,
+      imageList: [CONTROLLER, CERTGEN, CM_CONTROLLER].join('\n'),
+      env: env(),
+    });
+    assert.equal(run.status, 'Failed', explain(run)); // the refused line fails the build
+    assert.match(run.visible, /Pull-request build: planning only/);
+    assert.deepEqual(acrWrites(await em.admin.requests()), [], 'no importImage, push or tag write');
+    assert.equal(byRepo(run, 'ingress-nginx/controller').status, 'planned', explain(run));
+    const cm = byRepo(run, 'jetstack/cert-manager-controller');
+    assert.equal(cm.status, 'planned', explain(run));
+    const rekorIndex = cm.signature?.rekorLogIndex;
+    assert.equal(typeof rekorIndex, 'number', 'the key signature is logged in Rekor');
+    const certgen = byRepo(run, 'ingress-nginx/kube-webhook-certgen');
+    assert.equal(certgen.status, 'failed', explain(run));
+
+    const threads = await em.admin.prThreads(7);
+    assert.equal(threads.length, 1, 'one plan thread');
+    assert.equal(threads[0]!.status, 'active', 'a line failed: the reviewer must act');
+    const plan = threads[0]!.comments[0]!.content.replace(/\\/g, ''); // the markdown's escapes
+    /** The plan's table row of a list line, by its source. */
+    const row = (line: string): string =>
+      plan
+        .split('\n')
+        .find((l) => l.startsWith('|') && l.includes(`\`${line.split(' => ')[0]}\``)) ??
+      `no row for ${line}`;
+    assert.match(
+      row(CONTROLLER),
+      /✅ signed by krel-trust@k8s-releng-prod\.iam\.gserviceaccount\.com \(https:\/\/accounts\.google\.com\)/,
+      plan,
+    );
+    assert.ok(row(CM_CONTROLLER).includes(`✅ verified, Rekor log index ${rekorIndex}`), plan);
+    assert.match(
+      row(CERTGEN),
+      /failed ❌ .*the source is not signed keyless.*❌ the source is not signed keyless/,
+      plan,
+    );
   });
 
   it('a bad identity line or an unreadable trusted root fails before any request, naming the input and the fix', async () => {

@@ -247,6 +247,19 @@ export function armWrites(log: RequestLogEntry[]): RequestLogEntry[] {
 }
 
 /**
+ * Writes into the ACR: ARM writes (importImage among them) and the data plane's uploads, manifest
+ * and tag writes (PUT, POST, PATCH, DELETE but its token exchange).
+ */
+export const acrWrites = (log: RequestLogEntry[]): RequestLogEntry[] =>
+  taskRequests(log).filter(
+    (e) =>
+      armWrites([e]).length > 0 ||
+      (e.host.endsWith('.azurecr.io') &&
+        ['POST', 'PUT', 'PATCH', 'DELETE'].includes(e.method) &&
+        !e.path.startsWith('/oauth2/')),
+  );
+
+/**
  * Resolves once `holds` is true of the emulator's request log, polled while the task runs: a test
  * waits for what the task did, not for a time. Rejects, explaining the run, if it ends first.
  */
