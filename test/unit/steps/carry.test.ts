@@ -264,4 +264,29 @@ describe('steps/carry: signatures and referrers beside the image', () => {
       ['imported', 'imported'],
     );
   });
+
+  it("carryStages: what was carried is logged when finish returns, after the image's import ended, however soon it was carried", async () => {
+    const w = world();
+    const r = line(null);
+    const stages = carryStages({ ...w.deps, readConcurrency: 2 }, w.ctx);
+    const clock = w.ctx.clock as FakeClock;
+    const IMPORTED = 'line 1: registry.example/team/app:v1 imported in 1.0 s';
+    await clock.run(
+      (async () => {
+        await stages.start(r);
+        await clock.sleep(1000); // the image's import, longer than its referrers'
+        assert.deepEqual(
+          r.referrers?.map((x) => x.status),
+          ['imported', 'imported'],
+          'carried during the import',
+        );
+        w.ctx.out.log(IMPORTED); // as the import stage ends the line
+        await stages.finish(r);
+      })(),
+    );
+    assert.deepEqual(w.ctx.out.lines, [
+      IMPORTED,
+      'line 1: registry.example/team/app:v1 signatures and referrers: 2 imported (cosign-signature, referrer)',
+    ]);
+  });
 });

@@ -92,8 +92,9 @@ export function carriesBeforeImport(r: LineRecord): boolean {
 }
 
 /**
- * Discovers and carries one line's referrers; sets record.referrers (or referrersError).
- * `early`: started beside the line's image import (carriesBeforeImport), not after it.
+ * Discovers and carries one line's referrers, then logs what was carried (logCarried); sets
+ * record.referrers (or referrersError). `early`: started beside the line's image import
+ * (carriesBeforeImport), not after it.
  */
 export async function carryReferrers(
   record: LineRecord,
@@ -102,6 +103,18 @@ export async function carryReferrers(
   early = false,
   /** What the run learnt of its source registries' referrers API (carryStages keeps one). */
   apis = new ReferrersApis(),
+): Promise<void> {
+  await findAndCarry(record, deps, ctx, early, apis);
+  logCarried(record, ctx.out);
+}
+
+/** carryReferrers but its log line of what was carried: carryStages logs it after the import. */
+async function findAndCarry(
+  record: LineRecord,
+  deps: CarryDeps,
+  ctx: RunContext,
+  early: boolean,
+  apis: ReferrersApis,
 ): Promise<void> {
   const carries = early ? carriesBeforeImport(record) : carriesLine(record, deps.dryRun);
   if (deps.copyReferrers === 'none' || !carries) return;
@@ -167,10 +180,7 @@ export async function carryReferrers(
   );
   const toImport = results.filter((r) => r.status === 'planned');
   record.referrers = results;
-  if (deps.dryRun || !deps.writes || toImport.length === 0) {
-    logResults(label, results, ctx.out);
-    return;
-  }
+  if (deps.dryRun || !deps.writes || toImport.length === 0) return;
   const { arm, registry } = deps.writes;
   const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
   const outcomes = await runScheduled(
@@ -203,7 +213,6 @@ export async function carryReferrers(
       r.error = `another writer made ${r.tag} in the registry after it was read; allowUpdates is false, so it was not overwritten`;
     }
   });
-  logResults(label, results, ctx.out);
 }
 
 /**
@@ -228,12 +237,14 @@ export function referrerImport(
 }
 
 /**
- * One line for what was carried with a line (nothing when nothing refers to its image): the
- * counts by status and what they are, the first failure's reason briefly; each referrer's name
- * and digest are in the JSON result and the summary.
+ * One line for what was carried with a line (nothing when nothing refers to its image, or nothing
+ * was found): the counts by status and what they are, the first failure's reason briefly; each
+ * referrer's name and digest are in the JSON result and the summary.
  */
-function logResults(label: string, results: readonly ReferrerResult[], out: Reporter): void {
+function logCarried(record: LineRecord, out: Reporter): void {
+  const results = record.referrers ?? [];
   if (results.length === 0) return;
+  const label = `line ${record.item.line}: ${record.item.sourceText}`;
   const counts = countReferrers([results]);
   const parts = (['imported', 'planned', 'skipped', 'failed', 'canceled'] as const)
     .filter((s) => counts[s] > 0)
@@ -250,9 +261,10 @@ function logResults(label: string, results: readonly ReferrerResult[], out: Repo
  * The carry stages of the per-line pipeline (core/run/lineStages.ts), around the import stage: `start`
  * begins a line's discovery as soon as it is decided (at most `concurrency` lines discovering at
  * once) and its imports as soon as they are known, beside the image's import and in its slot
- * (slotsFor); `finish` waits for them. A cosign tag or a referrer landing before its image is
- * harmless: the ACR keeps a tag or a manifest with a `subject` whether or not the image is there
- * yet, and a reader finds them once it is. If the image's import then fails, what was carried is
+ * (slotsFor); `finish` waits for them and logs what was carried, after the image's import ended.
+ * A cosign tag or a referrer landing before its image is harmless: the ACR keeps a tag or a
+ * manifest with a `subject` whether or not the image is there yet, and a reader finds them once
+ * it is. If the image's import then fails, what was carried is
  * in the ACR and reported on its line. Nothing after a cancel.
  */
 export function carryStages(
@@ -268,7 +280,7 @@ export function carryStages(
     limit: deps.readConcurrency,
     signal: ctx.signal,
     applies: carriesBeforeImport,
-    work: (record) => carryReferrers(record, deps, ctx, true, apis),
+    work: (record) => findAndCarry(record, deps, ctx, true, apis),
     failClosed: (record, err) => {
       // Anything unforeseen is said on its line (as a source that cannot be read); the run goes on.
       record.referrersError = `signatures and referrers not carried: ${describeError(err)}`;
@@ -281,10 +293,13 @@ export function carryStages(
       if (!ctx.signal.aborted) started.set(record, carry(record));
       return Promise.resolve();
     },
+    // Logged now, after the image's import ended: a line's events keep their order in the log
+    // (docs/results.md, "The log"), however soon its referrers were carried.
     finish: async (record) => {
       const running = started.get(record);
       started.delete(record);
       await running;
+      if (running) logCarried(record, ctx.out);
     },
   };
 }
