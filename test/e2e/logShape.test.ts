@@ -1,14 +1,16 @@
-// The log's shape (docs/results.md, "The log") over the bundled task's stdout in a failing run of
-// images.txt: cosign-key verification refuses its unsigned, wrong-digest and wrong-key lines,
-// ARM refuses one import (UNAUTHORIZED, a long ARM error), the others import with their
-// signatures. Each list line has at most one log line per event (decided: skipped, or its import
-// started; verified; import ended; signatures carried), each failure's reason is in the log once
-// (on its line; the closing lines and the task's result name the lines only), and the task's own
-// words on a line, after `[elapsed] line N: SOURCE`, stay within 160 characters.
+// The log's shape (docs/results.md, "The log") over the bundled task's stdout, in the three runs the
+// doc shows: a cold run of images.txt with default inputs, the re-run right after (nothing changed)
+// and a failing run (cosign-key verification refuses its unsigned, wrong-digest and wrong-key
+// lines, ARM refuses one import with a long UNAUTHORIZED error, the others import with their
+// signatures). Each list line has the events the doc gives it, once each (decided: skipped, or its
+// import started; verified; import ended; signatures carried) and nothing else; each failure's
+// reason is in the log once (on its line; the closing lines and the task's result name the lines
+// only); the closing lines are the doc's; and the task's own words on a line, after
+// `[elapsed] line N: SOURCE`, stay within 160 characters.
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../helpers/emulator';
-import { explain, runTask, useEmulator } from './runTask';
-import { EXAMPLE, faultTarget, verifyOutcome } from './exampleList';
+import { explain, runTask, useEmulator, type ImageResult, type TaskRun } from './runTask';
+import { EXAMPLE, EXAMPLE_COUNT, faultTarget, verifyOutcome } from './exampleList';
 
 /** The registries whose lines are verified with the emulator's key. */
 const VERIFIED_HOSTS = ['registry.k8s.io', 'quay.io'];
@@ -17,7 +19,7 @@ const WIDTH = 160;
 
 /** The event a log line of a list line tells, from its words after the source. */
 function eventOf(rest: string): string {
-  const started = /^importing -> .*?(?:, attempt (\d+))?\)$/.exec(rest);
+  const started = /^(?:importing|pushing the chart) -> .*?(?:[ (]attempt (\d+)\))?$/.exec(rest);
   if (started) return `decided${started[1] ? `, attempt ${started[1]}` : ''}`; // once per attempt
   if (/^(import|update|unverified|skip|none|force)\b/.test(rest)) return 'decided';
   if (/^signature /.test(rest)) return 'verified';
@@ -25,6 +27,60 @@ function eventOf(rest: string): string {
   if (/^attempt \d+ failed/.test(rest)) return `retry ${rest}`; // one per attempt
   if (/^(imported in|failed:|timed-out:|canceled:|skipped:)/.test(rest)) return 'ended';
   return `other: ${rest}`;
+}
+
+/** The run's log as the agent shows it, less its blank lines and the task's closing command. */
+function shownLines(run: TaskRun): string[] {
+  return run.visible.split('\n').filter((l) => l !== '' && !l.startsWith('##vso[task.complete'));
+}
+
+const LINE_LOG = /^\[ *[\d.]+s\] line (\d+): (\S+) (.*)$/;
+
+/** A list line's log lines: the task's words after `[elapsed] line N: SOURCE `, in order. */
+function wordsOf(shown: readonly string[], line: number): string[] {
+  return shown
+    .map((l) => LINE_LOG.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && m[1] === String(line))
+    .map((m) => m[3]!);
+}
+
+/**
+ * The log's shape, over every list line of `result`: each line's events (eventOf), in order, are
+ * what `expected` gives for it, or, with no `expected`, each event at most once, none unknown, and
+ * the line decided or verified. And every line the task writes, after `[elapsed] line N: SOURCE `
+ * for a list line's, is within WIDTH characters.
+ */
+function assertShape(run: TaskRun, expected?: (image: ImageResult) => string[]): void {
+  const shown = shownLines(run);
+  for (const image of run.result!.images) {
+    const events = wordsOf(shown, image.line).map(eventOf);
+    const said = `line ${image.line}: ${events.join(' | ')}\n${explain(run)}`;
+    if (expected) {
+      assert.deepEqual(events, expected(image), said);
+      continue;
+    }
+    assert.deepEqual(events, [...new Set(events)], said);
+    assert.ok(!events.some((e) => e.startsWith('other')), said);
+    assert.ok(events.includes('decided') || events.includes('verified'), said);
+  }
+  for (const l of shown.filter((s) => !s.startsWith('##vso['))) {
+    const rest = LINE_LOG.exec(l)?.[3] ?? l;
+    assert.ok(rest.length <= WIDTH, `${rest.length} characters: ${l}`);
+  }
+}
+
+/** The lines after the last list line's, less the agent's commands: the run's closing lines. */
+function closingLines(run: TaskRun): string[] {
+  const shown = shownLines(run).filter((l) => !l.startsWith('##vso['));
+  const last = shown.map((l) => LINE_LOG.test(l)).lastIndexOf(true);
+  return shown.slice(last + 1);
+}
+
+/** The run's closing lines match `patterns`, one each, in order. */
+function assertClosing(run: TaskRun, patterns: RegExp[]): void {
+  const closing = closingLines(run);
+  assert.equal(closing.length, patterns.length, `closing lines:\n${closing.join('\n')}`);
+  patterns.forEach((p, i) => assert.match(closing[i]!, p, `closing lines:\n${closing.join('\n')}`));
 }
 
 describe('e2e: the log has one line per event per list line, each reason once (bundled task)', function () {
@@ -59,22 +115,8 @@ describe('e2e: the log has one line per event per list line, each reason once (b
       explain(run),
     );
 
-    const lines = run.visible.split('\n').filter((l) => l !== '');
-    const shown = lines.filter((l) => !l.startsWith('##vso[task.complete'));
-    // One line per event per list line.
-    for (const image of result.images) {
-      const prefix = new RegExp(`^\\[ *[\\d.]+s\\] line ${image.line}: (\\S+) (.*)$`);
-      const events = shown
-        .map((l) => prefix.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => eventOf(m[2]!));
-      assert.deepEqual(events, [...new Set(events)], `line ${image.line}: ${events.join(' | ')}`);
-      assert.ok(!events.some((e) => e.startsWith('other')), events.join(' | '));
-      assert.ok(
-        events.includes('decided') || events.includes('verified'),
-        `line ${image.line} is in the log: ${events.join(' | ')}`,
-      );
-    }
+    assertShape(run);
+    const shown = shownLines(run);
     // Each reason once: on its line, not in the closing lines nor the task's result.
     for (const image of failed) {
       const words = (image.error ?? '').replace(/^signature verification failed: /, '');
@@ -89,10 +131,61 @@ describe('e2e: the log has one line per event per list line, each reason once (b
     // The ARM error's details stay in the JSON result: its log line is brief.
     const arm = failed.find((i) => i.line === victim.line)!;
     assert.match(arm.error ?? '', /UNAUTHORIZED/);
-    // The task's own words, after `[elapsed] line N: SOURCE `, within WIDTH.
-    for (const l of shown.filter((s) => !s.startsWith('##vso['))) {
-      const rest = /^\[ *[\d.]+s\] line \d+: \S+ (.*)$/.exec(l)?.[1] ?? l;
-      assert.ok(rest.length <= WIDTH, `${rest.length} characters: ${l}`);
+  });
+});
+
+describe('e2e: the log of a cold run of images.txt and of its re-run (bundled task)', function () {
+  this.timeout(120000);
+  let em: RunningEmulator;
+  useEmulator({ importLatencyMs: 50 }, (e) => (em = e));
+
+  /** Whether signatures or referrers of the line were carried, or found already present. */
+  const carries = (i: ImageResult): boolean => (i.referrers ?? []).length > 0;
+  /** The closing lines of a run that failed nothing, as docs/results.md shows them. */
+  const closing = (run: TaskRun, imported: number, skipped: number): RegExp[] => {
+    const r = run.result!.counts.referrers!;
+    return [
+      new RegExp(
+        `^\\[ *[\\d.]+s\\] done: ${imported} imported, ${skipped} skipped, 0 failed of ${EXAMPLE_COUNT} in [\\d.]+ m?s$`,
+      ),
+      new RegExp(
+        `^  signatures and referrers carried: ${r.imported} imported, ${r.skipped} already present, 0 failed$`,
+      ),
+      /^\[ *[\d.]+s\] summary: \S+\.md$/,
+      /^\[ *[\d.]+s\] result: \S+\.json$/,
+    ];
+  };
+
+  it('cold: each line decided (its import started), imported, and its signatures carried when it has any; then the closing lines', async () => {
+    const run = await runTask(em.ready);
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const images = run.result!.images;
+    assert.equal(images.length, EXAMPLE_COUNT);
+    assert.ok(images.some(carries) && !images.every(carries), 'lines with and without signatures');
+    assertShape(run, (i) => ['decided', 'ended', ...(carries(i) ? ['carried'] : [])]);
+    assertClosing(run, closing(run, EXAMPLE_COUNT, 0));
+  });
+
+  it('re-run, nothing changed: each line skipped once, its signatures found already present; then the closing lines', async () => {
+    const cold = await runTask(em.ready); // the emulator is reset before each test
+    assert.equal(cold.status, 'Succeeded', explain(cold));
+    const run = await runTask(em.ready);
+    assert.equal(run.status, 'Succeeded', explain(run));
+    const images = run.result!.images;
+    assert.ok(
+      images.every((i) => i.status === 'skipped'),
+      explain(run),
+    );
+    assertShape(run, (i) => ['decided', ...(carries(i) ? ['carried'] : [])]);
+    const shown = shownLines(run);
+    for (const i of images) {
+      assert.equal(wordsOf(shown, i.line)[0], 'skip (up to date)', explain(run));
+      if (carries(i))
+        assert.match(
+          wordsOf(shown, i.line)[1]!,
+          /^signatures and referrers: \d+ already present \(/,
+        );
     }
+    assertClosing(run, closing(run, 0, EXAMPLE_COUNT));
   });
 });
