@@ -164,6 +164,7 @@ export class FakeWorld {
           null,
         reachable: async () => undefined,
         prefetch: async () => {},
+        tags: async () => undefined, // no metadata_read: every ACR read is a manifest HEAD
       },
       charts: {
         read: async () => ({ ok: false, message: 'no HTTP charts in this world' }),

@@ -24,7 +24,7 @@ import type { RunContext } from './core/run/runContext';
 import type { Markdown } from './core/results/safeText';
 import type { AcrDataPlane } from './registry/acrDataPlane';
 import type { SourceRegistries } from './registry/sourceRegistries';
-import { startChecks } from './steps/check';
+import { acrReads, startChecks } from './steps/check';
 import { decideLine, dockerHubBudget } from './steps/decide';
 import { lineImporter } from './steps/imports';
 import { kindStage } from './steps/kinds';
@@ -45,7 +45,7 @@ export interface FlowClients {
   /** The source registries (manifest HEADs and GETs, batched tokens). */
   sources: Pick<SourceRegistries, 'head' | 'get' | 'prefetch'>;
   /** The ACR's data plane: what its repositories hold. */
-  dataPlane: Pick<AcrDataPlane, 'digest' | 'reachable' | 'prefetch'>;
+  dataPlane: Pick<AcrDataPlane, 'digest' | 'reachable' | 'prefetch' | 'tags'>;
   /** HTTP Helm repository charts: read at the check, pushed by the import step. */
   charts: ChartReader & Pick<ChartPusher, 'push'>;
 }
@@ -142,12 +142,18 @@ export async function runFlow(
   // Verifying and carrying need the source digest, in the modes that do not read it to decide.
   const readSource = (item: PlanItem): boolean =>
     inputs.copyReferrers !== 'none' || verifiesLine(item, keys, identities);
+  // A target repository read twice or more is read with one tag listing (the check and the carry).
+  const acr = acrReads(
+    items,
+    { mode: inputs.mode, dryRun: inputs.dryRun, carriesReferrers: inputs.copyReferrers !== 'none' },
+    dataPlane,
+  );
   const checks = await startChecks(
     items,
     inputs.mode,
     {
       sources,
-      dataPlane,
+      dataPlane: acr,
       credentials,
       readConcurrency,
       requireDigests: inputs.requireDigests,
@@ -215,6 +221,7 @@ export async function runFlow(
             copyReferrers: inputs.copyReferrers,
             sources,
             dataPlane,
+            listing: acr,
             writes,
             credentials,
             retries: inputs.retries,

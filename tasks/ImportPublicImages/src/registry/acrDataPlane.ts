@@ -4,8 +4,16 @@
 // (revoked or expired mid-run) is replaced once, at the level that was refused: the ARM token
 // for the exchange, the refresh token for an access token.
 import { pool } from '../core/run/pool';
-import { batchScopes, pullScope } from '../core/registry/tokenBatches';
-import { answered, describeError, registryUrl, request, traceLine, type Overrides } from './http';
+import { batchScopes, listScope, pullScope } from '../core/registry/tokenBatches';
+import {
+  answered,
+  describeError,
+  registryUrl,
+  request,
+  traceLine,
+  type HttpResponse,
+  type Overrides,
+} from './http';
 import { headManifest, RegistryError } from './manifests';
 
 export class AcrDataPlane {
@@ -108,20 +116,33 @@ export class AcrDataPlane {
   /**
    * Asks the access tokens of the repositories' HEADs up front, one per batch of scopes
    * (core/registry/tokenBatches.ts): digest() then finds its token. Best effort: a batch that fails
-   * is asked again per repository by digest(), as without the batch.
+   * is asked again per repository by digest(), as without the batch. The `listed` repositories'
+   * scopes also ask `metadata_read`, for their tag listing (tags()).
    */
   async prefetch(
     repositories: readonly string[],
     opts: { concurrency: number; signal?: AbortSignal },
+    listed: ReadonlySet<string> = new Set(),
   ): Promise<void> {
+    // A listed repository's token is kept under its pull scope too: its HEADs use it.
+    const pulls = new Map<string, string>();
     const scopes = repositories
-      .map(pullScope)
-      .filter((s) => !this.cache.has(s) && !this.firstToken.has(s) && !this.batched.has(s));
+      .filter((r) => !this.cache.has(pullScope(r)) && !this.firstToken.has(pullScope(r)))
+      .map((r) => {
+        const scope = listed.has(r) ? listScope(r) : pullScope(r);
+        if (scope !== pullScope(r)) pulls.set(scope, pullScope(r));
+        return scope;
+      })
+      .filter((s) => !this.batched.has(s) && !this.batched.has(pulls.get(s) ?? s));
     // Each batch's promise is known at once: a digest() whose batch is not asked yet waits for it.
     const batches = batchScopes(scopes).map((batch) => {
       let settle: (token: string | undefined) => void = () => undefined;
       const token = new Promise<string | undefined>((resolve) => (settle = resolve));
-      for (const scope of batch) this.batched.set(scope, token);
+      for (const scope of batch) {
+        this.batched.set(scope, token);
+        const pull = pulls.get(scope);
+        if (pull) this.batched.set(pull, token);
+      }
       return { scopes: batch, settle };
     });
     if (batches.length > 0)
@@ -141,7 +162,11 @@ export class AcrDataPlane {
               return undefined;
             },
           );
-          if (token) for (const scope of batch.scopes) this.cache.set(scope, `Bearer ${token}`);
+          for (const scope of token ? batch.scopes : []) {
+            this.cache.set(scope, `Bearer ${token}`);
+            const pull = pulls.get(scope);
+            if (pull) this.cache.set(pull, `Bearer ${token}`);
+          }
           batch.settle(token);
         },
         opts.signal,
@@ -149,7 +174,10 @@ export class AcrDataPlane {
     } finally {
       for (const b of batches) {
         b.settle(undefined); // not asked (canceled): digest() asks its own
-        for (const scope of b.scopes) this.batched.delete(scope);
+        for (const scope of b.scopes) {
+          this.batched.delete(scope);
+          this.batched.delete(pulls.get(scope) ?? scope);
+        }
       }
     }
   }
@@ -181,6 +209,27 @@ export class AcrDataPlane {
       signal,
     );
     return head.digest;
+  }
+
+  /**
+   * One page of the repository's tag listing (`GET /acr/v1/<repo>/_tags?<query>`), with the token
+   * its batch asked (prefetch's `listed`); undefined when there is none: no token is asked for a
+   * listing, whose reads then go to HEADs (registry/acrListing.ts).
+   */
+  async tags(
+    repository: string,
+    query: string,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse | undefined> {
+    await this.batched.get(listScope(repository));
+    const auth = this.cache.get(listScope(repository));
+    if (!auth) return undefined;
+    return request(this.url(`/acr/v1/${repository}/_tags?${query}`), {
+      method: 'GET',
+      headers: { accept: 'application/json', authorization: auth },
+      signal,
+      answer: 'acrTags',
+    });
   }
 
   /** `Bearer <token>` scoped to push (and pull) on one repository: what a chart push sends. */

@@ -37,6 +37,7 @@ import { isAlreadyExists } from '../core/run/retry';
 import { limitedStage, type LineStage, type Slots } from '../core/run/lineStages';
 import { runOptions, runScheduled } from '../core/run/scheduler';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
+import type { AcrListings } from '../registry/acrListing';
 import { describeError } from '../registry/http';
 import { discoverReferrers, type Found, type ReferrerSources } from '../registry/referrerDiscovery';
 import { ReferrersApis } from '../registry/referrersApi';
@@ -53,6 +54,8 @@ export interface CarryDeps {
   sources: ReferrerSources & Pick<SourceRegistries, 'head'>;
   /** What the ACR holds already (its data plane). */
   dataPlane: Pick<AcrDataPlane, 'digest'>;
+  /** The ACR's tag listings (steps/check.ts acrReads): a cosign tag they hold at its digest needs no HEAD. */
+  listing?: Pick<AcrListings, 'held'>;
   /** ARM and the target; undefined in a dry run (nothing is written: referrers are `planned`). */
   writes: CarryWrites | undefined;
   credentials: SourceCredentials;
@@ -159,15 +162,18 @@ async function findAndCarry(
     status: 'planned',
   }));
   const keepTags = deps.allowUpdates === false;
-  // What the ACR holds already, each looked up at once.
+  // What the ACR holds already, each looked up at once. The listing, read before this run's
+  // imports, is trusted when it holds the tag at its digest; anything else is asked with a HEAD.
+  const { targetRepository } = item;
+  const listed = (tag: string) => deps.listing?.held(targetRepository, tag, ctx.signal);
   await Promise.all(
     results.map(async (r) => {
       try {
-        const held = await deps.dataPlane.digest(
-          item.targetRepository,
-          r.tag ?? r.digest,
-          ctx.signal,
-        );
+        const inListing = r.tag ? await listed(r.tag) : undefined;
+        const held =
+          inListing === r.digest
+            ? r.digest
+            : await deps.dataPlane.digest(targetRepository, r.tag ?? r.digest, ctx.signal);
         if (r.tag ? held === r.digest : held !== null) r.status = 'skipped';
         else if (r.tag && held !== null && keepTags) {
           r.status = 'failed';

@@ -14,7 +14,9 @@ import {
 import { deadline, readsTimedOut } from '../core/registry/bounds';
 import type { Reporter } from '../core/results/reporter';
 import { Limiter } from '../core/run/lineStages';
+import { listedRepositories } from '../core/registry/acrListing';
 import type { AcrDataPlane } from '../registry/acrDataPlane';
+import { AcrListings } from '../registry/acrListing';
 import { describeError } from '../registry/http';
 import type { RateLimit } from '../registry/manifests';
 import { headSource, type SourceRegistries } from '../registry/sourceRegistries';
@@ -156,6 +158,21 @@ export async function startChecks(
       return out;
     },
   };
+}
+
+/**
+ * The ACR as the check (and the carry step) reads it: a repository read twice or more in the run
+ * (several target tags, or a tag and the cosign tags carried) is read with one tag listing, the
+ * others with a manifest HEAD per tag (core/registry/acrListing.ts, registry/acrListing.ts).
+ */
+export function acrReads(
+  items: readonly PlanItem[],
+  run: { mode: ImportMode; dryRun: boolean; carriesReferrers: boolean },
+  dataPlane: Pick<AcrDataPlane, 'digest' | 'reachable' | 'prefetch' | 'tags'>,
+): AcrListings {
+  const { target } = needsCheck(run.mode, run.dryRun);
+  const carries = (item: PlanItem): boolean => run.carriesReferrers && !isHttpChart(item);
+  return new AcrListings(dataPlane, listedRepositories(items, target, carries));
 }
 
 /** Checks every item's digests, as the mode needs (a plan reads both sides in every mode). */

@@ -26,6 +26,8 @@ export const BODY_LIMITS = {
   signaturePayload: 256 * KiB,
   token: 1 * MiB,
   other: 64 * KiB,
+  /** A page of the ACR's tag listing: 1,000 tags of a few hundred bytes each. */
+  acrTags: 1 * MiB,
   /** An HTTP Helm repository's index.yaml and a chart archive (core/charts/, docs/charts.md). */
   chartIndex: MAX_INDEX_BYTES,
   chartArchive: MAX_ARCHIVE_BYTES,

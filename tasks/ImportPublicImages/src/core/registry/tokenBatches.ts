@@ -21,6 +21,11 @@ export function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
 }
 
+/** The scope of a listed repository's token: its HEADs and its tag listing (core/registry/acrListing.ts). */
+export function listScope(repository: string): string {
+  return `repository:${repository}:pull,metadata_read`;
+}
+
 /**
  * The scopes in batches of at most `max` scopes and `maxChars` characters (a longer scope gets a
  * batch of its own), duplicates dropped, in the order first seen.
