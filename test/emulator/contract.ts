@@ -172,6 +172,9 @@ export type FaultKind =
   /** The ACR's token endpoint grants no `push` (nor `delete`): a principal without push rights
    * (AcrPull, or an ABAC registry without Container Registry Repository Writer). */
   | 'acrPushDenied'
+  /** The ACR's token endpoint grants no `metadata_read`: its tag listing (`/acr/v1/<repo>/_tags`)
+   * answers 401, as for a principal whose role lists no tags. */
+  | 'acrMetadataDenied'
   /** An ACR blob upload's PATCH or PUT with a body: the registry keeps the first half of the body,
    * then the connection is cut with no answer (a connection lost mid-chunk); GET on the upload's
    * Location then shows the Range held. */

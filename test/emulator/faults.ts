@@ -32,6 +32,7 @@ const KINDS: FaultKind[] = [
   'registry503',
   ...HOSTILE_KINDS,
   'acrPushDenied',
+  'acrMetadataDenied',
   'uploadCut',
   'opRefuseArtifact',
 ];

@@ -265,10 +265,19 @@ function tokenEndpoint(em: Emulator, host: string, ctx: Ctx): void {
       method: ctx.req.method ?? '',
       path,
     });
+    // A principal without metadata_read (fault acrMetadataDenied): no tag listing.
+    const noMetadata = em.faults.pick(['acrMetadataDenied'], {
+      listener: host,
+      method: ctx.req.method ?? '',
+      path,
+    });
     const access = wanted.map((w) => ({
       type: 'repository',
       name: w.name,
-      actions: readOnly ? w.actions.filter((a) => a !== 'push' && a !== 'delete') : w.actions,
+      actions: w.actions.filter(
+        (a) =>
+          !(readOnly && (a === 'push' || a === 'delete')) && !(noMetadata && a === 'metadata_read'),
+      ),
     }));
     const at = em.tokens.issue({ kind: 'registry', aud: host, user: principal, access }, 3600);
     return sendJson(ctx, 200, { access_token: at.token });

@@ -113,26 +113,37 @@ export function acrTags(
       },
     );
   const time = '2024-08-01T00:00:00.0000000Z';
-  const tags = [...r.tags]
+  // Paged as the ACR pages it: at most `n` tags (1,000 at most) after `last`, a Link to the next.
+  const q = ctx.url.searchParams;
+  const n = Math.min(Math.max(Number(q.get('n') ?? 100) || 100, 1), 1000);
+  const last = q.get('last');
+  const sorted = [...r.tags]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-    .map(([name, digest]) => ({
-      name,
-      digest,
-      createdTime: time,
-      lastUpdateTime: time,
-      signed: false,
-      changeableAttributes: {
-        deleteEnabled: true,
-        writeEnabled: true,
-        readEnabled: true,
-        listEnabled: true,
-      },
-    }));
+    .filter(([name]) => last === null || name > last);
+  const page = sorted.slice(0, n);
+  const more = sorted.length > n ? page[page.length - 1]?.[0] : undefined;
+  const link = more
+    ? { link: `</acr/v1/${repo}/_tags?last=${encodeURIComponent(more)}&n=${n}>; rel="next"` }
+    : {};
+  const tags = page.map(([name, digest]) => ({
+    name,
+    digest,
+    createdTime: time,
+    lastUpdateTime: time,
+    signed: false,
+    changeableAttributes: {
+      deleteEnabled: true,
+      writeEnabled: true,
+      readEnabled: true,
+      listEnabled: true,
+    },
+  }));
   const body = Buffer.from(JSON.stringify({ registry: acr.loginServer, imageName: repo, tags }));
   ctx.res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(body.length),
     'docker-distribution-api-version': 'registry/2.0',
+    ...link,
   });
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
 }
