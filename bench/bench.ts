@@ -18,11 +18,13 @@
 //     task runs cold and re-run, and the verifiers' CPU ms per image (bench/keyless.ts).
 // The old script's run is checked as well as timed (bench/oldScript.ts): `--only old-script` runs
 // just it, a check that the old loop works against the emulator (~15 s with --old-sleep 0 --latency 300).
-// `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand.
+// `--only rtt` runs only bench/rtt.ts (1,000 images at --rtt-ms 50; see there), by hand;
+// `--only acr-listing` runs only bench/acrListing.ts (250 repositories of 4 tags, unsigned and
+// signed, re-run at --rtt-ms 50; `--before-bundle PATH` for before/after), by hand.
 //   node build/bench/bench.js [--images N] [--latency MS] [--concurrency C] [--old-sleep S] [--no-old-script]
 //     [--no-parallel-az] [--storm N429] [--retry-after S] [--poll-429 N --poll-500 N] [--bundle PATH]
-//     [--only throttle|old-script|rtt|referrers|proxy|needs|charts|keyless] [--rtt-ms N --rtt-images N]
-//     [--proxy-rtt-ms N] [--chart-lines N]
+//     [--only throttle|old-script|rtt|acr-listing|referrers|proxy|needs|charts|keyless] [--rtt-ms N --rtt-images N]
+//     [--proxy-rtt-ms N] [--chart-lines N] [--listing-repos R --listing-tags T --listing-latency MS]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +34,7 @@ import { runOldScript } from './oldScript';
 import { arg, distinctImages, median, ratio, seconds, table, textArg, timedTask } from './common';
 import { throttleOptions, throttleStorm } from './throttle';
 import { rttOptions, rttScenario } from './rtt';
+import { acrListingCost } from './acrListing';
 import { referrersCost } from './referrers';
 import { proxyCost } from './proxy';
 import { needsCost } from './needs';
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
   if (textArg('only') === 'old-script') return oldScriptOnly(latency, oldSleep);
   if (textArg('only') === 'rtt') return rttScenario(rttOptions(latency, concurrency, arg));
   if (textArg('only') === 'referrers') return referrersCost(images, latency, concurrency);
+  if (textArg('only') === 'acr-listing') return acrListingCost();
   const proxyRtt = arg('proxy-rtt-ms', 0);
   if (textArg('only') === 'proxy') return proxyCost(images, latency, concurrency, proxyRtt);
   const needs = (): Promise<void> =>

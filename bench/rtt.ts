@@ -124,7 +124,7 @@ async function fill(em: RunningEmulator, images: number): Promise<void> {
 }
 
 /** The task's dist/ copied aside, so that a concurrent `npm run bundle` cannot change it mid-run. */
-function bundleToRun(o: RttOptions): string {
+export function bundleToRun(o: Pick<RttOptions, 'bundle'>): string {
   if (o.bundle) return path.resolve(o.bundle);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rtt-dist-'));
   for (const f of ['index.js', 'module.json'])

@@ -12,6 +12,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --ready-file FILE            where to write the ready file (default: <state dir>/ready.json)
   --port N                     port of the ARM/Entra/admin listener (default: ephemeral)
   --extra-images N             add quay.io/bench/img-000..N-1:v1
+  --extra-tags T               each extra image's repository holds T images, tagged v1..vT (default 1)
+  --extra-signed N             the last N extra images' repositories are signed with the cosign key
+                               (a .sig per tag) (benchmarks)
   --keyless-images N           add registry.k8s.io/bench/keyless-000..N-1:v1, each with a .sig holding
                                a key layer and a keyless layer (Kubernetes identity) (benchmarks)
   --extra-acrs N               add N more ACRs (extraacr000...) in rg-extra-*
@@ -83,6 +86,12 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--extra-images':
         o.extraImages = num();
+        break;
+      case '--extra-tags':
+        o.extraTags = Math.max(1, num());
+        break;
+      case '--extra-signed':
+        o.extraSigned = num();
         break;
       case '--keyless-images':
         o.keylessImages = num();

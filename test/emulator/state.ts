@@ -25,6 +25,10 @@ export interface Options {
   readyFile?: string;
   port: number;
   extraImages: number;
+  /** `--extra-tags T`: each extra image's repository holds T images, v1..vT (default 1). */
+  extraTags?: number;
+  /** `--extra-signed N`: the last N extra repositories' tags are signed with the cosign key. */
+  extraSigned?: number;
   /** `--keyless-images N`: registry.k8s.io/bench/keyless-NNN:v1, signed with the key and keyless. */
   keylessImages?: number;
   extraAcrs: number;
@@ -107,7 +111,11 @@ export class Emulator {
   constructor(readonly opts: Options) {
     this.cosignKeys = new CosignKeys(opts.acrStateFile && `${opts.acrStateFile}.cosign.json`);
     this.sigstore = new EmulatorSigstore(opts.acrStateFile && `${opts.acrStateFile}.sigstore.json`);
-    this.extraSigned = [...keyRekorSignedImages(), ...keylessBenchImages(opts.keylessImages ?? 0)];
+    this.extraSigned = [
+      ...keyRekorSignedImages(),
+      ...keylessBenchImages(opts.keylessImages ?? 0),
+      ...extraImages(opts).filter((i) => i.signed),
+    ];
     const acrDefs = [...fixtures.acrs];
     for (let i = 0; i < opts.extraAcrs; i++) {
       acrDefs.push({
@@ -154,10 +162,10 @@ export class Emulator {
       for (const b of this.extraSigned) {
         if (b.host === r.host) cfg.images.push({ repository: b.repository, tags: [b.tag] });
       }
-      if (r.host === 'quay.io' && opts.extraImages > 0) {
-        for (let i = 0; i < opts.extraImages; i++) {
-          cfg.images.push({ repository: `bench/img-${String(i).padStart(3, '0')}`, tags: ['v1'] });
-        }
+      if (r.host === 'quay.io') {
+        // A signed one is in extraSigned (added above); one image per tag, each its own digest.
+        for (const i of extraImages(opts).filter((i) => !i.signed))
+          cfg.images.push({ repository: i.repository, tags: [i.tag] });
       }
       this.registries.set(r.host, cfg);
       this.stores.set(r.host, new RegistryStore());
@@ -227,4 +235,19 @@ export class Emulator {
     const limit = user ? rl.authenticated : rl.anonymous;
     return { limit, remaining: Math.max(0, limit - (this.pullsUsed.get(user) ?? 0)) };
   }
+}
+
+/** `--extra-images N --extra-tags T --extra-signed S`: quay.io/bench/img-NNN:v1..vT, the last S signed. */
+function extraImages(opts: Options): (SignedImage & { signed: boolean })[] {
+  const tags = Array.from({ length: opts.extraTags ?? 1 }, (_, t) => `v${t + 1}`);
+  const signedFrom = opts.extraImages - (opts.extraSigned ?? 0);
+  return Array.from({ length: opts.extraImages }, (_, i) =>
+    tags.map((tag) => ({
+      host: 'quay.io',
+      repository: `bench/img-${String(i).padStart(3, '0')}`,
+      tag,
+      cosign: 'good' as const,
+      signed: i >= signedFrom,
+    })),
+  ).flat();
 }
