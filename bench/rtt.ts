@@ -101,24 +101,33 @@ export function sequentialRoundTrips(log: RequestLogEntry[]): Map<string, number
 
 /** The ACR holds every image's target: imported through the ARM SDK (not the task), Force. */
 async function fill(em: RunningEmulator, images: number): Promise<void> {
+  const names = Array.from({ length: images }, (_, i) => `bench/img-${String(i).padStart(3, '0')}`);
+  await fillAcr(
+    em,
+    names.map((n) => `${n}:v1`),
+  );
+}
+
+/** The ACR holds each quay.io `repository:tag` under the same name: imported through the ARM SDK (not the task), Force. */
+export async function fillAcr(em: RunningEmulator, refs: readonly string[]): Promise<void> {
   const cred = new EmulatorCredential(em.ready);
   let token: ReturnType<TokenCredential['getToken']> | undefined;
   const client = armClient(em.ready, { getToken: (s) => (token ??= cred.getToken(s)) });
   const acr = em.ready.acrs[0]!;
-  const names = Array.from({ length: images }, (_, i) => `bench/img-${String(i).padStart(3, '0')}`);
-  for (let i = 0; i < names.length; i += 50) {
+  const held = (await em.admin.tags(acr.name)).length;
+  for (let i = 0; i < refs.length; i += 50) {
     await Promise.all(
-      names.slice(i, i + 50).map((n) =>
+      refs.slice(i, i + 50).map((ref) =>
         client.registries.beginImportImage(acr.resourceGroup, acr.name, {
-          source: { registryUri: 'quay.io', sourceImage: `${n}:v1` },
-          targetTags: [`${n}:v1`],
+          source: { registryUri: 'quay.io', sourceImage: ref },
+          targetTags: [ref],
           mode: 'Force',
         }),
       ),
     );
   }
-  for (let i = 0; (await em.admin.tags(acr.name)).length < images; i++) {
-    if (i > 600) throw new Error(`the ACR did not fill with ${images} images`);
+  for (let i = 0; (await em.admin.tags(acr.name)).length < held + refs.length; i++) {
+    if (i > 600) throw new Error(`the ACR did not fill with ${refs.length} images`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
