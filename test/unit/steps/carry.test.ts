@@ -153,6 +153,27 @@ describe('steps/carry: signatures and referrers beside the image', () => {
     ]);
   });
 
+  it('the ACR listing holds the .sig at its digest: skipped without a HEAD; one it holds elsewhere or lacks is asked with a HEAD', async () => {
+    const heads: string[] = [];
+    for (const [listed, want] of [
+      [SIG, [NOTE]], // a referrer (untagged) is not in a tag listing: always a HEAD
+      [OTHER, [NOTE, SIG_TAG]],
+      [null, [NOTE, SIG_TAG]],
+    ] as const) {
+      const w = world({ acr: { [SIG_TAG]: SIG, [NOTE]: NOTE } });
+      heads.length = 0;
+      const held = w.deps.dataPlane.digest;
+      w.deps.dataPlane = { digest: (repo, ref, s) => (heads.push(ref), held(repo, ref, s)) };
+      w.deps.listing = {
+        held: async (repo, tag) => (repo === 'team/app' && tag === SIG_TAG ? listed : undefined),
+      };
+      const r = line();
+      await w.carry(r);
+      assert.deepEqual(w.imports, [], `listing ${listed}`);
+      assert.deepEqual(heads.sort(), [...want].sort(), `listing ${listed}: the HEADs`);
+    }
+  });
+
   it('allowUpdates false: a cosign tag the ACR holds at another digest is not overwritten, and fails the line', async () => {
     const w = world({ acr: { [SIG_TAG]: OTHER }, allowUpdates: false });
     const r = line();
