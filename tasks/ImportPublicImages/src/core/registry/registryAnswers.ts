@@ -1,8 +1,9 @@
 // What a registry (or the ACR) answers, checked where it enters: a digest is `algorithm:hex` of
 // the right length, a media type or artifact type is RFC 6838's `type/subtype` (bounded).
 // Anything else is refused: the registry/ clients throw, and the line goes on as a registry that
-// could not be read (its reason said, the run still reporting). No tag enters from a registry
-// (cosign tags are named by this code from a checked digest; no tag list is read). Pure.
+// could not be read (its reason said, the run still reporting). Cosign tags are named by this code
+// from a checked digest; the ACR's tag listing has its names and digests checked in
+// core/registry/acrListing.ts. Pure.
 
 /** Hex characters of each digest algorithm a registry may answer (lowercase hex only). */
 export const REGISTRY_DIGESTS: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
