@@ -83,6 +83,7 @@ function world(
     copyReferrers: 'signatures',
     sources,
     dataPlane: { digest: async (_repo, reference) => opts.acr?.[reference] ?? null },
+    listing: { held: async () => undefined }, // no listing: the HEADs answer (one case sets one)
     // handed over even to a dry run here (the flow does not): the dry run alone must hold it back
     writes: { arm: { importImage: async (_t, p) => void imports.push(p) }, registry: ACR },
     credentials: { registries: {} },

@@ -55,7 +55,7 @@ export interface CarryDeps {
   /** What the ACR holds already (its data plane). */
   dataPlane: Pick<AcrDataPlane, 'digest'>;
   /** The ACR's tag listings (steps/check.ts acrReads): a cosign tag they hold at its digest needs no HEAD. */
-  listing?: Pick<AcrListings, 'held'>;
+  listing: Pick<AcrListings, 'held'>;
   /** ARM and the target; undefined in a dry run (nothing is written: referrers are `planned`). */
   writes: CarryWrites | undefined;
   credentials: SourceCredentials;
@@ -165,7 +165,7 @@ async function findAndCarry(
   // What the ACR holds already, each looked up at once. The listing, read before this run's
   // imports, is trusted when it holds the tag at its digest; anything else is asked with a HEAD.
   const { targetRepository } = item;
-  const listed = (tag: string) => deps.listing?.held(targetRepository, tag, ctx.signal);
+  const listed = (tag: string) => deps.listing.held(targetRepository, tag, ctx.signal);
   await Promise.all(
     results.map(async (r) => {
       try {
