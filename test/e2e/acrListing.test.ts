@@ -1,10 +1,11 @@
 // The ACR read with one tag listing per repository read twice or more (issue 20): a re-run of
 // three tags of one repository costs one `GET /acr/v1/<repo>/_tags` instead of three manifest
 // HEADs; a principal without metadata_read (fault acrMetadataDenied) gets a 401 on the listing,
-// and the run falls back to the HEADs with the same results. Counted in the emulator's log.
+// and the run falls back to the HEADs with the same results; a signed line's re-run answers its
+// tag and its `.sig` from one listing. Counted in the emulator's log.
 import assert from 'node:assert/strict';
 import type { RequestLogEntry, RunningEmulator } from '../helpers/emulator';
-import { explain, runTaskNoReferrers, taskRequests, useEmulator } from './runTask';
+import { explain, runTask, runTaskNoReferrers, taskRequests, useEmulator } from './runTask';
 
 const LIST = [
   'docker.io/library/nginx:latest => library/nginx',
@@ -47,6 +48,37 @@ describe('e2e: the ACR read with one tag listing per repository (bundled task vs
     // System.Debug shows the listing: its request line and what it held.
     assert.match(again.stdout, /request: GET \S+ \/acr\/v1\/library\/nginx\/_tags -> 200/);
     assert.match(again.stdout, /acr listing: library\/nginx: 3 tag\(s\) in 1 page\(s\)/);
+  });
+
+  it('a signed line re-run with copyReferrers signatures (the default): its tag and its .sig from one listing, no tag HEAD on the ACR', async () => {
+    const signed =
+      'quay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller';
+    const cold = await runTask(em.ready, { imageList: signed });
+    assert.equal(cold.status, 'Succeeded', explain(cold));
+    const carried = cold.result!.images[0]!.referrers ?? [];
+    assert.ok(
+      carried.some((r) => r.tag?.endsWith('.sig') && r.status === 'imported'),
+      explain(cold),
+    );
+    await em.admin.clearRequests();
+    const again = await runTask(em.ready, { imageList: signed });
+    assert.equal(again.status, 'Succeeded', explain(again));
+    const image = again.result!.images[0]!;
+    assert.equal(image.status, 'skipped', explain(again));
+    assert.ok(
+      (image.referrers ?? []).length > 0 && image.referrers!.every((r) => r.status === 'skipped'),
+      explain(again),
+    );
+    const { listings, heads } = acrReads(await em.admin.requests(), loginServer());
+    assert.deepEqual(
+      listings.map((e) => `${e.path.split('?')[0]} ${e.status}`),
+      ['/acr/v1/jetstack/cert-manager-controller/_tags 200'],
+    );
+    // Only an untagged referrer (by digest) is still asked with a HEAD: no tag is.
+    assert.deepEqual(
+      heads.filter((e) => !e.path.includes('/manifests/sha256:')),
+      [],
+    );
   });
 
   it('a refused listing (no metadata_read): one 401, then the three HEADs, the same results', async () => {
