@@ -40,3 +40,26 @@ describe('registry/acrData: access tokens', () => {
     assert.equal(calls, 2);
   });
 });
+
+describe('registry/acrData: a listed repository token', () => {
+  it('prefetch asks metadata_read with pull for a listed repository; its HEADs and its listing use that token', async () => {
+    // Nothing listens on port 1: the requests fail fast, after the token step this test is about.
+    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
+      'contosoacr.azurecr.io': 'https://127.0.0.1:1',
+    });
+    const asked: string[] = [];
+    (plane as unknown as { accessToken: (scope: string) => Promise<string> }).accessToken = async (
+      scope,
+    ) => {
+      asked.push(scope);
+      return 'token';
+    };
+    await plane.prefetch(['team/app', 'other/app'], { concurrency: 1 }, new Set(['team/app']));
+    assert.deepEqual(asked, ['repository:team/app:pull,metadata_read repository:other/app:pull']);
+    await Promise.allSettled([plane.digest('team/app', 'v1'), plane.tags('team/app', 'n=1000')]);
+    assert.equal(asked.length, 1, 'no token asked again');
+    // A repository whose batch did not ask metadata_read has no listing: no token is asked for one.
+    assert.equal(await plane.tags('other/app', 'n=1000'), undefined);
+    assert.equal(asked.length, 1);
+  });
+});
