@@ -4,20 +4,24 @@ import { AcrDataPlane } from '../../tasks/ImportPublicImages/src/registry/acrDat
 
 const armTokens = { token: async () => 'arm', renew: async () => 'arm2' };
 
+/** A data plane whose access tokens come from `accessToken`; nothing listens on port 1, so its
+ * requests fail fast, after the token step these tests are about. */
+function planeAsking(accessToken: (scope: string) => Promise<string>): AcrDataPlane {
+  const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
+    'contosoacr.azurecr.io': 'https://127.0.0.1:1',
+  });
+  (plane as unknown as { accessToken: typeof accessToken }).accessToken = accessToken;
+  return plane;
+}
+
 describe('registry/acrData: access tokens', () => {
   it('two items of one repository at once share one token fetch', async () => {
-    // Nothing listens on port 1: the HEADs fail fast, after the token step this test is about.
-    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
-      'contosoacr.azurecr.io': 'https://127.0.0.1:1',
-    });
     const scopes: string[] = [];
-    (plane as unknown as { accessToken: (scope: string) => Promise<string> }).accessToken = async (
-      scope,
-    ) => {
+    const plane = planeAsking(async (scope) => {
       scopes.push(scope);
       await new Promise((r) => setTimeout(r, 20));
       return 'token';
-    };
+    });
     const results = await Promise.allSettled([
       plane.digest('library/nginx', '1.27'),
       plane.digest('library/nginx', '1.26'),
@@ -27,14 +31,11 @@ describe('registry/acrData: access tokens', () => {
     assert.deepEqual(scopes.sort(), ['repository:library/nginx:pull', 'repository:other/app:pull']);
   });
   it('a failed token fetch is asked again by the next item', async () => {
-    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
-      'contosoacr.azurecr.io': 'https://127.0.0.1:1',
-    });
     let calls = 0;
-    (plane as unknown as { accessToken: () => Promise<string> }).accessToken = async () => {
+    const plane = planeAsking(async () => {
       calls++;
       throw new Error('exchange refused');
-    };
+    });
     await assert.rejects(plane.digest('library/nginx', '1.27'), /exchange refused/);
     await assert.rejects(plane.digest('library/nginx', '1.27'), /exchange refused/);
     assert.equal(calls, 2);
@@ -43,17 +44,11 @@ describe('registry/acrData: access tokens', () => {
 
 describe('registry/acrData: a listed repository token', () => {
   it('prefetch asks metadata_read with pull for a listed repository; its HEADs and its listing use that token', async () => {
-    // Nothing listens on port 1: the requests fail fast, after the token step this test is about.
-    const plane = new AcrDataPlane('contosoacr.azurecr.io', 't', armTokens, {
-      'contosoacr.azurecr.io': 'https://127.0.0.1:1',
-    });
     const asked: string[] = [];
-    (plane as unknown as { accessToken: (scope: string) => Promise<string> }).accessToken = async (
-      scope,
-    ) => {
+    const plane = planeAsking(async (scope) => {
       asked.push(scope);
       return 'token';
-    };
+    });
     await plane.prefetch(['team/app', 'other/app'], { concurrency: 1 }, new Set(['team/app']));
     assert.deepEqual(asked, ['repository:team/app:pull,metadata_read repository:other/app:pull']);
     await Promise.allSettled([plane.digest('team/app', 'v1'), plane.tags('team/app', 'n=1000')]);
