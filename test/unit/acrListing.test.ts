@@ -105,6 +105,15 @@ describe('core/registry/acrListing: a page checked where it enters', () => {
     const got = parseAcrTagsPage(page([{ name: 'v1', digest: D('a') }]), 1000, false);
     assert.deepEqual(got, { tags: new Map([['v1', D('a')]]) });
   });
+  it('refuses a body that is not an object, and a page of no tags that links a next one', () => {
+    for (const body of ['[]', 'null', '"tags"', '7']) {
+      assert.equal(parseAcrTagsPage(body, 1000, false), 'the listing is not a JSON object', body);
+    }
+    for (const body of ['{}', '{"tags":[]}', '{"tags":null}']) {
+      assert.deepEqual(parseAcrTagsPage(body, 1000, false), { tags: new Map() }, body);
+      assert.match(String(parseAcrTagsPage(body, 1000, true)), /links a next page/, body);
+    }
+  });
   it('refuses a hostile name, a hostile digest, a name twice, more than n tags, not JSON', () => {
     const refused: [string, RegExp][] = [
       [page([{ name: 'v1\n##vso[task.setvariable]x', digest: D('a') }]), /invalid tag name/],
@@ -214,12 +223,30 @@ describe('registry/acrListing: the reader', () => {
       assert.deepEqual(p.heads, ['a:v1']);
     }
   });
-  it('a 404 is a repository the ACR does not have: every tag absent, no HEAD', async () => {
-    const p = plane(() => ({ status: 404, headers: {}, body: '{"errors":[]}' }));
+  it('a 404 NAME_UNKNOWN is a repository the ACR does not have: every tag absent, no HEAD', async () => {
+    const unknown = '{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known"}]}';
+    const p = plane(() => ({ status: 404, headers: {}, body: unknown }));
     const acr = new AcrListings(p, new Map([['a', 1]]));
     assert.equal(await acr.digest('a', 'v1'), null);
     assert.equal(await acr.held('a', 'sha256-x.sig'), null);
     assert.deepEqual(p.heads, []);
+  });
+  it("another 404 (a proxy's page) says nothing of the repository: HEADs", async () => {
+    const p = plane(() => ({ status: 404, headers: {}, body: '<html>Not Found</html>' }), {
+      'a:v1': D('a'),
+    });
+    const acr = new AcrListings(p, new Map([['a', 1]]));
+    assert.equal(await acr.digest('a', 'v1'), D('a'));
+    assert.deepEqual(p.heads, ['a:v1']);
+  });
+  it('a tag this run imports (claimed) is asked with a HEAD: the listing predates the import', async () => {
+    const p = plane(() => ok([['sha256-x.sig', D('a')]]), { 'a:sha256-x.sig': D('b') });
+    const acr = new AcrListings(p, new Map([['a', 1]]));
+    assert.equal(await acr.held('a', 'sha256-x.sig'), D('a'));
+    acr.claim('a', 'sha256-x.sig');
+    assert.equal(await acr.held('a', 'sha256-x.sig'), undefined);
+    assert.equal(await acr.digest('a', 'sha256-x.sig'), D('b'));
+    assert.deepEqual(p.heads, ['a:sha256-x.sig']);
   });
   it('a hostile page is not used: HEADs', async () => {
     const p = plane(() => ok([['v1', 'sha256:\n##vso[task.complete]']]), { 'a:v1': D('a') });

@@ -158,7 +158,7 @@ describe('bounds: the carry step fails the line past a bound, and closes every f
       copyReferrers: 'signatures',
       sources: { ...sources, head: sources.head },
       dataPlane: { digest: async () => null },
-      listing: { held: async () => undefined }, // no listing: the HEADs answer
+      listing: { held: async () => undefined, claim: () => undefined }, // no listing: the HEADs answer
       writes: {
         arm: { importImage },
         registry: { name: 'acr', resourceGroup: 'rg', loginServer: 'acr.azurecr.io' },

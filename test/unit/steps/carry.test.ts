@@ -83,7 +83,7 @@ function world(
     copyReferrers: 'signatures',
     sources,
     dataPlane: { digest: async (_repo, reference) => opts.acr?.[reference] ?? null },
-    listing: { held: async () => undefined }, // no listing: the HEADs answer (one case sets one)
+    listing: { held: async () => undefined, claim: () => undefined }, // no listing: the HEADs answer (one case sets one)
     // handed over even to a dry run here (the flow does not): the dry run alone must hold it back
     writes: { arm: { importImage: async (_t, p) => void imports.push(p) }, registry: ACR },
     credentials: { registries: {} },
@@ -167,6 +167,7 @@ describe('steps/carry: signatures and referrers beside the image', () => {
       w.deps.dataPlane = { digest: (repo, ref, s) => (heads.push(ref), held(repo, ref, s)) };
       w.deps.listing = {
         held: async (repo, tag) => (repo === 'team/app' && tag === SIG_TAG ? listed : undefined),
+        claim: () => undefined,
       };
       const r = line();
       await w.carry(r);
@@ -192,6 +193,21 @@ describe('steps/carry: signatures and referrers beside the image', () => {
     );
     assert.equal(result(r).status, 'failed');
     assert.match(w.ctx.out.lines.at(-1) ?? '', /^line 1: registry\.example\/team\/app:v1 failed: /);
+  });
+
+  it('a cosign tag it imports is claimed: the listing no longer answers for it (another line of the digest asks with a HEAD)', async () => {
+    const w = world();
+    const claimed: string[] = [];
+    w.deps.listing = {
+      held: async () => undefined,
+      claim: (repo, tag) => void claimed.push(`${repo}:${tag}`),
+    };
+    await w.carry(line());
+    assert.deepEqual(
+      claimed,
+      [`team/app:${SIG_TAG}`],
+      'the tagged .sig, not the untagged referrer',
+    );
   });
 
   it('allowUpdates false: a cosign tag the ACR lacks is imported with NoForce (it never moves one)', async () => {

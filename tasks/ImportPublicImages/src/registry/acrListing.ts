@@ -3,7 +3,7 @@
 // the ACR answers a Link header. The check's target digests and the carry step's cosign tags are
 // answered from it; a repository not listed, a digest reference, and a listing that cannot be
 // used (refused 401/403, an error, an invalid page, more pages than its bound) go to the manifest
-// HEAD as before. A 404 is a repository the ACR does not have: no tag, a fine answer.
+// HEAD as before. A 404 NAME_UNKNOWN is a repository the ACR does not have: no tag, a fine answer.
 import { ACR_TAGS_PAGE, parseAcrTagsPage, type AcrTagsPage } from '../core/registry/acrListing';
 import type { AcrDataPlane } from './acrDataPlane';
 import { answered, describeError, header, traceLine } from './http';
@@ -15,6 +15,8 @@ export class AcrListings {
   private readonly read = new Map<string, Promise<Map<string, string> | undefined>>();
   /** Why the ACR refused a listing (401/403): then no other is asked, the HEADs answer. */
   private refused?: string;
+  /** `repository:tag` a line of this run imports: the listing predates it, a HEAD answers. */
+  private readonly claimed = new Set<string>();
 
   constructor(
     private readonly plane: Plane,
@@ -47,6 +49,15 @@ export class AcrListings {
     return held !== undefined ? held : this.plane.digest(repository, reference, signal);
   }
 
+  /**
+   * A tag this run imports (a cosign tag two lines of one digest share): from now on the listing,
+   * read before, does not answer for it; the other line's carry asks with a HEAD, as it did
+   * before listings.
+   */
+  claim(repository: string, tag: string): void {
+    this.claimed.add(`${repository}:${tag}`);
+  }
+
   /** The tag's digest in the repository's listing (null: not there); undefined when it has none. */
   async held(
     repository: string,
@@ -54,7 +65,7 @@ export class AcrListings {
     signal?: AbortSignal,
   ): Promise<string | null | undefined> {
     const pages = this.listed.get(repository);
-    if (pages === undefined) return undefined;
+    if (pages === undefined || this.claimed.has(`${repository}:${tag}`)) return undefined;
     let listing = this.read.get(repository);
     if (!listing) this.read.set(repository, (listing = this.list(repository, pages, signal)));
     const tags = await listing;
@@ -80,7 +91,8 @@ export class AcrListings {
       try {
         const res = await this.plane.tags(repository, query, signal);
         if (!res) return fallBack('no token with metadata_read');
-        if (res.status === 404 && page === 1) return tags; // the ACR has no such repository
+        // The ACR has no such repository (its NAME_UNKNOWN; another 404, a proxy's, says nothing).
+        if (res.status === 404 && page === 1 && res.body.includes('NAME_UNKNOWN')) return tags;
         if (res.status === 401 || res.status === 403) {
           this.refused = answered(res);
           return fallBack(`the listing ${this.refused} (no metadata_read); no other is asked`);

@@ -55,7 +55,7 @@ export interface CarryDeps {
   /** What the ACR holds already (its data plane). */
   dataPlane: Pick<AcrDataPlane, 'digest'>;
   /** The ACR's tag listings (steps/check.ts acrReads): a cosign tag they hold at its digest needs no HEAD. */
-  listing: Pick<AcrListings, 'held'>;
+  listing: Pick<AcrListings, 'held' | 'claim'>;
   /** ARM and the target; undefined in a dry run (nothing is written: referrers are `planned`). */
   writes: CarryWrites | undefined;
   credentials: SourceCredentials;
@@ -187,6 +187,7 @@ async function findAndCarry(
   const toImport = results.filter((r) => r.status === 'planned');
   record.referrers = results;
   if (deps.dryRun || !deps.writes || toImport.length === 0) return;
+  for (const r of toImport) if (r.tag) deps.listing.claim(targetRepository, r.tag);
   const { arm, registry } = deps.writes;
   const states = new Map(toImport.map((r) => [r, { sent: false } as ImportState]));
   const outcomes = await runScheduled(

@@ -67,9 +67,15 @@ export function parseAcrTagsPage(body: string, n: number, linked: boolean): AcrT
   } catch {
     return 'the listing is not JSON';
   }
-  const list = (json as { tags?: unknown } | null)?.tags;
-  if (list === undefined || list === null) return { tags: new Map() }; // no tag
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return 'the listing is not a JSON object';
+  const list = (json as { tags?: unknown }).tags;
+  if (list === undefined || list === null) {
+    // no tag; a page that says more follow holds some
+    return linked ? 'the listing links a next page to a page of no tags' : { tags: new Map() };
+  }
   if (!Array.isArray(list)) return 'the listing has no tags array';
+  if (list.length === 0 && linked) return 'the listing links a next page to a page of no tags';
   if (list.length > n) return `the listing holds ${list.length} tags on a page of ${n}`;
   const tags = new Map<string, string>();
   for (const entry of list as unknown[]) {
