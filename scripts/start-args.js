@@ -69,13 +69,15 @@ const FLAGS = ['--fresh', '--twice', '--verify', '--latency', '--help'];
 function parseStartArgs(argv, inputNames = taskInputs(), env = {}) {
   const o = { fresh: false, twice: false, verify: false, latency: 2000, help: false, inputs: {} };
   const envNames = inputNames.map((n) => `INPUT_${n.toUpperCase()}`);
-  const inEnv = Object.keys(env).find((k) => /^INPUT_/i.test(k));
+  // This task's inputs, or a misspelling of one (within 3 edits): another task's INPUT_X (a
+  // pipeline's script step hands its own, INPUT_SCRIPT, to what it runs) is not ours to refuse.
+  const ours = (k) => distance(k, nearest(k, envNames)) <= 3;
+  const inEnv = Object.keys(env).find((k) => /^INPUT_/i.test(k) && ours(k.toUpperCase()));
   if (inEnv !== undefined) {
-    const near = envNames.includes(inEnv.toUpperCase())
-      ? inEnv.toUpperCase()
-      : nearest(inEnv.toUpperCase(), envNames);
+    const near = nearest(inEnv.toUpperCase(), envNames);
+    // The value is not echoed: it may be a secret (INPUT_DOCKERHUBPASSWORD).
     throw new UsageError(
-      `${inEnv} is set in the environment, which npm start does not pass to the task: write it after --, npm start -- ${near}=${env[inEnv]}`,
+      `${inEnv} is set in the environment, which npm start does not pass to the task: write it after --, npm start -- ${near}=<its value>`,
     );
   }
   for (let i = 0; i < argv.length; i++) {

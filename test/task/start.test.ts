@@ -18,6 +18,15 @@ import { listEntries, verifyOutcome } from '../e2e/exampleList';
 import type { ImageResult, RunResult } from '../e2e/runTask';
 
 const root = path.resolve(__dirname, '..', '..', '..');
+/** scripts/start-args.js, plain JavaScript, read as npm start reads it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parseStartArgs } = require(path.join(root, 'scripts', 'start-args.js')) as {
+  parseStartArgs: (
+    argv: string[],
+    names?: string[],
+    env?: Record<string, string>,
+  ) => { inputs: object };
+};
 const script = path.join(root, 'scripts', 'start.js');
 
 interface Started {
@@ -131,12 +140,19 @@ describe('npm start (scripts/start.js)', function () {
     assert.equal(await s.ended, 2);
     assert.match(
       s.stderr(),
-      /INPUT_IMPORTMODE is set in the environment, which npm start does not pass to the task: write it after --, npm start -- INPUT_IMPORTMODE=force/,
+      /INPUT_IMPORTMODE is set in the environment, which npm start does not pass to the task: write it after --, npm start -- INPUT_IMPORTMODE=<its value>/,
     );
     const misspelled = start([], dir, { INPUT_importmod: 'force' });
     assert.equal(await misspelled.ended, 2);
-    assert.match(misspelled.stderr(), /npm start -- INPUT_IMPORTMODE=force/);
+    assert.match(misspelled.stderr(), /npm start -- INPUT_IMPORTMODE=<its value>/);
+    assert.doesNotMatch(s.stderr() + misspelled.stderr(), /force/, 'the value is not echoed');
     assert.deepEqual(fs.readdirSync(dir), []);
+    // Another task's input (a pipeline's Bash step hands INPUT_SCRIPT to what it runs) is not ours.
+    const args = parseStartArgs([], undefined, {
+      INPUT_SCRIPT: 'npm start',
+      INPUT_TARGETTYPE: 'inline',
+    });
+    assert.deepEqual(args.inputs, {});
   });
 
   it('--help prints every option and the exit codes, exit 0', async () => {

@@ -104,4 +104,26 @@ describe('the trusted root refreshed through TUF (registry/sigstoreTuf) from a c
       /TUF \(https:\/\/tuf-repo-cdn\.sigstore\.dev\) could not be reached \(GET .*: 503\)/,
     );
   });
+
+  it('a proxy refusing timestamp.json (403): could not be reached; only a 403/404 on N.root.json means "no newer root"', async () => {
+    const repo = tufRepository(trustedRoot);
+    const asked: string[] = [];
+    const files = serve(repo, asked);
+    const send = async (url: string, req: HttpRequest): Promise<HttpResponse> =>
+      url.endsWith('/timestamp.json')
+        ? { status: 403, headers: {}, body: 'blocked' }
+        : files(url, req);
+    seed(repo.rootJson);
+    const t = await loadTrust({ cacheDir: dir, send });
+    assert.equal(t.source, 'shipped');
+    assert.ok(
+      asked.some((p) => /^\d+\.root\.json$/.test(p)),
+      'the next root was asked (404)',
+    );
+    assert.match(
+      t.line,
+      /TUF \(https:\/\/tuf-repo-cdn\.sigstore\.dev\) could not be reached/,
+      t.line,
+    );
+  });
 });

@@ -140,9 +140,9 @@ async function fetchTrustedRoot(
 
 /**
  * tuf-js's downloads through the run's transport (registry/http.ts), each body bounded. Notes when
- * the repository could not be reached (no answer, or an HTTP error other than 403/404, which
- * tuf-js reads as "no newer root"): tuf-js wraps some download errors in its own, so the error
- * it throws does not always say.
+ * the repository could not be reached (no answer, or an HTTP error other than a 403/404 on the
+ * next N.root.json, which tuf-js reads as "no newer root"): tuf-js wraps some download errors in
+ * its own, so the error it throws does not always say.
  */
 class TransportFetcher extends BaseFetcher {
   unreachable = false;
@@ -168,7 +168,11 @@ class TransportFetcher extends BaseFetcher {
       throw err;
     }
     if (res.status !== 200) {
-      if (res.status !== 403 && res.status !== 404) this.unreachable = true;
+      // A 403/404 on the next N.root.json is TUF's "no newer root"; on any other file (a proxy
+      // refusing timestamp.json) the repository was not reached, not its metadata refused.
+      const noNewerRoot =
+        (res.status === 403 || res.status === 404) && /\/\d+\.root\.json$/.test(url);
+      if (!noNewerRoot) this.unreachable = true;
       throw new DownloadHTTPError(`GET ${url}: ${res.status}`, res.status);
     }
     return Readable.from([res.bytes ?? Buffer.from(res.body)]);
