@@ -18,8 +18,9 @@ written to .tmp/start/images.txt, against the local emulator (no Azure account n
                  3 outside the patterns (one the HTTP chart)
   --latency MS   how long each emulated import takes (default 2000)
   --help         this text
-  INPUT_X=value  a task input, as an argument (names from task.json, any case; one in npm start's
-                 environment is refused: it would not reach the task), e.g.
+  INPUT_X=value  a task input, as an argument (names from task.json, any case; one of them, or a
+                 near misspelling, in npm start's environment is refused: it would not reach the
+                 task), e.g.
                  INPUT_IMPORTMODE=force INPUT_DRYRUN=true INPUT_COPYREFERRERS=none
 Exit code: 0 when the task Succeeded or SucceededWithIssues (failurePolicy: warn; the pipeline
 goes on), 1 when it Failed (with --twice, when either run did), 2 for a bad option, 128+N when
